@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/clock';
+import { seededRandom } from '../../src/random';
+
+describe('virtual clock', () => {
+  it('fires timers in due order and moves time only when told', () => {
+    const clock = new VirtualClock(0);
+    const fired: string[] = [];
+    clock.setTimeout(() => fired.push('b@200'), 200);
+    clock.setTimeout(() => fired.push('a@100'), 100);
+    const h = clock.setInterval(() => fired.push(`i@${clock.now()}`), 150);
+    clock.advance(99);
+    expect(fired).toEqual([]);
+    clock.advance(251);
+    expect(fired).toEqual(['a@100', 'i@150', 'b@200', 'i@300']);
+    clock.clearTimer(h);
+    clock.advance(1000);
+    expect(fired).toHaveLength(4);
+    expect(clock.now()).toBe(1350);
+  });
+
+  it('runs a day of one-second ticks in well under a second of wall time', () => {
+    const clock = new VirtualClock(0);
+    let n = 0;
+    clock.setInterval(() => n++, 1000);
+    clock.advance(24 * 3600 * 1000);
+    expect(n).toBe(86_400);
+  });
+
+  it('lets awaited sleeps resolve as virtual time passes', async () => {
+    const clock = new VirtualClock(0);
+    const seen: number[] = [];
+    const run = (async () => {
+      for (let i = 0; i < 3; i++) {
+        await clock.sleep(10);
+        seen.push(clock.now());
+      }
+    })();
+    await clock.tick(30);
+    await run;
+    expect(seen).toEqual([10, 20, 30]);
+  });
+});
+
+describe('seeded random', () => {
+  it('repeats exactly from the same seed and differs across seeds', () => {
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const c = seededRandom(43);
+    const xs = Array.from({ length: 5 }, () => a.next());
+    expect(Array.from({ length: 5 }, () => b.next())).toEqual(xs);
+    expect(c.next()).not.toBe(xs[0]);
+  });
+
+  it('gives normals with mean near 0 and sd near 1', () => {
+    const r = seededRandom(7);
+    const xs = Array.from({ length: 20_000 }, () => r.normal());
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length);
+    expect(Math.abs(mean)).toBeLessThan(0.03);
+    expect(Math.abs(sd - 1)).toBeLessThan(0.03);
+  });
+});
