@@ -1,5 +1,5 @@
 /** One Mosquitto and one InfluxDB for the whole run; tests that restart servers start their own. */
-import type { TestProject } from 'vitest/node';
+import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { startInflux, startMosquitto } from './services';
 
 declare module 'vitest' {

@@ -1,0 +1,45 @@
+/**
+ * Opens a johnny-five Board on the configured IO backend. Johnny-five's REPL, console chatter and own
+ * SIGINT handler (which exits the process) are switched off: Node-RED owns the process.
+ */
+import type { EventEmitter } from 'node:events';
+import { Board } from 'johnny-five';
+import type { Clock } from '../src/clock';
+import type { RigConfig } from '../src/rig/config';
+import { I2cBus, type I2cIo } from './i2c-bus';
+import { SimIO } from './sim/sim-io';
+import { SimRig } from './sim/sim-rig';
+
+export type RigHardware = {
+  board: Board;
+  bus: I2cBus;
+  /** The simulated world, when the backend is the simulator (for fault injection and tests). */
+  sim?: SimRig;
+  close(): void;
+};
+
+export function openRigHardware(config: RigConfig, clock: Clock, timeoutMs = 5000): Promise<RigHardware> {
+  const sim = new SimRig(clock, { seed: config.seed, loadCellPorts: [0, 1, 2, 3, 4, 5, 6, 7] });
+  const io = new SimIO(sim);
+  const board = new Board({ io, repl: false, debug: false, sigint: false, timeout: timeoutMs } as never);
+  const events = board as unknown as EventEmitter;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${config.backend} board not ready within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    events.once('ready', () => {
+      clearTimeout(timer);
+      resolve({
+        board,
+        bus: new I2cBus(io as unknown as I2cIo, clock),
+        sim,
+        close: () => io.close(),
+      });
+    });
+    events.once('error', (err: Error) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}

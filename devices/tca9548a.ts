@@ -1,0 +1,15 @@
+/** Driver for the TCA9548A I2C multiplexer: several identical-address ADCs on one bus. */
+import type { I2cOps } from './i2c-bus';
+
+export const TCA9548A_DEFAULT_ADDRESS = 0x70;
+
+export async function selectMuxPort(
+  bus: I2cOps,
+  port: number,
+  address = TCA9548A_DEFAULT_ADDRESS,
+): Promise<void> {
+  bus.write(address, [1 << port]);
+  // Reading the control byte back confirms the mux is there and took the selection.
+  const [control] = await bus.read(address, 0x00, 1, `TCA9548A at 0x${address.toString(16)}`);
+  if (control !== 1 << port) throw new Error(`TCA9548A: port ${port} not selected (control byte ${control})`);
+}

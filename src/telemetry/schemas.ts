@@ -1,0 +1,96 @@
+/**
+ * Telemetry payloads. Every sample carries the rig's timestamp `ts` (ms since epoch) and a per-stream
+ * sequence number `seq`, so a gap is visible and a retry is idempotent. Known streams have strict
+ * schemas; any other stream must still be a flat record of finite numbers, booleans or short strings.
+ */
+import { z } from 'zod';
+import { idSchema } from '../rig/config';
+
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+const MAX_FIELDS = 64;
+
+const tagValueSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\n\r\t]+$/, 'no control characters');
+export const fieldValueSchema = z.union([z.number().finite(), z.boolean(), z.string().max(1024)]);
+
+const sampleCore = {
+  ts: z.number().int().min(1_000_000_000_000).max(10_000_000_000_000),
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  cell: tagValueSchema.optional(),
+  coating: tagValueSchema.optional(),
+};
+
+const limitFields = (v: Record<string, unknown>) => Object.keys(v).length <= MAX_FIELDS;
+const fieldNameOk = (v: Record<string, unknown>) =>
+  Object.keys(v).every((k) => /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(k));
+
+function stream<T extends z.ZodRawShape>(fields: T) {
+  return z
+    .object({ ...sampleCore, ...fields })
+    .catchall(fieldValueSchema)
+    .refine(limitFields, `at most ${MAX_FIELDS} fields`)
+    .refine(fieldNameOk, 'field names are letters, digits and _, starting with a letter');
+}
+
+export const pressureSampleSchema = stream({
+  pressureMPa: z.number().finite(),
+  forceN: z.number().finite(),
+});
+export type PressureSample = z.infer<typeof pressureSampleSchema>;
+
+export const genericSampleSchema = stream({});
+export type Sample = z.infer<typeof genericSampleSchema>;
+
+const knownStreams: Record<string, z.ZodType<Sample>> = {
+  pressure: pressureSampleSchema,
+};
+
+export function schemaForStream(streamName: string): z.ZodType<Sample> {
+  return knownStreams[streamName] ?? genericSampleSchema;
+}
+
+export const streamNameSchema = idSchema;
+
+/** The retained rig status; the broker publishes the `offline` form as the last will. */
+export const rigStatusSchema = z.object({
+  state: z.enum(['online', 'offline']),
+  ts: z.number().int(),
+  rig: idSchema,
+});
+export type RigStatus = z.infer<typeof rigStatusSchema>;
+
+export const deadLetterSchema = z.object({
+  ts: z.number().int(),
+  topic: z.string(),
+  error: z.string(),
+  payload: z.string(),
+  count: z.number().int(),
+});
+export type DeadLetter = z.infer<typeof deadLetterSchema>;
+
+/** Parses and validates one MQTT payload for a stream; the error names the field. */
+export function decodeSample(
+  streamName: string,
+  payload: Uint8Array | string,
+): { ok: true; sample: Sample } | { ok: false; error: string } {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  if (size > MAX_PAYLOAD_BYTES)
+    return { ok: false, error: `payload is ${size} bytes (limit ${MAX_PAYLOAD_BYTES})` };
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'));
+  } catch (e) {
+    return { ok: false, error: `not JSON: ${(e as Error).message}` };
+  }
+  const parsed = schemaForStream(streamName).safeParse(json);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      error: parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; '),
+    };
+  }
+  return { ok: true, sample: parsed.data };
+}
