@@ -41,7 +41,7 @@ export class Nau7802Sim {
     const [reg, ...data] = bytes;
     if (reg === undefined) return;
     this.pointer = reg;
-    data.forEach((b, i) => this.writeReg(reg + i, b));
+    for (const [i, b] of data.entries()) this.writeReg(reg + i, b);
   }
 
   private writeReg(reg: number, value: number): void {
