@@ -1,0 +1,259 @@
+/**
+ * Equivalent circuits in impedance.py's notation: elements in series joined by `-`, in parallel as
+ * `p(a,b,...)`, nested freely, e.g. `R0-p(R1,C1)-p(R2-Wo1,C2)`. An element is its symbol (see
+ * elements.ts) followed by a number or suffix made of digits and `_` (R0, CPE1, Wo_2).
+ *
+ * Parameters are numbered in the order they are written. A one-parameter element's parameter carries
+ * the element's name (R0); a multi-parameter element's are `<name>_<k>` (CPE1_0 = Q, CPE1_1 = alpha).
+ * Because of that order, the parameters of any sub-circuit form one contiguous range, which lets the
+ * evaluator apply the chain rule of a parallel block to its children's derivatives in place.
+ */
+import { type ElementDef, elementBySymbol, MAX_ELEMENT_PARAMS, type ParamKind } from './elements';
+
+export type CircuitNode =
+  | { readonly kind: 'element'; readonly name: string; readonly def: ElementDef; readonly paramStart: number }
+  | {
+      readonly kind: 'series' | 'parallel';
+      readonly children: readonly CircuitNode[];
+      readonly paramStart: number;
+      readonly paramEnd: number;
+    };
+
+export type CircuitElement = { readonly name: string; readonly def: ElementDef; readonly paramStart: number };
+
+export type Circuit = {
+  readonly text: string;
+  readonly root: CircuitNode;
+  /** Elements in the order written. */
+  readonly elements: readonly CircuitElement[];
+  readonly parameterNames: readonly string[];
+  readonly parameterUnits: readonly string[];
+  readonly parameterKinds: readonly ParamKind[];
+};
+
+export class CircuitSyntaxError extends Error {
+  constructor(
+    readonly text: string,
+    readonly position: number,
+    readonly expected: string,
+  ) {
+    const found = position < text.length ? `'${text[position]}'` : 'end of input';
+    super(
+      `circuit '${text}': expected ${expected} at position ${position + 1}, found ${found}\n` +
+        `  ${text}\n  ${' '.repeat(position)}^`,
+    );
+    this.name = 'CircuitSyntaxError';
+  }
+}
+
+/** Parses a circuit string; throws CircuitSyntaxError naming the position and what was expected. */
+export function parseCircuit(text: string): Circuit {
+  let pos = 0;
+  let nParams = 0;
+  const elements: CircuitElement[] = [];
+  const names = new Set<string>();
+
+  const skipSpace = () => {
+    while (pos < text.length && /\s/.test(text[pos]!)) pos++;
+  };
+
+  const parseSeries = (): CircuitNode => {
+    const start = nParams;
+    const children = [parseTerm()];
+    skipSpace();
+    while (text[pos] === '-') {
+      pos++;
+      children.push(parseTerm());
+      skipSpace();
+    }
+    return children.length === 1
+      ? children[0]!
+      : { kind: 'series', children, paramStart: start, paramEnd: nParams };
+  };
+
+  const parseTerm = (): CircuitNode => {
+    skipSpace();
+    const at = pos;
+    const match = /^([A-Za-z]+)([0-9_]*)/.exec(text.slice(pos));
+    if (!match) throw new CircuitSyntaxError(text, pos, "an element (such as R0 or CPE1) or 'p('");
+    const [name, symbol] = match as unknown as [string, string];
+    if (symbol === 'p' && name === 'p') {
+      pos += 1;
+      skipSpace();
+      if (text[pos] !== '(') throw new CircuitSyntaxError(text, pos, "'(' after 'p'");
+      pos++;
+      const start = nParams;
+      const children = [parseSeries()];
+      skipSpace();
+      while (text[pos] === ',') {
+        pos++;
+        children.push(parseSeries());
+        skipSpace();
+      }
+      if (text[pos] !== ')')
+        throw new CircuitSyntaxError(text, pos, children.length > 1 ? "',' or ')'" : "','");
+      if (children.length < 2)
+        throw new CircuitSyntaxError(text, pos, "',' (a parallel block needs two branches)");
+      pos++;
+      return { kind: 'parallel', children, paramStart: start, paramEnd: nParams };
+    }
+    const def = elementBySymbol(symbol);
+    if (!def) {
+      const known = ['R', 'C', 'L', 'W', 'CPE', 'La', 'K', 'Zarc', 'G', 'Wo', 'Ws'].join(', ');
+      throw new CircuitSyntaxError(text, at, `a known element (${known}) or 'p(', not '${symbol}'`);
+    }
+    if (names.has(name))
+      throw new CircuitSyntaxError(text, at, `a new element name ('${name}' is used twice)`);
+    names.add(name);
+    pos += name.length;
+    const element = { kind: 'element' as const, name, def, paramStart: nParams };
+    elements.push(element);
+    nParams += def.params.length;
+    return element;
+  };
+
+  const root = parseSeries();
+  skipSpace();
+  if (pos < text.length) throw new CircuitSyntaxError(text, pos, "'-', ',' or ')' or the end of the circuit");
+
+  const parameterNames: string[] = [];
+  const parameterUnits: string[] = [];
+  const parameterKinds: ParamKind[] = [];
+  for (const e of elements) {
+    e.def.params.forEach((param, k) => {
+      parameterNames.push(e.def.params.length === 1 ? e.name : `${e.name}_${k}`);
+      parameterUnits.push(param.unit);
+      parameterKinds.push(param.kind);
+    });
+  }
+  return { text, root, elements, parameterNames, parameterUnits, parameterKinds };
+}
+
+/**
+ * Evaluates a circuit and, on request, its Jacobian, without allocating per call: the fitter's hot path.
+ * Build one per circuit and reuse it.
+ */
+export class CircuitEvaluator {
+  readonly nParams: number;
+  private readonly dRe: Float64Array;
+  private readonly dIm: Float64Array;
+  private readonly elementOut = new Float64Array(2 + 2 * MAX_ELEMENT_PARAMS);
+  private zRe = 0;
+  private zIm = 0;
+
+  constructor(readonly circuit: Circuit) {
+    this.nParams = circuit.parameterNames.length;
+    this.dRe = new Float64Array(this.nParams);
+    this.dIm = new Float64Array(this.nParams);
+  }
+
+  /**
+   * Writes Z(omega[n]) into re[n], im[n]. With `jac`, also writes dRe/dp_k into jac[k*2N + n] and
+   * dIm/dp_k into jac[k*2N + N + n] (column k of the stacked real-then-imaginary Jacobian).
+   */
+  evaluate(
+    params: ArrayLike<number>,
+    omega: Float64Array,
+    re: Float64Array,
+    im: Float64Array,
+    jac?: Float64Array,
+  ): void {
+    const n = omega.length;
+    for (let i = 0; i < n; i++) {
+      this.node(this.circuit.root, params, omega[i]!);
+      re[i] = this.zRe;
+      im[i] = this.zIm;
+      if (jac) {
+        for (let k = 0; k < this.nParams; k++) {
+          jac[k * 2 * n + i] = this.dRe[k]!;
+          jac[k * 2 * n + n + i] = this.dIm[k]!;
+        }
+      }
+    }
+  }
+
+  /** Leaves the node's impedance in zRe/zIm and the derivatives of its parameter range in dRe/dIm. */
+  private node(node: CircuitNode, p: ArrayLike<number>, omega: number): void {
+    if (node.kind === 'element') {
+      const out = this.elementOut;
+      node.def.evaluate(p, node.paramStart, omega, out);
+      this.zRe = out[0]!;
+      this.zIm = out[1]!;
+      const m = node.def.params.length;
+      for (let k = 0; k < m; k++) {
+        this.dRe[node.paramStart + k] = out[2 + 2 * k]!;
+        this.dIm[node.paramStart + k] = out[3 + 2 * k]!;
+      }
+      return;
+    }
+    if (node.kind === 'series') {
+      let sr = 0;
+      let si = 0;
+      for (const child of node.children) {
+        this.node(child, p, omega);
+        sr += this.zRe;
+        si += this.zIm;
+      }
+      this.zRe = sr;
+      this.zIm = si;
+      return;
+    }
+    // Parallel: Y = sum 1/Z_c, Z = 1/Y, dZ/dp = (Z / Z_c)^2 dZ_c/dp for p in child c. Z is known only
+    // after the last child, so each child's range is first scaled by (1/Z_c)^2, then all by Z^2.
+    let yr = 0;
+    let yi = 0;
+    for (const child of node.children) {
+      this.node(child, p, omega);
+      const d = this.zRe * this.zRe + this.zIm * this.zIm;
+      const ar = this.zRe / d;
+      const ai = -this.zIm / d;
+      yr += ar;
+      yi += ai;
+      this.scaleRange(child, ar * ar - ai * ai, 2 * ar * ai);
+    }
+    const yd = yr * yr + yi * yi;
+    const zr = yr / yd;
+    const zi = -yi / yd;
+    this.scaleRange(node, zr * zr - zi * zi, 2 * zr * zi);
+    this.zRe = zr;
+    this.zIm = zi;
+  }
+
+  private scaleRange(child: CircuitNode, sr: number, si: number): void {
+    const start = child.paramStart;
+    const end = child.kind === 'element' ? start + child.def.params.length : child.paramEnd;
+    for (let k = start; k < end; k++) {
+      const dr = this.dRe[k]!;
+      const di = this.dIm[k]!;
+      this.dRe[k] = dr * sr - di * si;
+      this.dIm[k] = dr * si + di * sr;
+    }
+  }
+}
+
+/** Angular frequencies 2 pi f. */
+export function angularFrequencies(fHz: ArrayLike<number>): Float64Array {
+  const omega = new Float64Array(fHz.length);
+  for (let i = 0; i < fHz.length; i++) omega[i] = 2 * Math.PI * fHz[i]!;
+  return omega;
+}
+
+/**
+ * The circuit's impedance at each frequency, for parameters in `circuit.parameterNames` order.
+ * Convenience for simulation and plotting; the fitter reuses one CircuitEvaluator instead.
+ */
+export function circuitImpedance(
+  circuit: Circuit,
+  params: ArrayLike<number>,
+  fHz: ArrayLike<number>,
+): { re: Float64Array; im: Float64Array } {
+  if (params.length !== circuit.parameterNames.length) {
+    throw new Error(
+      `circuit '${circuit.text}' has ${circuit.parameterNames.length} parameters (${circuit.parameterNames.join(', ')}), got ${params.length}`,
+    );
+  }
+  const re = new Float64Array(fHz.length);
+  const im = new Float64Array(fHz.length);
+  new CircuitEvaluator(circuit).evaluate(params, angularFrequencies(fHz), re, im);
+  return { re, im };
+}
