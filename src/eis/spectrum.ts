@@ -8,9 +8,15 @@ export type Spectrum = {
   readonly imOhm: Float64Array;
 };
 
-export function spectrum(fHz: ArrayLike<number>, reOhm: ArrayLike<number>, imOhm: ArrayLike<number>): Spectrum {
+export function spectrum(
+  fHz: ArrayLike<number>,
+  reOhm: ArrayLike<number>,
+  imOhm: ArrayLike<number>,
+): Spectrum {
   if (fHz.length !== reOhm.length || fHz.length !== imOhm.length) {
-    throw new Error(`spectrum: f, re and im must have the same length (${fHz.length}, ${reOhm.length}, ${imOhm.length})`);
+    throw new Error(
+      `spectrum: f, re and im must have the same length (${fHz.length}, ${reOhm.length}, ${imOhm.length})`,
+    );
   }
   return { fHz: Float64Array.from(fHz), reOhm: Float64Array.from(reOhm), imOhm: Float64Array.from(imOhm) };
 }
