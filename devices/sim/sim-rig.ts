@@ -53,6 +53,11 @@ export class SimRig implements SimWorld {
     }
   }
 
+  /** Fault injection: the load cell behind `port` stops answering, as if its cable were pulled. */
+  detachLoadCell(port: number): void {
+    this.mux.detach(port, NAU7802_ADDRESS);
+  }
+
   /** Seconds since the simulated rig was switched on. */
   timeS(): number {
     return (this.clock.now() - this.startMs) / 1000;

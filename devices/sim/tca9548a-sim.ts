@@ -16,6 +16,10 @@ export class Tca9548aSim implements I2cSimDevice {
     this.ports.set(port, devices);
   }
 
+  detach(port: number, address: number): void {
+    this.ports.get(port)?.delete(address);
+  }
+
   write(bytes: readonly number[]): void {
     const last = bytes[bytes.length - 1];
     if (last !== undefined) this.control = last & 0xff;

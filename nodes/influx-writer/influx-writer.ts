@@ -1,0 +1,86 @@
+/**
+ * `influx-writer` node: subscribes to cellrig/v1/#, validates samples and writes them to InfluxDB.
+ * Malformed payloads are counted, republished on cellrig/v1/<rig>/deadletter and sent to the output.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { InfluxWriter } from '../../services/influx-writer';
+import { writerConfigSchema } from '../../src/telemetry/writer-config';
+import { clockFor, registerNode, short, status, validateConfig } from '../shared/node-support';
+
+type WriterDef = NodeDef & {
+  broker: string;
+  influxUrl: string;
+  database: string;
+  clientId: string;
+  batchSize: string | number;
+  flushMs: string | number;
+};
+type WriterCredentials = {
+  username?: string;
+  password?: string;
+  influxUser?: string;
+  influxPassword?: string;
+};
+
+export default function register(RED: NodeAPI): void {
+  function InfluxWriterNode(this: Node<WriterCredentials>, def: WriterDef) {
+    RED.nodes.createNode(this, def);
+    const config = validateConfig(
+      this,
+      writerConfigSchema,
+      {
+        brokerUrl: def.broker ?? '',
+        influxUrl: def.influxUrl ?? '',
+        database: def.database ?? '',
+        clientId: def.clientId ?? '',
+        batchSize: def.batchSize || undefined,
+        flushMs: def.flushMs || undefined,
+      },
+      `influx-writer "${def.name || def.id}"`,
+    );
+    if (!config) return;
+    if (!config.influxUrl || !config.brokerUrl) {
+      this.status(status.idle(!config.influxUrl ? 'no InfluxDB URL: idle' : 'no broker URL: idle'));
+      return;
+    }
+    const clock = clockFor(RED);
+    const writer = new InfluxWriter(config, clock, this.credentials ?? {});
+    const show = () => {
+      const s = writer.stats;
+      const text = `${s.written} written, ${s.deadLettered} dead-lettered${s.pending ? `, ${s.pending} pending` : ''}`;
+      this.status(s.lastError && s.pending > 0 ? status.warn(short(`${s.lastError}`)) : status.ok(text));
+    };
+    writer.on('written', () => {
+      writer.stats.lastError = undefined;
+      show();
+    });
+    writer.on('problem', (message: string) => {
+      this.status(status.warn(short(message)));
+    });
+    writer.on('deadletter', (letter: unknown) => {
+      this.send({ topic: 'deadletter', payload: letter });
+      show();
+    });
+    writer.on('connect', show);
+    writer.on('offline', () => this.status(status.warn('broker offline')));
+    this.status(status.idle('connecting'));
+    writer.start();
+    this.on('close', (done: () => void) => {
+      writer.close().then(
+        () => {
+          this.status({});
+          done();
+        },
+        () => done(),
+      );
+    });
+  }
+  registerNode(RED, 'influx-writer', InfluxWriterNode, {
+    credentials: {
+      username: { type: 'text' },
+      password: { type: 'password' },
+      influxUser: { type: 'text' },
+      influxPassword: { type: 'password' },
+    },
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * What a rig config node owns and shares with the nodes that use it: the board (opened on first use,
+ * closed when the rig is), and the rig's MQTT link (when a broker is configured). The last node out
+ * does not close them; the config node's own close does, which Node-RED calls after its users'.
+ */
+import type { Node } from 'node-red';
+import { openRigHardware, type RigHardware } from '../../devices/board';
+import { RigPublisher } from '../../services/rig-publisher';
+import type { Clock } from '../../src/clock';
+import type { RigConfig } from '../../src/rig/config';
+
+/** The rig config node as its users see it: a runtime, or the reason there is none. */
+export type RigConfigNode = Node<{ username?: string; password?: string }> & {
+  runtime?: RigRuntime;
+  configError?: string;
+};
+
+export type RigLink = { brokerUrl: string; username?: string; password?: string };
+
+export class RigRuntime {
+  private hardwarePromise: Promise<RigHardware> | undefined;
+  private publisherInstance: RigPublisher | undefined;
+  private closed = false;
+
+  constructor(
+    readonly config: RigConfig,
+    readonly clock: Clock,
+    private readonly link: RigLink,
+  ) {}
+
+  get rigId(): string {
+    return this.config.rigId;
+  }
+
+  hardware(): Promise<RigHardware> {
+    if (this.closed) return Promise.reject(new Error('rig is closed'));
+    this.hardwarePromise ??= openRigHardware(this.config, this.clock);
+    // A failed open is retried on the next call rather than cached forever.
+    this.hardwarePromise.catch(() => {
+      this.hardwarePromise = undefined;
+    });
+    return this.hardwarePromise;
+  }
+
+  /** The rig's MQTT publisher, or undefined when no broker is configured. */
+  publisher(): RigPublisher | undefined {
+    if (this.closed || !this.link.brokerUrl) return undefined;
+    this.publisherInstance ??= new RigPublisher({
+      url: this.link.brokerUrl,
+      rigId: this.config.rigId,
+      clock: this.clock,
+      username: this.link.username,
+      password: this.link.password,
+    });
+    return this.publisherInstance;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const hw = this.hardwarePromise;
+    this.hardwarePromise = undefined;
+    await this.publisherInstance?.close().catch(() => undefined);
+    this.publisherInstance = undefined;
+    if (hw) (await hw.catch(() => undefined))?.close();
+  }
+}

@@ -1,0 +1,43 @@
+/** `rig` config node: a rig's id, IO backend and MQTT link, shared by every node wired to that rig. */
+import type { NodeAPI, NodeDef } from 'node-red';
+import { z } from 'zod';
+import { describeZodError, rigConfigSchema } from '../../src/rig/config';
+import { clockFor, registerNode } from '../shared/node-support';
+import { type RigConfigNode, RigRuntime } from './rig-runtime';
+
+type RigDef = NodeDef & { rigId: string; backend: string; seed: string | number; broker: string };
+
+const brokerSchema = z
+  .string()
+  .trim()
+  .refine((v) => v === '' || /^(mqtts?|wss?|tcp):\/\//.test(v), 'broker must be empty or an mqtt:// URL');
+
+export default function register(RED: NodeAPI): void {
+  function RigNode(this: RigConfigNode, def: RigDef) {
+    RED.nodes.createNode(this, def);
+    const parsed = rigConfigSchema.safeParse({
+      rigId: def.rigId,
+      backend: def.backend || 'sim',
+      seed: def.seed || 1,
+    });
+    const broker = brokerSchema.safeParse(def.broker ?? '');
+    if (!parsed.success || !broker.success) {
+      const err = !parsed.success ? parsed.error : (broker as { error: z.ZodError }).error;
+      this.configError = describeZodError(err, `rig config "${def.name || def.id}"`);
+      this.error(this.configError);
+      return;
+    }
+    const runtime = new RigRuntime(parsed.data, clockFor(RED), {
+      brokerUrl: broker.data,
+      username: this.credentials?.username,
+      password: this.credentials?.password,
+    });
+    this.runtime = runtime;
+    this.on('close', (_removed: boolean, done: () => void) => {
+      runtime.close().then(done, done);
+    });
+  }
+  registerNode(RED, 'rig', RigNode, {
+    credentials: { username: { type: 'text' }, password: { type: 'password' } },
+  });
+}
