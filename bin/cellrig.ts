@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/** The `cellrig` command: each subcommand lives in app/ and is loaded only when asked for. */
+type Command = { describe: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  start: {
+    describe: 'run Node-RED with the cellrig nodes and the default rig flow',
+    load: () => import('../app/start.js'),
+  },
+};
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const cmd = name ? commands[name] : undefined;
+  if (!cmd) {
+    const list = Object.entries(commands)
+      .map(([n, c]) => `  cellrig ${n.padEnd(8)} ${c.describe}`)
+      .join('\n');
+    process.stderr.write(`${name ? `unknown command '${name}'\n` : ''}usage:\n${list}\n`);
+    return name ? 2 : 0;
+  }
+  return (await cmd.load()).main(rest);
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`cellrig: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
