@@ -70,7 +70,7 @@ export class InfluxWriter extends EventEmitter {
     });
     this.client = client;
     client.on('connect', () => {
-      client.subscribe('cellrig/v1/#', { qos: 1 });
+      client.subscribe(`cellrig/v1/${this.config.rig || '+'}/#`, { qos: 1 });
       this.emit('connect');
     });
     client.on('offline', () => this.emit('offline'));

@@ -11,6 +11,7 @@ type WriterDef = NodeDef & {
   broker: string;
   influxUrl: string;
   database: string;
+  rig: string;
   clientId: string;
   batchSize: string | number;
   flushMs: string | number;
@@ -32,6 +33,7 @@ export default function register(RED: NodeAPI): void {
         brokerUrl: def.broker ?? '',
         influxUrl: def.influxUrl ?? '',
         database: def.database ?? '',
+        rig: def.rig ?? '',
         clientId: def.clientId ?? '',
         batchSize: def.batchSize || undefined,
         flushMs: def.flushMs || undefined,
