@@ -11,37 +11,59 @@ const optionalUrl = (protocols: RegExp, hint: string) =>
     .transform((v) => v || undefined)
     .refine((v) => v === undefined || protocols.test(v), hint);
 
-export const envSchema = z.object({
-  PORT: port.default(1880),
-  /** Loopback only until adminAuth is configured: an open editor can run arbitrary code on the Pi. */
-  HOST: z
-    .string()
-    .default('127.0.0.1')
-    .refine(
-      (h) => ['127.0.0.1', 'localhost', '::1'].includes(h),
-      'the editor only binds to loopback (127.0.0.1)',
-    ),
-  MQTT_URL: optionalUrl(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
-  /** Port of the embedded broker that starts when MQTT_URL is not set. */
-  MQTT_PORT: port.default(1883),
-  INFLUX_URL: optionalUrl(/^https?:\/\//, 'must be an http:// or https:// URL'),
-  INFLUX_DB: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9_-]*$/, 'letters, digits, _ and - only')
-    .optional()
-    .transform((v) => v || 'cellrig'),
-  RIG_ID: z
-    .string()
-    .optional()
-    .transform((v) => v || 'rig01')
-    .pipe(idSchema),
-  CELLRIG_DATA: z
-    .string()
-    .optional()
-    .transform((v) => v || './.cellrig'),
-  CELLRIG_CREDENTIAL_SECRET: z.string().optional(),
-});
+export const envSchema = z
+  .object({
+    PORT: port.default(1880),
+    /** Where the editor listens; beyond loopback only with an admin login (checked below). */
+    HOST: z.string().trim().min(1).default('127.0.0.1'),
+    MQTT_URL: optionalUrl(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+    /** Port of the embedded broker that starts when MQTT_URL is not set. */
+    MQTT_PORT: port.default(1883),
+    INFLUX_URL: optionalUrl(/^https?:\/\//, 'must be an http:// or https:// URL'),
+    INFLUX_DB: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]*$/, 'letters, digits, _ and - only')
+      .optional()
+      .transform((v) => v || 'cellrig'),
+    RIG_ID: z
+      .string()
+      .optional()
+      .transform((v) => v || 'rig01')
+      .pipe(idSchema),
+    CELLRIG_DATA: z
+      .string()
+      .optional()
+      .transform((v) => v || './.cellrig'),
+    /** Encrypts the flow's credentials file; unset, Node-RED generates one and keeps it in CELLRIG_DATA. */
+    CELLRIG_CREDENTIAL_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+    /** Editor login: a user name and a bcrypt hash (`cellrig hash-password`). */
+    CELLRIG_ADMIN_USER: z.string().trim().min(1).optional(),
+    CELLRIG_ADMIN_PASSWORD_HASH: z
+      .string()
+      .trim()
+      .regex(/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/, 'must be a bcrypt hash (cellrig hash-password)')
+      .optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.CELLRIG_ADMIN_USER) !== Boolean(env.CELLRIG_ADMIN_PASSWORD_HASH)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.CELLRIG_ADMIN_USER ? 'CELLRIG_ADMIN_PASSWORD_HASH' : 'CELLRIG_ADMIN_USER'],
+        message: 'set both CELLRIG_ADMIN_USER and CELLRIG_ADMIN_PASSWORD_HASH, or neither',
+      });
+    }
+    // An open editor runs arbitrary code on the Pi: never reachable from the network without a login.
+    if (!LOOPBACK.includes(env.HOST) && !env.CELLRIG_ADMIN_PASSWORD_HASH) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HOST'],
+        message: `binding the editor to ${env.HOST} needs CELLRIG_ADMIN_USER and CELLRIG_ADMIN_PASSWORD_HASH`,
+      });
+    }
+  });
+
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 export type Env = z.infer<typeof envSchema>;
 
 export function readEnv(source: NodeJS.ProcessEnv): Env {

@@ -43,18 +43,34 @@ export async function main(_argv: string[]): Promise<number> {
     httpNodeRoot: '/api',
     uiHost: env.HOST,
     uiPort: env.PORT,
-    credentialSecret: env.CELLRIG_CREDENTIAL_SECRET ?? false,
+    // Unset: Node-RED generates a secret and keeps it in userDir; never `false` (plain-text credentials).
+    ...(env.CELLRIG_CREDENTIAL_SECRET ? { credentialSecret: env.CELLRIG_CREDENTIAL_SECRET } : {}),
+    ...(env.CELLRIG_ADMIN_USER && env.CELLRIG_ADMIN_PASSWORD_HASH
+      ? {
+          adminAuth: {
+            type: 'credentials',
+            users: [
+              {
+                username: env.CELLRIG_ADMIN_USER,
+                password: env.CELLRIG_ADMIN_PASSWORD_HASH,
+                permissions: '*',
+              },
+            ],
+          },
+        }
+      : {}),
     logging: { console: { level: 'info', metrics: false, audit: false } },
     editorTheme: { tours: false, projects: { enabled: false } },
     functionGlobalContext: {},
   } as never);
   app.use('/', RED.httpAdmin);
   app.use('/api', RED.httpNode);
+  // Listen only once the runtime is up, so the first request finds a working editor.
+  await RED.start();
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(env.PORT, env.HOST, () => ok());
   });
-  await RED.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   console.log(

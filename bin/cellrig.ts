@@ -7,6 +7,10 @@ const commands: Record<string, Command> = {
     describe: 'run Node-RED with the cellrig nodes and the default rig flow',
     load: () => import('../app/start.js'),
   },
+  'hash-password': {
+    describe: 'print the bcrypt hash of a password read from stdin (for CELLRIG_ADMIN_PASSWORD_HASH)',
+    load: () => import('../app/cli/hash-password.js'),
+  },
 };
 
 async function run(argv: string[]): Promise<number> {

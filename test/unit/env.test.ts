@@ -1,0 +1,36 @@
+import bcrypt from 'bcryptjs';
+import { describe, expect, it } from 'vitest';
+import { readEnv } from '../../app/env';
+
+describe('launcher environment', () => {
+  it('has the documented defaults', () => {
+    expect(readEnv({})).toMatchObject({
+      PORT: 1880,
+      HOST: '127.0.0.1',
+      MQTT_PORT: 1883,
+      INFLUX_DB: 'cellrig',
+      RIG_ID: 'rig01',
+      CELLRIG_DATA: './.cellrig',
+    });
+    expect(readEnv({}).MQTT_URL).toBeUndefined();
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => readEnv({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => readEnv({ MQTT_URL: 'http://broker' })).toThrow(/MQTT_URL: must be an mqtt/);
+    expect(() => readEnv({ RIG_ID: 'rig 01' })).toThrow(/RIG_ID/);
+    expect(() => readEnv({ INFLUX_URL: 'influx:8086' })).toThrow(/INFLUX_URL/);
+  });
+
+  it('refuses to expose the editor beyond loopback without an admin login', () => {
+    expect(() => readEnv({ HOST: '0.0.0.0' })).toThrow(/HOST: binding the editor to 0\.0\.0\.0 needs/);
+    const hash = bcrypt.hashSync('correct horse battery', 4);
+    expect(
+      readEnv({ HOST: '0.0.0.0', CELLRIG_ADMIN_USER: 'lab', CELLRIG_ADMIN_PASSWORD_HASH: hash }).HOST,
+    ).toBe('0.0.0.0');
+    expect(() => readEnv({ CELLRIG_ADMIN_USER: 'lab' })).toThrow(/CELLRIG_ADMIN_PASSWORD_HASH: set both/);
+    expect(() => readEnv({ CELLRIG_ADMIN_USER: 'lab', CELLRIG_ADMIN_PASSWORD_HASH: 'secret' })).toThrow(
+      /bcrypt hash/,
+    );
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { encodePoint, pointFromSample } from '../../../src/telemetry/line-protocol';
+import { decodeSample, MAX_PAYLOAD_BYTES } from '../../../src/telemetry/schemas';
+import { parseTopic, rigTopic, streamTopic } from '../../../src/telemetry/topics';
+
+describe('line protocol', () => {
+  it('writes seq as an integer, every other number as a float, tags sorted and escaped', () => {
+    const p = pointFromSample('rig01', 'ch1', 'pressure', {
+      ts: 1_700_000_000_123,
+      seq: 42,
+      cell: 'TFAA NMC811',
+      coating: 'TFAA-2wt%',
+      pressureMPa: 150,
+      forceN: 11780.97,
+    });
+    expect(encodePoint(p)).toBe(
+      'pressure,cell=TFAA\\ NMC811,channel=ch1,coating=TFAA-2wt%,rig=rig01 seq=42i,pressureMPa=150,forceN=11780.97 1700000000123',
+    );
+  });
+
+  it('quotes and escapes string fields and keeps booleans', () => {
+    const line = encodePoint({
+      measurement: 'events',
+      tags: { rig: 'r', channel: 'c' },
+      fields: { note: 'say "hi" \\ bye', excursion: true },
+      tsMs: 1,
+    });
+    expect(line).toBe('events,channel=c,rig=r note="say \\"hi\\" \\\\ bye",excursion=true 1');
+  });
+});
+
+describe('topics', () => {
+  it('round-trips stream and rig topics and rejects others', () => {
+    expect(parseTopic(streamTopic('rig01', 'ch2', 'pressure'))).toEqual({
+      kind: 'stream',
+      rig: 'rig01',
+      channel: 'ch2',
+      stream: 'pressure',
+    });
+    expect(parseTopic(rigTopic('rig01', 'status'))).toEqual({ kind: 'rig', rig: 'rig01', topic: 'status' });
+    expect(parseTopic('cellrig/v1/rig01/a/b/c')).toEqual({ kind: 'other', rig: 'rig01' });
+    expect(parseTopic('other/v1/x/y/z')).toEqual({ kind: 'other', rig: undefined });
+  });
+});
+
+describe('sample schemas', () => {
+  const ok = { ts: 1_700_000_000_000, seq: 0, pressureMPa: 150, forceN: 11781 };
+  it('accepts a valid pressure sample', () => {
+    expect(decodeSample('pressure', JSON.stringify(ok))).toEqual({ ok: true, sample: ok });
+  });
+  it('names the failing field', () => {
+    const r = decodeSample('pressure', JSON.stringify({ ...ok, seq: 1.5 }));
+    expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/^seq:/) });
+    const r2 = decodeSample('pressure', JSON.stringify({ ...ok, pressureMPa: undefined }));
+    expect(r2).toMatchObject({ ok: false, error: expect.stringMatching(/pressureMPa/) });
+  });
+  it('rejects nesting, bad field names, oversized payloads and non-JSON', () => {
+    expect(decodeSample('temp', JSON.stringify({ ...ok, nested: { a: 1 } })).ok).toBe(false);
+    expect(decodeSample('temp', JSON.stringify({ ...ok, 'bad name': 1 })).ok).toBe(false);
+    expect(decodeSample('temp', 'x'.repeat(MAX_PAYLOAD_BYTES + 1))).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/limit/),
+    });
+    expect(decodeSample('temp', '{"ts":')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/not JSON/),
+    });
+  });
+});
