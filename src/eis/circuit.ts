@@ -158,9 +158,21 @@ export class CircuitEvaluator {
     im: Float64Array,
     jac?: Float64Array,
   ): void {
+    this.evaluateNode(this.circuit.root, params, omega, re, im, jac);
+  }
+
+  /** As evaluate, for one sub-circuit of this circuit (its parameters keep their global indices). */
+  evaluateNode(
+    node: CircuitNode,
+    params: ArrayLike<number>,
+    omega: Float64Array,
+    re: Float64Array,
+    im: Float64Array,
+    jac?: Float64Array,
+  ): void {
     const n = omega.length;
     for (let i = 0; i < n; i++) {
-      this.node(this.circuit.root, params, omega[i]!);
+      this.node(node, params, omega[i]!);
       re[i] = this.zRe;
       im[i] = this.zIm;
       if (jac) {

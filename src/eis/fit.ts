@@ -1,0 +1,435 @@
+/**
+ * Complex nonlinear least squares: fits a circuit to a spectrum by Levenberg-Marquardt on the stacked
+ * real and imaginary residuals, w_re (Re Z_fit - Re Z) and w_im (Im Z_fit - Im Z), in internal variables
+ * that enforce the bounds (parameter-transform.ts). Without an initial guess, it scouts from guesses
+ * read off the spectrum plus seeded random starts (initial-guess.ts) and polishes the best.
+ */
+import { seededRandom } from '../random';
+import { angularFrequencies, type Circuit, CircuitEvaluator, type CircuitNode } from './circuit';
+import { arcCount, arcVariants, guessParameters, perturbed } from './initial-guess';
+import {
+  choleskyInPlace,
+  choleskySolveInPlace,
+  LevenbergMarquardt,
+  type StopReason,
+} from './levenberg-marquardt';
+import { outOfBounds, parameterSlope, toInternal, toParameter } from './parameter-transform';
+import type { Spectrum } from './spectrum';
+import { spectrumFeatures } from './spectrum-features';
+
+/**
+ * unit: w = 1 (impedance.py's default). modulus: w = 1/|Z|, so every decade of |Z| counts alike.
+ * proportional: w_re = 1/|Re Z| and w_im = 1/|Im Z|, each floored at 1 % of |Z| so a point on the real
+ * axis does not take all the weight.
+ */
+export type Weighting = 'unit' | 'modulus' | 'proportional';
+
+export type FitOptions = {
+  /** One value per free parameter, in parameterNames order (fixed ones left out, as impedance.py does). */
+  readonly initialGuess?: ArrayLike<number>;
+  /** Parameters held at a value, by name. */
+  readonly fixed?: Readonly<Record<string, number>>;
+  readonly weighting?: Weighting;
+  /** Starts scouted when there is no initial guess. */
+  readonly starts?: number;
+  readonly seed?: number;
+  readonly maxIterations?: number;
+};
+
+export type FittedParameter = {
+  readonly name: string;
+  readonly value: number;
+  /** Standard error from the Jacobian at the solution; null when fixed or not identifiable. */
+  readonly stderr: number | null;
+  readonly unit: string;
+  readonly fixed: boolean;
+};
+
+export type FitResult = {
+  readonly circuit: string;
+  readonly weighting: Weighting;
+  readonly parameters: readonly FittedParameter[];
+  /** All parameter values in parameterNames order, fixed ones included. */
+  readonly values: Float64Array;
+  /** Correlation matrix of the free parameters, in order; NaN where not identifiable. */
+  readonly correlation: readonly (readonly number[])[];
+  /** Z_fit - Z at each data point (Ohm). */
+  readonly residualRe: Float64Array;
+  readonly residualIm: Float64Array;
+  /** Root mean square of the stacked real and imaginary residuals (Ohm, unweighted). */
+  readonly rmse: number;
+  /** sqrt(mean(|Z_fit - Z|^2 / |Z|^2)): the fit's error relative to the data, scale-free. */
+  readonly rmsRelative: number;
+  readonly iterations: number;
+  /** Model evaluations (each with its Jacobian) over all starts. */
+  readonly evaluations: number;
+  readonly starts: number;
+  readonly converged: boolean;
+  readonly reason: StopReason;
+};
+
+const SCOUT_ITERATIONS = 40;
+
+export class FitInputError extends Error {
+  override name = 'FitInputError';
+}
+
+export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOptions = {}): FitResult {
+  const names = circuit.parameterNames;
+  const kinds = circuit.parameterKinds;
+  const n = spectrum.fHz.length;
+  const fixedValues = new Map<number, number>();
+  for (const [name, value] of Object.entries(options.fixed ?? {})) {
+    const k = names.indexOf(name);
+    if (k < 0)
+      throw new FitInputError(`fixed parameter '${name}' is not in ${circuit.text} (${names.join(', ')})`);
+    const why = outOfBounds(kinds[k]!, value);
+    if (why) throw new FitInputError(`fixed ${name} = ${value} ${why}`);
+    fixedValues.set(k, value);
+  }
+  const free = names.map((_, k) => k).filter((k) => !fixedValues.has(k));
+  if (n === 0) throw new FitInputError('the spectrum has no points');
+  if (2 * n < free.length) {
+    throw new FitInputError(`${n} points cannot determine ${free.length} parameters`);
+  }
+  for (let i = 0; i < n; i++) {
+    if (
+      !(spectrum.fHz[i]! > 0) ||
+      !Number.isFinite(spectrum.reOhm[i]!) ||
+      !Number.isFinite(spectrum.imOhm[i]!)
+    ) {
+      throw new FitInputError(`point ${i}: frequency must be > 0 and Z finite`);
+    }
+  }
+
+  const weighting = options.weighting ?? 'unit';
+  const problem = new CircuitProblem(circuit, spectrum, free, weighting);
+  const solver = new LevenbergMarquardt(problem);
+  const fullStart = (p: Float64Array): Float64Array => {
+    for (const [k, v] of fixedValues) p[k] = v;
+    problem.fixedParams.set(p);
+    return Float64Array.from(free, (k) => toInternal(kinds[k]!, p[k]!));
+  };
+
+  let starts: Float64Array[];
+  if (options.initialGuess) {
+    const guess = options.initialGuess;
+    if (guess.length !== free.length) {
+      throw new FitInputError(
+        `initial guess has ${guess.length} values; ${circuit.text} has ${free.length} free parameters (${free.map((k) => names[k]).join(', ')})`,
+      );
+    }
+    const p = new Float64Array(names.length);
+    free.forEach((k, j) => {
+      const why = outOfBounds(kinds[k]!, guess[j]!);
+      if (why) throw new FitInputError(`initial guess for ${names[k]} = ${guess[j]} ${why}`);
+      p[k] = guess[j]!;
+    });
+    starts = [p];
+  } else {
+    starts = automaticStarts(circuit, spectrum, options.starts ?? 12, options.seed ?? 1);
+  }
+
+  let iterations = 0;
+  let evaluations = 0;
+  let best: { cost: number; p: Float64Array } | null = null;
+  const maxIterations = options.maxIterations ?? 400;
+  if (starts.length > 1) {
+    for (const start of starts) {
+      const run = solver.run(fullStart(start), { ...LM_TOLERANCES, maxIterations: SCOUT_ITERATIONS });
+      iterations += run.iterations;
+      evaluations += run.evaluations;
+      if (Number.isFinite(run.cost) && (!best || run.cost < best.cost)) {
+        best = { cost: run.cost, p: problem.parametersOf(solver.x) };
+      }
+    }
+  }
+  const polishFrom = best ? orderArcsByFrequency(circuit, best.p, spectrum) : starts[0]!;
+  const run = solver.run(fullStart(polishFrom), { ...LM_TOLERANCES, maxIterations });
+  iterations += run.iterations;
+  evaluations += run.evaluations;
+  return summarise(circuit, problem, solver, fixedValues, {
+    weighting,
+    iterations,
+    evaluations,
+    starts: starts.length,
+    converged: run.converged,
+    reason: run.reason,
+    cost: run.cost,
+  });
+}
+
+const LM_TOLERANCES = { ftol: 1e-12, xtol: 1e-10, gtol: 1e-10 };
+
+function automaticStarts(circuit: Circuit, spectrum: Spectrum, count: number, seed: number): Float64Array[] {
+  const features = spectrumFeatures(spectrum);
+  const bases = arcVariants(features, arcCount(circuit)).map((arcs) =>
+    guessParameters(circuit, features, arcs),
+  );
+  const random = seededRandom(seed);
+  const starts = [...bases];
+  for (let i = 0; starts.length < Math.max(count, bases.length); i++) {
+    starts.push(perturbed(circuit, bases[i % bases.length]!, random, 1));
+  }
+  return starts;
+}
+
+/** The weighted residual problem in internal variables u (one per free parameter). */
+class CircuitProblem {
+  readonly nVars: number;
+  readonly nResiduals: number;
+  /** Full parameter vector; free entries are overwritten from u on every evaluation. */
+  readonly fixedParams: Float64Array;
+  readonly evaluator: CircuitEvaluator;
+  readonly omega: Float64Array;
+  readonly re: Float64Array;
+  readonly im: Float64Array;
+  readonly wRe: Float64Array;
+  readonly wIm: Float64Array;
+  private readonly jacP: Float64Array;
+  private readonly p: Float64Array;
+
+  constructor(
+    readonly circuit: Circuit,
+    readonly spectrum: Spectrum,
+    readonly free: readonly number[],
+    weighting: Weighting,
+  ) {
+    const n = spectrum.fHz.length;
+    const m = circuit.parameterNames.length;
+    this.nVars = free.length;
+    this.nResiduals = 2 * n;
+    this.fixedParams = new Float64Array(m);
+    this.p = new Float64Array(m);
+    this.evaluator = new CircuitEvaluator(circuit);
+    this.omega = angularFrequencies(spectrum.fHz);
+    this.re = new Float64Array(n);
+    this.im = new Float64Array(n);
+    this.jacP = new Float64Array(2 * n * m);
+    this.wRe = new Float64Array(n);
+    this.wIm = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const zr = spectrum.reOhm[i]!;
+      const zi = spectrum.imOhm[i]!;
+      const mod = Math.hypot(zr, zi) || 1;
+      if (weighting === 'unit') {
+        this.wRe[i] = 1;
+        this.wIm[i] = 1;
+      } else if (weighting === 'modulus') {
+        this.wRe[i] = 1 / mod;
+        this.wIm[i] = 1 / mod;
+      } else {
+        this.wRe[i] = 1 / Math.max(Math.abs(zr), 0.01 * mod);
+        this.wIm[i] = 1 / Math.max(Math.abs(zi), 0.01 * mod);
+      }
+    }
+  }
+
+  parametersOf(u: Float64Array): Float64Array {
+    const p = Float64Array.from(this.fixedParams);
+    this.free.forEach((k, j) => {
+      p[k] = toParameter(this.circuit.parameterKinds[k]!, u[j]!);
+    });
+    return p;
+  }
+
+  evaluate(u: Float64Array, r: Float64Array, jac: Float64Array): void {
+    const p = this.p;
+    const kinds = this.circuit.parameterKinds;
+    const free = this.free;
+    p.set(this.fixedParams);
+    for (let j = 0; j < free.length; j++) p[free[j]!] = toParameter(kinds[free[j]!]!, u[j]!);
+    this.evaluator.evaluate(p, this.omega, this.re, this.im, this.jacP);
+    const n = this.re.length;
+    const dataRe = this.spectrum.reOhm;
+    const dataIm = this.spectrum.imOhm;
+    for (let i = 0; i < n; i++) {
+      r[i] = this.wRe[i]! * (this.re[i]! - dataRe[i]!);
+      r[n + i] = this.wIm[i]! * (this.im[i]! - dataIm[i]!);
+    }
+    for (let j = 0; j < free.length; j++) {
+      const k = free[j]!;
+      const slope = parameterSlope(kinds[k]!, p[k]!);
+      const src = k * 2 * n;
+      const dst = j * 2 * n;
+      for (let i = 0; i < n; i++) {
+        jac[dst + i] = this.jacP[src + i]! * this.wRe[i]! * slope;
+        jac[dst + n + i] = this.jacP[src + n + i]! * this.wIm[i]! * slope;
+      }
+    }
+  }
+}
+
+type RunSummary = {
+  weighting: Weighting;
+  iterations: number;
+  evaluations: number;
+  starts: number;
+  converged: boolean;
+  reason: StopReason;
+  cost: number;
+};
+
+function summarise(
+  circuit: Circuit,
+  problem: CircuitProblem,
+  solver: LevenbergMarquardt,
+  fixedValues: Map<number, number>,
+  run: RunSummary,
+): FitResult {
+  const values = problem.parametersOf(solver.x);
+  // The solver's residuals and Jacobian are at solver.x; re-evaluating fills the model's Z there too.
+  problem.evaluate(solver.x, solver.r, solver.jac);
+  const n = problem.re.length;
+  const residualRe = new Float64Array(n);
+  const residualIm = new Float64Array(n);
+  let sumSq = 0;
+  let sumRel = 0;
+  for (let i = 0; i < n; i++) {
+    const dr = problem.re[i]! - problem.spectrum.reOhm[i]!;
+    const di = problem.im[i]! - problem.spectrum.imOhm[i]!;
+    residualRe[i] = dr;
+    residualIm[i] = di;
+    sumSq += dr * dr + di * di;
+    const z2 = problem.spectrum.reOhm[i]! ** 2 + problem.spectrum.imOhm[i]! ** 2;
+    sumRel += (dr * dr + di * di) / z2;
+  }
+  const { stderr, correlation } = covariance(problem, solver, values, run.cost);
+  let j = 0;
+  const parameters = circuit.parameterNames.map((name, k) => {
+    const fixed = fixedValues.has(k);
+    const se = fixed ? null : stderr[j++]!;
+    return {
+      name,
+      value: values[k]!,
+      stderr: se !== null && Number.isFinite(se) ? se : null,
+      unit: circuit.parameterUnits[k]!,
+      fixed,
+    };
+  });
+  return {
+    circuit: circuit.text,
+    weighting: run.weighting,
+    parameters,
+    values,
+    correlation,
+    residualRe,
+    residualIm,
+    rmse: Math.sqrt(sumSq / (2 * n)),
+    rmsRelative: Math.sqrt(sumRel / n),
+    iterations: run.iterations,
+    evaluations: run.evaluations,
+    starts: run.starts,
+    converged: run.converged,
+    reason: run.reason,
+  };
+}
+
+/**
+ * Covariance of the free parameters, s^2 (J^T J)^-1 with s^2 = SSR / (2N - m) and J the weighted
+ * Jacobian in parameter space, as scipy's curve_fit reports it (and so impedance.py's conf_).
+ */
+function covariance(
+  problem: CircuitProblem,
+  solver: LevenbergMarquardt,
+  values: Float64Array,
+  cost: number,
+): { stderr: number[]; correlation: number[][] } {
+  const m = problem.nVars;
+  const nRes = problem.nResiduals;
+  const kinds = problem.circuit.parameterKinds;
+  const slopes = problem.free.map((k) => parameterSlope(kinds[k]!, values[k]!));
+  const a = new Float64Array(m * m);
+  for (let x = 0; x < m; x++) {
+    for (let y = x; y < m; y++) {
+      let s = 0;
+      for (let i = 0; i < nRes; i++) s += solver.jac[x * nRes + i]! * solver.jac[y * nRes + i]!;
+      s /= slopes[x]! * slopes[y]!;
+      a[x * m + y] = s;
+      a[y * m + x] = s;
+    }
+  }
+  const nan = () => ({
+    stderr: new Array<number>(m).fill(Number.NaN),
+    correlation: Array.from({ length: m }, () => new Array<number>(m).fill(Number.NaN)),
+  });
+  if (nRes <= m || !choleskyInPlace(a, m)) return nan();
+  const s2 = (2 * cost) / (nRes - m);
+  const cov = Array.from({ length: m }, (_, col) => {
+    const e = new Float64Array(m);
+    e[col] = 1;
+    choleskySolveInPlace(a, m, e);
+    return Array.from(e, (v) => v * s2);
+  });
+  const stderr = cov.map((row, k) => Math.sqrt(row[k]!));
+  const correlation = cov.map((row, x) => row.map((v, y) => v / (stderr[x]! * stderr[y]!)));
+  return { stderr, correlation };
+}
+
+/**
+ * Top-level arc blocks of the same shape (say p(R1,CPE1) and p(R2,CPE2)) can trade places without
+ * changing Z. Ordering them by apex frequency, highest first as the circuit is written, keeps R1 the
+ * bulk and R2 the grain boundary from one spectrum to the next, whichever start won.
+ */
+export function orderArcsByFrequency(
+  circuit: Circuit,
+  params: Float64Array,
+  spectrum: Spectrum,
+): Float64Array {
+  const terms = circuit.root.kind === 'series' ? circuit.root.children : [circuit.root];
+  const groups = new Map<string, CircuitNode[]>();
+  for (const t of terms) {
+    if (t.kind === 'element' && ['R', 'L', 'C', 'CPE', 'W', 'Wo', 'Ws', 'La'].includes(t.def.symbol))
+      continue;
+    const key = shapeOf(t);
+    groups.set(key, [...(groups.get(key) ?? []), t]);
+  }
+  const out = Float64Array.from(params);
+  const evaluator = new CircuitEvaluator(circuit);
+  const grid = logGrid(spectrum, 240);
+  const re = new Float64Array(grid.length);
+  const im = new Float64Array(grid.length);
+  for (const blocks of groups.values()) {
+    if (blocks.length < 2) continue;
+    const apex = blocks.map((b) => {
+      evaluator.evaluateNode(b, params, grid, re, im);
+      let best = 0;
+      for (let i = 1; i < grid.length; i++) if (-im[i]! > -im[best]!) best = i;
+      return grid[best]!;
+    });
+    const order = blocks.map((_, i) => i).sort((x, y) => apex[y]! - apex[x]!);
+    blocks.forEach((b, slot) => {
+      const from = blocks[order[slot]!]!;
+      const width = rangeOf(b)[1] - rangeOf(b)[0];
+      out.set(params.subarray(rangeOf(from)[0], rangeOf(from)[0] + width), rangeOf(b)[0]);
+    });
+  }
+  return out;
+}
+
+function shapeOf(node: CircuitNode): string {
+  if (node.kind === 'element') return node.def.symbol;
+  return `${node.kind}(${node.children.map(shapeOf).join(',')})`;
+}
+
+function rangeOf(node: CircuitNode): [number, number] {
+  return node.kind === 'element'
+    ? [node.paramStart, node.paramStart + node.def.params.length]
+    : [node.paramStart, node.paramEnd];
+}
+
+/** Angular frequencies spanning three decades beyond the data on each side. */
+function logGrid(spectrum: Spectrum, count: number): Float64Array {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = 0;
+  for (const f of spectrum.fHz) {
+    lo = Math.min(lo, f);
+    hi = Math.max(hi, f);
+  }
+  const a = Math.log(lo / 1e3);
+  const b = Math.log(hi * 1e3);
+  return Float64Array.from(
+    { length: count },
+    (_, i) => 2 * Math.PI * Math.exp(a + ((b - a) * i) / (count - 1)),
+  );
+}
