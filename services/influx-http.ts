@@ -30,10 +30,10 @@ export class InfluxHttp {
     if (err) throw new Error(`InfluxDB: ${err}`);
   }
 
-  /** POSTs line protocol (ms precision). Never throws for an HTTP status: the caller decides. */
+  /** POSTs line protocol (ns precision: see pointTimestampNs). Never throws for an HTTP status: the caller decides. */
   async write(lines: readonly string[]): Promise<WriteResult> {
     const res = await fetch(
-      `${this.target.url}/write?${this.params({ db: this.target.db, precision: 'ms' })}`,
+      `${this.target.url}/write?${this.params({ db: this.target.db, precision: 'ns' })}`,
       {
         method: 'POST',
         body: lines.join('\n'),

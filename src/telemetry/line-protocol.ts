@@ -8,7 +8,7 @@ export type Point = {
   measurement: string;
   tags: Record<string, string>;
   fields: Record<string, number | boolean | string>;
-  /** Milliseconds since the epoch; write with precision=ms. */
+  /** Milliseconds since the epoch (written with precision=ns, see pointTimestampNs). */
   tsMs: number;
 };
 
@@ -35,7 +35,18 @@ export function encodePoint(p: Point): string {
   const fields = Object.entries(p.fields)
     .map(([k, v]) => `${escapeKey(k)}=${fieldValue(k, v)}`)
     .join(',');
-  return `${escapeMeasurement(p.measurement)}${tags} ${fields} ${Math.trunc(p.tsMs)}`;
+  return `${escapeMeasurement(p.measurement)}${tags} ${fields} ${pointTimestampNs(p)}`;
+}
+
+/**
+ * The point's timestamp in ns: the sample's ms, then `seq` mod 10^6 in the sub-ms digits. Two samples of
+ * one series stamped in the same millisecond would otherwise overwrite each other, and a re-delivered
+ * sample now overwrites exactly itself: a point per seq, however often it arrives.
+ */
+export function pointTimestampNs(p: Point): string {
+  const seq = p.fields.seq;
+  const sub = typeof seq === 'number' ? Math.trunc(seq) % 1_000_000 : 0;
+  return `${Math.trunc(p.tsMs)}${String(sub).padStart(6, '0')}`;
 }
 
 /** One measurement per stream; rig, channel, cell and coating as tags; everything else as fields. */

@@ -71,6 +71,19 @@ export const deadLetterSchema = z.object({
 });
 export type DeadLetter = z.infer<typeof deadLetterSchema>;
 
+/**
+ * The writer's durable acknowledgement, retained on cellrig/v1/<rig>/ack: per `<channel>/<stream>`, the
+ * seq up to which every sample is in InfluxDB. `ok` is false while InfluxDB refuses or is away, so a
+ * publisher does not replay into a writer that cannot write.
+ */
+export const ackSchema = z.object({
+  ts: z.number().int(),
+  ok: z.boolean(),
+  pending: z.number().int().min(0),
+  streams: z.record(z.string().max(200), z.number().int().min(-1)),
+});
+export type Ack = z.infer<typeof ackSchema>;
+
 /** Parses and validates one MQTT payload for a stream; the error names the field. */
 export function decodeSample(
   streamName: string,

@@ -14,7 +14,7 @@ describe('line protocol', () => {
       forceN: 11780.97,
     });
     expect(encodePoint(p)).toBe(
-      'pressure,cell=TFAA\\ NMC811,channel=ch1,coating=TFAA-2wt%,rig=rig01 seq=42i,pressureMPa=150,forceN=11780.97 1700000000123',
+      'pressure,cell=TFAA\\ NMC811,channel=ch1,coating=TFAA-2wt%,rig=rig01 seq=42i,pressureMPa=150,forceN=11780.97 1700000000123000042',
     );
   });
 
@@ -25,7 +25,16 @@ describe('line protocol', () => {
       fields: { note: 'say "hi" \\ bye', excursion: true },
       tsMs: 1,
     });
-    expect(line).toBe('events,channel=c,rig=r note="say \\"hi\\" \\\\ bye",excursion=true 1');
+    expect(line).toBe('events,channel=c,rig=r note="say \\"hi\\" \\\\ bye",excursion=true 1000000');
+  });
+});
+
+describe('point timestamps', () => {
+  it('give every seq of a series its own point, even within one millisecond', () => {
+    const at = (seq: number) =>
+      encodePoint({ measurement: 'm', tags: {}, fields: { seq }, tsMs: 1_700_000_000_000 }).split(' ')[2];
+    expect(at(1)).not.toBe(at(2));
+    expect(at(1_000_001)).toBe('1700000000000000001');
   });
 });
 
