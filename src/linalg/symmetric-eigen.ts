@@ -1,0 +1,180 @@
+/**
+ * Eigen-decomposition of a real symmetric matrix: Householder reduction to tridiagonal form, then the
+ * implicit QL algorithm (EISPACK tred2/tql2, as in JAMA). Used once per frequency grid by the DRT, so
+ * clarity wins over speed here.
+ */
+
+export type SymmetricEigen = {
+  /** Eigenvalues, ascending. */
+  readonly values: Float64Array;
+  /** Row-major n x n; column k is the eigenvector of values[k]. */
+  readonly vectors: Float64Array;
+};
+
+export function symmetricEigen(matrix: Float64Array, n: number): SymmetricEigen {
+  const v = Float64Array.from(matrix);
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  tridiagonalize(v, n, d, e);
+  diagonalize(v, n, d, e);
+  return { values: d, vectors: v };
+}
+
+function tridiagonalize(V: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+  const at = (i: number, j: number) => V[i * n + j]!;
+  const set = (i: number, j: number, x: number) => {
+    V[i * n + j] = x;
+  };
+  for (let j = 0; j < n; j++) d[j] = at(n - 1, j);
+  for (let i = n - 1; i > 0; i--) {
+    let scale = 0;
+    let h = 0;
+    for (let k = 0; k < i; k++) scale += Math.abs(d[k]!);
+    if (scale === 0) {
+      e[i] = d[i - 1]!;
+      for (let j = 0; j < i; j++) {
+        d[j] = at(i - 1, j);
+        set(i, j, 0);
+        set(j, i, 0);
+      }
+    } else {
+      for (let k = 0; k < i; k++) {
+        d[k]! /= scale;
+        h += d[k]! * d[k]!;
+      }
+      let f = d[i - 1]!;
+      let g = Math.sqrt(h);
+      if (f > 0) g = -g;
+      e[i] = scale * g;
+      h -= f * g;
+      d[i - 1] = f - g;
+      for (let j = 0; j < i; j++) e[j] = 0;
+      for (let j = 0; j < i; j++) {
+        f = d[j]!;
+        set(j, i, f);
+        g = e[j]! + at(j, j) * f;
+        for (let k = j + 1; k <= i - 1; k++) {
+          g += at(k, j) * d[k]!;
+          e[k]! += at(k, j) * f;
+        }
+        e[j] = g;
+      }
+      f = 0;
+      for (let j = 0; j < i; j++) {
+        e[j]! /= h;
+        f += e[j]! * d[j]!;
+      }
+      const hh = f / (h + h);
+      for (let j = 0; j < i; j++) e[j]! -= hh * d[j]!;
+      for (let j = 0; j < i; j++) {
+        f = d[j]!;
+        g = e[j]!;
+        for (let k = j; k <= i - 1; k++) V[k * n + j]! -= f * e[k]! + g * d[k]!;
+        d[j] = at(i - 1, j);
+        set(i, j, 0);
+      }
+    }
+    d[i] = h;
+  }
+  for (let i = 0; i < n - 1; i++) {
+    set(n - 1, i, at(i, i));
+    set(i, i, 1);
+    const h = d[i + 1]!;
+    if (h !== 0) {
+      for (let k = 0; k <= i; k++) d[k] = at(k, i + 1) / h;
+      for (let j = 0; j <= i; j++) {
+        let g = 0;
+        for (let k = 0; k <= i; k++) g += at(k, i + 1) * at(k, j);
+        for (let k = 0; k <= i; k++) V[k * n + j]! -= g * d[k]!;
+      }
+    }
+    for (let k = 0; k <= i; k++) set(k, i + 1, 0);
+  }
+  for (let j = 0; j < n; j++) {
+    d[j] = at(n - 1, j);
+    set(n - 1, j, 0);
+  }
+  set(n - 1, n - 1, 1);
+  e[0] = 0;
+}
+
+function diagonalize(V: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+  for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
+  e[n - 1] = 0;
+  let f = 0;
+  let tst1 = 0;
+  const eps = 2 ** -52;
+  for (let l = 0; l < n; l++) {
+    tst1 = Math.max(tst1, Math.abs(d[l]!) + Math.abs(e[l]!));
+    let m = l;
+    while (m < n) {
+      if (Math.abs(e[m]!) <= eps * tst1) break;
+      m++;
+    }
+    if (m > l) {
+      for (let iter = 0; iter < 60; iter++) {
+        let g = d[l]!;
+        let p = (d[l + 1]! - g) / (2 * e[l]!);
+        let r = Math.hypot(p, 1);
+        if (p < 0) r = -r;
+        d[l] = e[l]! / (p + r);
+        d[l + 1] = e[l]! * (p + r);
+        const dl1 = d[l + 1]!;
+        let h = g - d[l]!;
+        for (let i = l + 2; i < n; i++) d[i]! -= h;
+        f += h;
+        p = d[m]!;
+        let c = 1;
+        let c2 = c;
+        let c3 = c;
+        const el1 = e[l + 1]!;
+        let s = 0;
+        let s2 = 0;
+        for (let i = m - 1; i >= l; i--) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i]!;
+          h = c * p;
+          r = Math.hypot(p, e[i]!);
+          e[i + 1] = s * r;
+          s = e[i]! / r;
+          c = p / r;
+          p = c * d[i]! - s * g;
+          d[i + 1] = h + s * (c * g + s * d[i]!);
+          for (let k = 0; k < n; k++) {
+            h = V[k * n + i + 1]!;
+            V[k * n + i + 1] = s * V[k * n + i]! + c * h;
+            V[k * n + i] = c * V[k * n + i]! - s * h;
+          }
+        }
+        p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+        if (Math.abs(e[l]!) <= eps * tst1) break;
+      }
+    }
+    d[l] = d[l]! + f;
+    e[l] = 0;
+  }
+  // Sort ascending, moving vectors along.
+  for (let i = 0; i < n - 1; i++) {
+    let k = i;
+    let p = d[i]!;
+    for (let j = i + 1; j < n; j++) {
+      if (d[j]! < p) {
+        k = j;
+        p = d[j]!;
+      }
+    }
+    if (k !== i) {
+      d[k] = d[i]!;
+      d[i] = p;
+      for (let j = 0; j < n; j++) {
+        const t = V[j * n + i]!;
+        V[j * n + i] = V[j * n + k]!;
+        V[j * n + k] = t;
+      }
+    }
+  }
+}
