@@ -1,35 +1,71 @@
 /**
- * A rig's MQTT link: QoS 1 publishing of validated samples on cellrig/v1/<rig>/<channel>/<stream>, a
- * per-stream sequence number, and the retained rig status with an `offline` last will, so a dashboard
- * knows a rig is gone even when its Pi loses power.
+ * A rig's MQTT link. Each sample is validated, numbered (per-stream `seq`, continuing across restarts)
+ * and appended to the on-disk journal before anything is sent; a sender then publishes from the journal
+ * with QoS 1 over a persistent session and advances its cursor on PUBACK. PUBACK only means the broker
+ * has it: the durable acknowledgement is the writer's retained watermark (cellrig/v1/<rig>/ack), which
+ * lets old segments go and, when a stream's watermark stalls behind what was sent while the writer
+ * reports itself healthy, replays that stream from the journal. Re-deliveries are harmless: the
+ * writer's points are keyed by seq. The retained rig status carries an `offline` last will.
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Clock } from '../src/clock';
+import type { Clock, TimerHandle } from '../src/clock';
 import { idSchema } from '../src/rig/config';
-import { type RigStatus, type Sample, schemaForStream } from '../src/telemetry/schemas';
+import { type Ack, ackSchema, type RigStatus, type Sample, schemaForStream } from '../src/telemetry/schemas';
 import { rigTopic, streamTopic } from '../src/telemetry/topics';
+import { TelemetryJournal } from './telemetry-journal';
 
 export type RigPublisherOptions = {
   url: string;
   rigId: string;
   clock: Clock;
+  /** Where the journal lives (one folder per rig). */
+  journalDir: string;
   username?: string;
   password?: string;
+  /** Messages awaiting PUBACK at most. */
+  window?: number;
+  /** How long a stream's watermark may stall behind what was sent before it is replayed. */
+  replayAfterMs?: number;
+  journal?: { fsyncMs?: number; maxBytes?: number; retentionMs?: number; segmentRecords?: number };
 };
 
 export type PublishInput = { channel: string; stream: string; fields: Record<string, unknown> };
 
+const TICK_MS = 1000;
+const STUCK_MS = 30_000;
+
 export class RigPublisher extends EventEmitter {
+  readonly journal: TelemetryJournal;
+  readonly stats = { published: 0, acked: 0, replays: 0 };
   private readonly client: MqttClient;
-  private readonly seqs = new Map<string, number>();
+  private readonly inflight = new Map<number, number>();
+  private sendIndex: number;
+  private highWater: number;
+  private generation = 0;
+  private ack: Ack | undefined;
+  private ackAt = 0;
+  private readonly sentSeq = new Map<string, number>();
+  private readonly lastAdvance = new Map<string, number>();
+  private readonly lastReplay = new Map<string, number>();
+  private readonly timer: TimerHandle;
   private closing = false;
 
   constructor(private readonly options: RigPublisherOptions) {
     super();
+    this.journal = new TelemetryJournal({
+      dir: options.journalDir,
+      clock: options.clock,
+      ...options.journal,
+    });
+    this.journal.on('full', (bytes: number) => this.emit('alarm', `telemetry journal full (${bytes} bytes)`));
+    this.sendIndex = this.journal.cursor;
+    this.highWater = this.journal.nextIndex;
     const status = (state: RigStatus['state']) => this.statusMessage(state);
+    const ackTopic = rigTopic(options.rigId, 'ack');
     this.client = mqtt.connect(options.url, {
       clientId: `cellrig-${options.rigId}-edge`,
+      clean: false,
       username: options.username || undefined,
       password: options.password || undefined,
       reconnectPeriod: 1000,
@@ -43,10 +79,140 @@ export class RigPublisher extends EventEmitter {
     });
     this.client.on('connect', () => {
       this.client.publish(rigTopic(options.rigId, 'status'), status('online'), { qos: 1, retain: true });
+      this.client.subscribe(ackTopic, { qos: 1 });
+      this.restartFrom(this.journal.cursor);
       this.emit('connect');
     });
+    this.client.on('message', (topic, payload) => {
+      if (topic === ackTopic) this.onAck(payload);
+    });
     this.client.on('offline', () => this.emit('offline'));
-    this.client.on('error', (err) => this.emit('error', err));
+    // Never 'error': an unhandled 'error' event would take the Node-RED process down.
+    this.client.on('error', (err) => this.emit('problem', `MQTT: ${err.message}`));
+    this.timer = options.clock.setInterval(() => this.tick(), TICK_MS);
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  /** Samples journaled but not yet acknowledged by the broker. */
+  get backlog(): number {
+    return this.journal.nextIndex - this.journal.cursor;
+  }
+
+  /** Validates, numbers and journals one sample (sending follows); rejects with the failing field. */
+  publish({ channel, stream, fields }: PublishInput): Promise<Sample> {
+    for (const [which, value] of [
+      ['channel', channel],
+      ['stream', stream],
+    ] as const) {
+      if (!idSchema.safeParse(value).success)
+        return Promise.reject(new Error(`${which} '${value}' is not a valid topic level`));
+    }
+    if (this.closing) return Promise.reject(new Error('publisher is closed'));
+    const key = `${channel}/${stream}`;
+    const seq = this.journal.peekSeq(key);
+    const ts = typeof fields.ts === 'number' ? fields.ts : this.options.clock.now();
+    const parsed = schemaForStream(stream).safeParse({ ...fields, ts, seq });
+    if (!parsed.success) {
+      const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+      return Promise.reject(new Error(`${stream} sample rejected: ${why}`));
+    }
+    const topic = streamTopic(this.options.rigId, channel, stream);
+    this.journal.append(key, seq, topic, JSON.stringify(parsed.data));
+    this.pump();
+    return Promise.resolve(parsed.data);
+  }
+
+  private restartFrom(index: number): void {
+    this.generation++; // PUBACKs of the abandoned attempt no longer count
+    this.inflight.clear();
+    this.sendIndex = index;
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.closing) return;
+    const window = this.options.window ?? 500;
+    while (this.client.connected && this.inflight.size < window && this.sendIndex < this.journal.nextIndex) {
+      const index = this.sendIndex++;
+      const rec = this.journal.read(index);
+      if (!rec) {
+        this.sendIndex = Math.max(this.sendIndex, this.journal.firstIndex);
+        continue;
+      }
+      // Re-sending (after a reconnect or for a replay): skip what the writer already has.
+      if (index < this.highWater && rec.seq <= this.acked(rec.key)) continue;
+      this.highWater = Math.max(this.highWater, index + 1);
+      this.inflight.set(index, this.options.clock.now());
+      if (!this.lastAdvance.has(rec.key)) this.lastAdvance.set(rec.key, this.options.clock.now());
+      const gen = this.generation;
+      this.client.publish(rec.topic, rec.payload, { qos: 1 }, (err) => {
+        if (err || gen !== this.generation) return;
+        this.inflight.delete(index);
+        this.stats.acked++;
+        this.sentSeq.set(rec.key, Math.max(this.sentSeq.get(rec.key) ?? -1, rec.seq));
+        this.journal.cursor = this.inflight.size ? Math.min(...this.inflight.keys()) : this.sendIndex;
+        this.pump();
+      });
+      this.stats.published++;
+    }
+    if (this.inflight.size === 0) this.journal.cursor = this.sendIndex;
+  }
+
+  private acked(key: string): number {
+    return this.ack?.streams[key] ?? -1;
+  }
+
+  private onAck(payload: Buffer): void {
+    let ack: Ack;
+    try {
+      ack = ackSchema.parse(JSON.parse(payload.toString()));
+    } catch {
+      return; // not ours to judge; the writer validates what it publishes
+    }
+    const now = this.options.clock.now();
+    for (const [key, seq] of Object.entries(ack.streams)) {
+      if (seq > this.acked(key)) this.lastAdvance.set(key, now);
+    }
+    this.ack = ack;
+    this.ackAt = now;
+  }
+
+  private tick(): void {
+    const now = this.options.clock.now();
+    if (this.client.connected) {
+      const oldest = Math.min(...this.inflight.values());
+      if (now - oldest > STUCK_MS) this.restartFrom(this.journal.cursor);
+      else this.replayStalled(now);
+    }
+    if (this.ack) this.journal.truncate((key) => this.acked(key));
+  }
+
+  /** Replays streams whose watermark stalls behind what the broker took, while the writer is healthy. */
+  private replayStalled(now: number): void {
+    const after = this.options.replayAfterMs ?? 10_000;
+    if (!this.ack?.ok || now - this.ackAt > 3 * after) return;
+    let from = Number.POSITIVE_INFINITY;
+    for (const [key, sent] of this.sentSeq) {
+      const acked = this.acked(key);
+      if (sent <= acked) continue;
+      if (now - (this.lastAdvance.get(key) ?? now) < after || now - (this.lastReplay.get(key) ?? 0) < after)
+        continue;
+      this.lastReplay.set(key, now);
+      const index = this.journal.findSeq(key, acked + 1);
+      if (index === undefined) {
+        this.emit(
+          'alarm',
+          `${key}: seq ${acked + 1} is no longer in the journal; the writer will never have it`,
+        );
+        continue;
+      }
+      this.stats.replays++;
+      from = Math.min(from, index);
+    }
+    if (from < this.sendIndex) this.restartFrom(from);
   }
 
   private statusMessage(state: RigStatus['state']): string {
@@ -57,48 +223,12 @@ export class RigPublisher extends EventEmitter {
     } satisfies RigStatus);
   }
 
-  get connected(): boolean {
-    return this.client.connected;
-  }
-
-  /** Validates, numbers and publishes one sample; rejects with the failing field named. */
-  publish({ channel, stream, fields }: PublishInput): Promise<Sample> {
-    const ids = [idSchema.safeParse(channel), idSchema.safeParse(stream)];
-    const badId = ids.findIndex((r) => !r.success);
-    if (badId >= 0) {
-      const which = badId === 0 ? 'channel' : 'stream';
-      return Promise.reject(
-        new Error(`${which} '${badId === 0 ? channel : stream}' is not a valid topic level`),
-      );
-    }
-    const key = `${channel}/${stream}`;
-    const seq = this.seqs.get(key) ?? 0;
-    const candidate = {
-      ...fields,
-      ts: typeof fields.ts === 'number' ? fields.ts : this.options.clock.now(),
-      seq,
-    };
-    const parsed = schemaForStream(stream).safeParse(candidate);
-    if (!parsed.success) {
-      const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
-      return Promise.reject(new Error(`${stream} sample rejected: ${why}`));
-    }
-    this.seqs.set(key, seq + 1);
-    const sample = parsed.data;
-    return new Promise((resolve, reject) => {
-      this.client.publish(
-        streamTopic(this.options.rigId, channel, stream),
-        JSON.stringify(sample),
-        { qos: 1 },
-        (err) => (err ? reject(err) : resolve(sample)),
-      );
-    });
-  }
-
-  /** Publishes the retained `offline` status, then disconnects cleanly (no last will). */
+  /** Flushes the journal, publishes the retained `offline` status, then disconnects (no last will). */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.options.clock.clearTimer(this.timer);
+    this.journal.close();
     if (this.client.connected) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 1000);
@@ -113,6 +243,9 @@ export class RigPublisher extends EventEmitter {
         );
       });
     }
-    await this.client.endAsync(false);
+    // A clean end waits for in-flight messages; with the broker gone it would wait forever.
+    const ended = this.client.endAsync(false);
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 1500));
+    if ((await Promise.race([ended, timeout])) === 'timeout') await this.client.endAsync(true);
   }
 }

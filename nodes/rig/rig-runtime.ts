@@ -15,7 +15,13 @@ export type RigConfigNode = Node<{ username?: string; password?: string }> & {
   configError?: string;
 };
 
-export type RigLink = { brokerUrl: string; username?: string; password?: string };
+export type RigLink = {
+  brokerUrl: string;
+  username?: string;
+  password?: string;
+  /** Folder of the rig's telemetry journal. */
+  journalDir: string;
+};
 
 export class RigRuntime {
   private hardwarePromise: Promise<RigHardware> | undefined;
@@ -49,6 +55,7 @@ export class RigRuntime {
       url: this.link.brokerUrl,
       rigId: this.config.rigId,
       clock: this.clock,
+      journalDir: this.link.journalDir,
       username: this.link.username,
       password: this.link.password,
     });

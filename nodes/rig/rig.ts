@@ -1,4 +1,6 @@
 /** `rig` config node: a rig's id, IO backend and MQTT link, shared by every node wired to that rig. */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { z } from 'zod';
 import { describeZodError, rigConfigSchema } from '../../src/rig/config';
@@ -31,6 +33,8 @@ export default function register(RED: NodeAPI): void {
       brokerUrl: broker.data,
       username: this.credentials?.username,
       password: this.credentials?.password,
+      // Beside the flows in Node-RED's user folder, so a restart finds what was not yet delivered.
+      journalDir: join(RED.settings.userDir ?? join(tmpdir(), 'cellrig'), 'journal', parsed.data.rigId),
     });
     this.runtime = runtime;
     this.on('close', (_removed: boolean, done: () => void) => {

@@ -32,7 +32,12 @@ it('starts the editor, the default flow and the embedded broker, and stops clean
   const [port, mqttPort] = [await freePort(), await freePort()];
   const data = mkdtempSync(join(tmpdir(), 'cellrig-start-'));
   dirs.push(data);
-  const env = { ...process.env, PORT: String(port), MQTT_PORT: String(mqttPort), CELLRIG_DATA: data };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    MQTT_PORT: String(mqttPort),
+    CELLRIG_DATA: data,
+  };
   delete env.MQTT_URL;
   delete env.INFLUX_URL;
   delete env.RIG_ID;

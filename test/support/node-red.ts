@@ -1,4 +1,7 @@
 /** Running flows in a real Node-RED runtime through node-red-node-test-helper. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
 import influxWriter from '../../nodes/influx-writer/influx-writer';
 import rig from '../../nodes/rig/rig';
@@ -17,15 +20,21 @@ export async function startFlow(
   flow: FlowNode[],
   opts: { clock?: Clock; credentials?: Record<string, unknown> } = {},
 ): Promise<typeof helper> {
-  helper.settings({ cellrigClock: opts.clock });
+  // A user folder per flow, so journals of one test never leak into the next.
+  userDir = mkdtempSync(join(tmpdir(), 'cellrig-nr-'));
+  helper.settings({ cellrigClock: opts.clock, userDir });
   await new Promise<void>((resolve) => helper.startServer(() => resolve()));
   await helper.load(modules as never, flow as never, (opts.credentials ?? {}) as never);
   return helper;
 }
 
+let userDir: string | undefined;
+
 export async function stopFlow(): Promise<void> {
   await helper.unload();
   await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+  if (userDir) rmSync(userDir, { recursive: true, force: true });
+  userDir = undefined;
 }
 
 type Spy = { args?: unknown[][]; thisValues?: unknown[] };
