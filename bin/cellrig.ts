@@ -11,6 +11,10 @@ const commands: Record<string, Command> = {
     describe: 'print the bcrypt hash of a password read from stdin (for CELLRIG_ADMIN_PASSWORD_HASH)',
     load: () => import('../app/cli/hash-password.js'),
   },
+  eis: {
+    describe: 'impedance spectra: read, fit, validate (Kramers-Kronig), drt (run `cellrig eis help`)',
+    load: () => import('../app/cli/eis.js'),
+  },
 };
 
 async function run(argv: string[]): Promise<number> {

@@ -433,3 +433,29 @@ function logGrid(spectrum: Spectrum, count: number): Float64Array {
     (_, i) => 2 * Math.PI * Math.exp(a + ((b - a) * i) / (count - 1)),
   );
 }
+
+/** The fit as plain JSON for the CLI's --json and the node's msg.payload (no typed arrays). */
+export function fitReport(fit: FitResult) {
+  return {
+    circuit: fit.circuit,
+    weighting: fit.weighting,
+    parameters: fit.parameters.map(({ name, value, stderr, unit, fixed }) => ({
+      name,
+      value,
+      stderr,
+      unit,
+      fixed,
+    })),
+    rmse: fit.rmse,
+    rmsRelative: fit.rmsRelative,
+    converged: fit.converged,
+    reason: fit.reason,
+    iterations: fit.iterations,
+    evaluations: fit.evaluations,
+    starts: fit.starts,
+    correlation: fit.correlation.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))),
+    residuals: { re: Array.from(fit.residualRe), im: Array.from(fit.residualIm) },
+  };
+}
+
+export type FitReport = ReturnType<typeof fitReport>;

@@ -1,0 +1,279 @@
+/**
+ * `cellrig eis`: impedance analysis from the command line. `read` and `fit` live here; `validate` and
+ * `drt` live in their own modules (eis-validate.ts, eis-drt.ts), loaded only when asked for.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { circuitImpedance, parseCircuit } from '../../src/eis/circuit';
+import { dropInductive } from '../../src/eis/drop-inductive';
+import { type FitResult, fitCircuit, fitReport } from '../../src/eis/fit';
+import { parseSpectrumFile } from '../../src/eis/readers';
+import type { Spectrum } from '../../src/eis/spectrum';
+import { nyquistSvg } from '../../src/plot/svg';
+
+const USAGE = `usage:
+  cellrig eis read FILE [--json]
+  cellrig eis fit FILE --circuit STR [--guess v1,v2,...] [--fix NAME=V,...]
+                  [--weight unit|modulus|proportional] [--drop-inductive] [--starts N] [--seed N]
+                  [--plot out.svg] [--repeat N] [--json]
+  cellrig eis validate FILE [--drop-inductive] [--json]
+  cellrig eis drt FILE [--lambda X] [--plot out.svg] [--json]
+FILE is an instrument export (CSV/TXT, EC-Lab .mpt, Gamry .DTA, Autolab, NEISYS); the format is detected
+from its content. --repeat N runs the computation N times in one process and reports the time per run.
+`;
+
+/** A command-line mistake: printed with the usage, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type Sub = { main(argv: string[]): Promise<number> };
+
+/** Loaded by specifier at run time, so this file builds whether or not the module is there yet. */
+async function loadSub(file: string): Promise<Sub> {
+  const specifier = `./${file}.js`;
+  try {
+    return (await import(specifier)) as Sub;
+  } catch (err) {
+    if (
+      (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ||
+      /Cannot find module/.test(String(err))
+    ) {
+      throw new Error(
+        `this build of cellrig has no '${file.replace('eis-', 'eis ')}' command (app/cli/${file}.ts is missing)`,
+      );
+    }
+    throw err;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    switch (sub) {
+      case 'read':
+        return runRead(rest);
+      case 'fit':
+        return runFit(rest);
+      case 'validate':
+        return (await loadSub('eis-validate')).main(rest);
+      case 'drt':
+        return (await loadSub('eis-drt')).main(rest);
+      case undefined:
+      case '--help':
+      case 'help':
+        process.stdout.write(USAGE);
+        return sub === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown eis command '${sub}'`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`cellrig eis: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    process.stderr.write(`cellrig eis: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+/** Reads and parses a spectrum file; errors name the file (and the line, from the reader). */
+export function loadSpectrumFile(file: string): { format: string; spectrum: Spectrum } {
+  let content: Buffer;
+  try {
+    content = readFileSync(file);
+  } catch (err) {
+    throw new Error(
+      `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(err)}`,
+    );
+  }
+  return parseSpectrumFile(basename(file), content);
+}
+
+type ArgOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+
+function parse(argv: string[], options: ArgOptions) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function oneFile(positionals: string[]): string {
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0 ? 'FILE is missing' : `one FILE expected, got ${positionals.length}`,
+    );
+  }
+  return positionals[0]!;
+}
+
+function runRead(argv: string[]): number {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } });
+  const file = oneFile(positionals);
+  const { format, spectrum } = loadSpectrumFile(file);
+  if (values.json) {
+    const out = {
+      format,
+      f: Array.from(spectrum.fHz),
+      re: Array.from(spectrum.reOhm),
+      im: Array.from(spectrum.imOhm),
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return 0;
+  }
+  const n = spectrum.fHz.length;
+  const lines = [
+    `${file}: ${format}, ${n} points`,
+    `${'f/Hz'.padStart(12)} ${'Re(Z)/Ohm'.padStart(14)} ${'Im(Z)/Ohm'.padStart(14)}`,
+  ];
+  for (let i = 0; i < n; i++) {
+    lines.push(
+      `${spectrum.fHz[i]!.toPrecision(6).padStart(12)} ${spectrum.reOhm[i]!.toPrecision(6).padStart(14)} ${spectrum.imOhm[i]!.toPrecision(6).padStart(14)}`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+const numberList = z.string().transform((s, ctx) => {
+  const parts = s.split(',').map((p) => p.trim());
+  const nums = parts.map(Number);
+  const bad = parts.findIndex((p, i) => p === '' || !Number.isFinite(nums[i]!));
+  if (bad >= 0) {
+    ctx.addIssue({ code: 'custom', message: `value ${bad + 1} ('${parts[bad]}') is not a number` });
+    return z.NEVER;
+  }
+  return nums;
+});
+
+const fixList = z.string().transform((s, ctx) => {
+  const out: Record<string, number> = {};
+  for (const item of s.split(',')) {
+    const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*(\S+)\s*$/.exec(item);
+    if (!m || !Number.isFinite(Number(m[2]))) {
+      ctx.addIssue({ code: 'custom', message: `'${item}' is not NAME=VALUE` });
+      return z.NEVER;
+    }
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+});
+
+const positiveInt = z.coerce.number().int().min(1);
+
+const FitArgs = z.object({
+  circuit: z.string({ error: 'is required (e.g. --circuit "R0-p(R1,CPE1)")' }).min(1),
+  guess: numberList.optional(),
+  fix: fixList.optional(),
+  weight: z.enum(['unit', 'modulus', 'proportional']).default('unit'),
+  'drop-inductive': z.boolean().default(false),
+  starts: positiveInt.optional(),
+  seed: z.coerce.number().int().optional(),
+  plot: z.string().min(1).optional(),
+  repeat: positiveInt.max(1_000_000).default(1),
+  json: z.boolean().default(false),
+});
+
+function runFit(argv: string[]): number {
+  const { values, positionals } = parse(argv, {
+    circuit: { type: 'string' },
+    guess: { type: 'string' },
+    fix: { type: 'string' },
+    weight: { type: 'string' },
+    'drop-inductive': { type: 'boolean' },
+    starts: { type: 'string' },
+    seed: { type: 'string' },
+    plot: { type: 'string' },
+    repeat: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const file = oneFile(positionals);
+  const parsed = FitArgs.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(issue.path.length ? `--${issue.path.join('.')}: ${issue.message}` : issue.message);
+  }
+  const args = parsed.data;
+  const circuit = parseCircuit(args.circuit);
+  const loaded = loadSpectrumFile(file);
+  const data = args['drop-inductive'] ? dropInductive(loaded.spectrum) : loaded.spectrum;
+  const options = {
+    initialGuess: args.guess,
+    fixed: args.fix,
+    weighting: args.weight,
+    starts: args.starts,
+    seed: args.seed,
+  };
+  const times: number[] = [];
+  let fit: FitResult | undefined;
+  for (let k = 0; k < args.repeat; k++) {
+    const t0 = process.hrtime.bigint();
+    fit = fitCircuit(circuit, data, options);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const result = fit!;
+  if (args.plot) writeFileSync(args.plot, fitPlot(circuit, data, result, basename(file)));
+  const timing = args.repeat > 1 ? timingOf(times) : undefined;
+  const dropped = loaded.spectrum.fHz.length - data.fHz.length;
+  if (args.json) {
+    const out = {
+      file: basename(file),
+      format: loaded.format,
+      points: data.fHz.length,
+      dropped,
+      ...fitReport(result),
+      timing,
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return 0;
+  }
+  const width = Math.max(...result.parameters.map((p) => p.name.length));
+  const lines = [
+    `${file}: ${loaded.format}, ${data.fHz.length} points${dropped ? ` (${dropped} inductive dropped)` : ''}`,
+    `circuit ${result.circuit}, ${result.weighting} weighting, ${options.initialGuess ? 'from the given guess' : `${result.starts} automatic starts`}`,
+    ...result.parameters.map(
+      (p) =>
+        `  ${p.name.padEnd(width)}  ${p.value.toExponential(4).padStart(12)}  ${p.fixed ? '(fixed)     ' : `+/- ${p.stderr === null ? 'n/a' : p.stderr.toExponential(2)}`.padEnd(12)}  ${p.unit}`,
+    ),
+    `rmse ${result.rmse.toExponential(3)} Ohm, rms relative ${(100 * result.rmsRelative).toFixed(2)} %, ${result.converged ? 'converged' : 'NOT converged'} (${result.reason}) after ${result.iterations} iterations, ${result.evaluations} evaluations`,
+  ];
+  if (timing)
+    lines.push(
+      `time per fit over ${timing.runs} runs: median ${timing.medianMs.toFixed(3)} ms, min ${timing.minMs.toFixed(3)} ms`,
+    );
+  if (args.plot) lines.push(`plot written to ${args.plot}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+export function timingOf(times: readonly number[]): { runs: number; medianMs: number; minMs: number } {
+  const sorted = [...times].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { runs: times.length, medianMs: median, minMs: sorted[0]! };
+}
+
+/** Data as points and the fitted model as a smooth line over the measured frequency range. */
+export function fitPlot(
+  circuit: ReturnType<typeof parseCircuit>,
+  data: Spectrum,
+  fit: FitResult,
+  title: string,
+): string {
+  const lo = Math.min(...data.fHz);
+  const hi = Math.max(...data.fHz);
+  const n = 300;
+  const fHz = Array.from({ length: n }, (_, i) => lo * (hi / lo) ** (i / (n - 1)));
+  const model = circuitImpedance(circuit, fit.values, fHz);
+  return nyquistSvg(
+    [
+      { name: 'data', reOhm: data.reOhm, imOhm: data.imOhm, style: 'points' },
+      { name: `fit ${fit.circuit}`, reOhm: model.re, imOhm: model.im, style: 'line' },
+    ],
+    `${title}: rms relative ${(100 * fit.rmsRelative).toFixed(2)} %`,
+  );
+}
