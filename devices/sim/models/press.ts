@@ -38,6 +38,8 @@ export class PressModel {
   private creepMm = 0;
   private velocityMmPerS = 0;
   private timeS = 0;
+  /** Fault injection: the actuator no longer moves whatever it is told (lost steps, seized screw). */
+  stalled = false;
 
   constructor(
     private readonly params: PressParams,
@@ -70,6 +72,19 @@ export class PressModel {
     return this.velocityMmPerS;
   }
 
+  /** Press travel beyond first contact, mm. */
+  get actuatorPositionMm(): number {
+    return this.positionMm;
+  }
+
+  /**
+   * An outside push on the stack (a die screw tightened, the fixture expanding with temperature), mm:
+   * the way an overload reaches a press that was holding steady.
+   */
+  displace(mm: number): void {
+    this.positionMm = Math.max(this.creepMm, this.positionMm + mm);
+  }
+
   /** Integrates to `timeS` in steps short against the creep time constant. */
   advanceTo(timeS: number): void {
     const { stiffnessNPerMm: k1, creepStiffnessNPerMm: k2, creepTimeConstantS } = this.params;
@@ -77,7 +92,8 @@ export class PressModel {
     const eta = creepTimeConstantS * (k1 + k2);
     while (this.timeS < timeS) {
       const dt = Math.min(1, timeS - this.timeS);
-      this.positionMm = Math.max(this.creepMm, this.positionMm + this.velocityMmPerS * dt);
+      const v = this.stalled ? 0 : this.velocityMmPerS;
+      this.positionMm = Math.max(this.creepMm, this.positionMm + v * dt);
       const force = k1 * (this.positionMm - this.creepMm);
       // Exact solution of eta*dy/dt = k1*(x - y) - k2*y over dt with x held.
       const yInf = (k1 * this.positionMm) / (k1 + k2);
