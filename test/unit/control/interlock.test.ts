@@ -16,7 +16,9 @@ function rig() {
   const clock = new VirtualClock();
   const relays = new RelayBankModel(() => clock.now(), { count: 8, operateMs: 10, releaseMs: 5 }, true);
   const bank: RelayBank = {
-    setCoils: async (coils) => coils.forEach((on, i) => relays.setCoil(i, on)),
+    setCoils: async (coils) => {
+      for (const [i, on] of coils.entries()) relays.setCoil(i, on);
+    },
     readContacts: async () => Array.from({ length: relays.count }, (_, i) => relays.contact(i)),
   };
   const events: ControlEvent[] = [];
