@@ -1,0 +1,74 @@
+/**
+ * The measurements and fields the dashboards and alert rules read: one measurement per telemetry stream
+ * (`cellrig/v1/<rig>/<channel>/<stream>`), tags rig, channel, cell, coating, and `seq` on every point.
+ * This is the contract between the nodes that publish and Grafana: a producer that renames a field
+ * breaks a panel, and the dashboard check (test/integration/dashboards.test.ts) writes one sample of
+ * each stream below and runs every query against it.
+ *
+ * `pressure` is what the foundation's stack-pressure node publishes today (src/telemetry/schemas.ts);
+ * the others are the names the control, cell-channel and cell-health nodes are to publish.
+ */
+export type FieldKind = 'number' | 'boolean' | 'string';
+
+type StreamContract = {
+  /** What the channel tag holds for this stream. */
+  channel: string;
+  fields: Record<string, FieldKind>;
+};
+
+export const DASHBOARD_STREAMS = {
+  /** Stack pressure per cell channel; setpoint and tolerance while the pressure hold runs. */
+  pressure: {
+    channel: 'cell channel (ch1, ch2, ...)',
+    fields: {
+      pressureMPa: 'number',
+      forceN: 'number',
+      setpointMPa: 'number',
+      toleranceMPa: 'number',
+    },
+  },
+  /** The drying oven: measured temperature and the profile's working setpoint. */
+  temperature: { channel: 'oven', fields: { tempC: 'number', setpointC: 'number' } },
+  /** Heater SSR: duty 0..1 (time-proportioning), enabled = safety contactor closed. */
+  heater: { channel: 'oven', fields: { duty: 'number', enabled: 'boolean' } },
+  /** Cell-channel relay: connected, disconnected or isolated. */
+  relay: { channel: 'cell channel', fields: { state: 'string' } },
+  /** Controller events and alarms (src/control/events.ts ControlEvent): kind is 'event' or 'alarm'. */
+  event: { channel: 'oven or cell channel', fields: { kind: 'string', code: 'string', message: 'string' } },
+  /** Cell-health alert state: level 0 clear, 1 warning, 2 critical. */
+  alert: { channel: 'cell channel', fields: { level: 'number', kind: 'string', message: 'string' } },
+  /** Cycler trace. */
+  cycling: { channel: 'cell channel', fields: { voltageV: 'number', currentA: 'number', cycle: 'number' } },
+  /** One point per finished cycle. */
+  cycle: {
+    channel: 'cell channel',
+    fields: {
+      cycle: 'number',
+      chargeMAh: 'number',
+      dischargeMAh: 'number',
+      retention: 'number',
+      coulombicEfficiency: 'number',
+    },
+  },
+  /** Equivalent-circuit fit of the spectrum taken after a cycle. */
+  'eis-fit': {
+    channel: 'cell channel',
+    fields: { cycle: 'number', rSeOhm: 'number', rCatOhm: 'number', rmse: 'number' },
+  },
+  /** One point per frequency of a spectrum (ts advanced 1 ms per point so points stay distinct). */
+  spectrum: {
+    channel: 'cell channel',
+    fields: { cycle: 'number', fHz: 'number', reOhm: 'number', imOhm: 'number' },
+  },
+} as const satisfies Record<string, StreamContract>;
+
+export type StreamName = keyof typeof DASHBOARD_STREAMS;
+
+type ValueOf<K extends FieldKind> = K extends 'number' ? number : K extends 'boolean' ? boolean : string;
+
+/** The fields of one sample of a stream, typed from the contract above. */
+export type StreamFields<S extends StreamName> = {
+  -readonly [F in keyof (typeof DASHBOARD_STREAMS)[S]['fields']]: ValueOf<
+    (typeof DASHBOARD_STREAMS)[S]['fields'][F] & FieldKind
+  >;
+};

@@ -1,0 +1,175 @@
+/**
+ * A simulated run written into a real InfluxDB, ending now: stack pressure read from the simulated rig
+ * (press, creep, NAU7802 behind the mux) on the virtual clock, and the other streams the dashboards read
+ * (dashboards/streams.ts) from simple deterministic models. Every sample goes the writer's way: JSON
+ * payload -> decodeSample (the stream's zod schema) -> pointFromSample -> line protocol -> /write.
+ */
+
+import type { StreamFields, StreamName } from '../../../dashboards/streams';
+import { openRigHardware } from '../../../devices/board';
+import { StackLoadCell } from '../../../devices/load-cell';
+import type { InfluxHttp } from '../../../services/influx-http';
+import { VirtualClock } from '../../../src/clock';
+import { seededRandom } from '../../../src/random';
+import { channelConfigSchema } from '../../../src/rig/config';
+import { encodePoint, pointFromSample } from '../../../src/telemetry/line-protocol';
+import { decodeSample } from '../../../src/telemetry/schemas';
+
+export type SimRunOptions = {
+  rigs: string[];
+  channels: string[];
+  durationS: number;
+  /** The run ends here (ms since epoch); the dashboards' "now". */
+  endMs: number;
+};
+
+export type SimRunSummary = { points: number; byStream: Record<string, number> };
+
+const CELLS = [
+  { cell: 'pristine-NMC811', coating: 'pristine' },
+  { cell: 'LNO-NMC811', coating: 'LNO' },
+  { cell: 'TFAA-NMC811', coating: 'TFAA-2wt%' },
+];
+
+class PointSink {
+  readonly lines: string[] = [];
+  readonly byStream: Record<string, number> = {};
+  private readonly seqs = new Map<string, number>();
+
+  add<S extends StreamName>(
+    rig: string,
+    channel: string,
+    stream: S,
+    ts: number,
+    fields: StreamFields<S>,
+    tags: { cell?: string; coating?: string } = {},
+  ): void {
+    const key = `${rig}/${channel}/${stream}`;
+    const seq = this.seqs.get(key) ?? 0;
+    this.seqs.set(key, seq + 1);
+    const decoded = decodeSample(stream, JSON.stringify({ ts, seq, ...tags, ...fields }));
+    if (!decoded.ok) throw new Error(`simulated ${key} sample rejected by its schema: ${decoded.error}`);
+    this.lines.push(encodePoint(pointFromSample(rig, channel, stream, decoded.sample)));
+    this.byStream[stream] = (this.byStream[stream] ?? 0) + 1;
+  }
+}
+
+async function pressureFromSimRig(sink: PointSink, rig: string, seed: number, opts: SimRunOptions) {
+  const startMs = opts.endMs - opts.durationS * 1000;
+  const clock = new VirtualClock(startMs);
+  const hw = await openRigHardware({ rigId: rig, backend: 'sim', seed }, clock);
+  try {
+    const cells = opts.channels.map((channel, i) => ({
+      channel,
+      ...(CELLS[i % CELLS.length] as (typeof CELLS)[number]),
+      loadCell: new StackLoadCell(
+        hw.bus,
+        clock,
+        channelConfigSchema.parse({ channel, cell: 'c', coating: 'pristine', muxPort: i }),
+      ),
+    }));
+    for (let t = 0; t < opts.durationS; t++) {
+      for (const c of cells) {
+        const reading = c.loadCell.read();
+        await clock.tick(0);
+        const r = await reading;
+        sink.add(
+          rig,
+          c.channel,
+          'pressure',
+          r.ts,
+          { pressureMPa: r.pressureMPa, forceN: r.forceN, setpointMPa: 150, toleranceMPa: 1.5 },
+          { cell: c.cell, coating: c.coating },
+        );
+      }
+      await clock.tick(1000);
+    }
+  } finally {
+    hw.close();
+  }
+}
+
+/** Oven, heater, relays, events, alerts and the cell's cycling and impedance streams. */
+function otherStreams(sink: PointSink, rig: string, seed: number, opts: SimRunOptions): void {
+  const rnd = seededRandom(seed);
+  const startMs = opts.endMs - opts.durationS * 1000;
+  const at = (s: number) => startMs + Math.round(s * 1000);
+  let tempC = 25;
+  for (let s = 0; s < opts.durationS; s++) {
+    const setpointC = Math.min(100, 25 + s * 0.5);
+    const duty = Math.max(0, Math.min(1, (setpointC - tempC) * 0.2));
+    tempC += duty * 0.8 - (tempC - 25) * 0.002 + (rnd.next() - 0.5) * 0.05;
+    sink.add(rig, 'oven', 'temperature', at(s), { tempC, setpointC });
+    sink.add(rig, 'oven', 'heater', at(s), { duty, enabled: true });
+  }
+  opts.channels.forEach((channel, i) => {
+    const states = ['connected', 'disconnected', 'connected', i === 0 ? 'isolated' : 'connected'];
+    states.forEach((state, k) => {
+      sink.add(rig, channel, 'relay', at((k * opts.durationS) / states.length), { state });
+    });
+    const cycles = 10;
+    for (let cycle = 1; cycle <= cycles; cycle++) {
+      const s = (cycle * (opts.durationS - 30)) / cycles;
+      const retention = 1 - cycle * (i === 0 ? 0.003 : 0.0005);
+      sink.add(rig, channel, 'cycle', at(s), {
+        cycle,
+        chargeMAh: 1.9 * retention + 0.01,
+        dischargeMAh: 1.9 * retention,
+        retention,
+        coulombicEfficiency: 0.995,
+      });
+      sink.add(rig, channel, 'eis-fit', at(s + 1), {
+        cycle,
+        rSeOhm: 20 + rnd.normal() * 0.2,
+        rCatOhm: 40 + cycle * (i === 0 ? 4 : 0.5),
+        rmse: 0.004,
+      });
+      for (let k = 0; k < 30; k++) {
+        const fHz = 1e6 * 10 ** (-k / 5);
+        const w = 2 * Math.PI * fHz;
+        const z = { re: 20, im: 0 };
+        const rc = 40 / (1 + (w * 40 * 1e-6) ** 2);
+        z.re += rc;
+        z.im = -rc * w * 40 * 1e-6;
+        sink.add(rig, channel, 'spectrum', at(s + 2) + k, { cycle, fHz, reOhm: z.re, imOhm: z.im });
+      }
+    }
+    for (let s = 0; s < opts.durationS; s += 5) {
+      const phase = (s % 120) / 120;
+      sink.add(rig, channel, 'cycling', at(s), {
+        voltageV: 1.88 + 1.8 * phase,
+        currentA: phase < 0.5 ? 1.9e-4 : -1.9e-4,
+        cycle: 1 + Math.floor(s / 120),
+      });
+    }
+    sink.add(rig, channel, 'alert', at(opts.durationS - 90), {
+      level: i === 0 ? 2 : 0,
+      kind: i === 0 ? 'resistance-growth' : 'none',
+      message: i === 0 ? 'R_CAT keeps growing after formation' : 'healthy',
+    });
+  });
+  sink.add(rig, 'oven', 'event', at(10), {
+    kind: 'event',
+    code: 'segment-start',
+    message: 'ramp to 100 C started',
+  });
+  sink.add(rig, opts.channels[0] as string, 'event', at(opts.durationS - 60), {
+    kind: 'alarm',
+    code: 'holdback',
+    message: 'stack pressure outside the band for longer than the holdback time',
+  });
+}
+
+/** Writes the run in batches; throws unless InfluxDB answers 204 to every batch. */
+export async function writeSimulatedRun(influx: InfluxHttp, opts: SimRunOptions): Promise<SimRunSummary> {
+  const sink = new PointSink();
+  for (const [i, rig] of opts.rigs.entries()) {
+    await pressureFromSimRig(sink, rig, i + 1, opts);
+    otherStreams(sink, rig, 100 + i, opts);
+  }
+  for (let i = 0; i < sink.lines.length; i += 5000) {
+    const res = await influx.write(sink.lines.slice(i, i + 5000));
+    if (res.status !== 204) throw new Error(`InfluxDB /write ${res.status}: ${res.body}`);
+  }
+  return { points: sink.lines.length, byStream: sink.byStream };
+}
