@@ -7,9 +7,23 @@ const commands: Record<string, Command> = {
     describe: 'run Node-RED with the cellrig nodes and the default rig flow',
     load: () => import('../app/start.js'),
   },
+  bridge: {
+    describe:
+      "write every rig's telemetry from MQTT into InfluxDB, without Node-RED (env: MQTT_URL, INFLUX_URL)",
+    load: () => import('../app/cli/bridge.js'),
+  },
+  edge: {
+    describe: "stream the simulated rig's load cells through the durable publisher, without Node-RED",
+    load: () => import('../app/cli/edge.js'),
+  },
   'hash-password': {
     describe: 'print the bcrypt hash of a password read from stdin (for CELLRIG_ADMIN_PASSWORD_HASH)',
     load: () => import('../app/cli/hash-password.js'),
+  },
+  sim: {
+    describe:
+      'try control settings on the simulated rig: sim pressure | profile | cells (`cellrig sim help`)',
+    load: () => import('../app/cli/sim.js'),
   },
   eis: {
     describe: 'impedance spectra: read, fit, validate (Kramers-Kronig), drt (run `cellrig eis help`)',

@@ -1,35 +1,45 @@
 /**
- * Subscribes to cellrig/v1/#, validates every sample against its stream's schema, and writes batches of
- * line protocol to InfluxDB. A payload that fails validation is counted and republished on the rig's
- * dead-letter topic, never written. InfluxDB being away keeps the batch and retries with capped
- * backoff; a 400 sends the batch's points to the dead-letter topic.
+ * MQTT to InfluxDB, losing nothing. Subscribes (QoS 1, fixed client id, persistent session) to the
+ * rig's topics, validates every sample, and writes batches of line protocol. A payload that fails
+ * validation, or a point InfluxDB answers 400 for, is counted and republished on the rig's dead-letter
+ * topic, never written. 5xx, refusals and timeouts keep the batch and retry with capped backoff;
+ * 401/403 raise an alarm and hold. After each 204 the per-series watermark advances and is published,
+ * retained, on cellrig/v1/<rig>/ack: publishers keep their journal until it covers them and replay
+ * what it shows missing. On start the watermarks come from InfluxDB itself.
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../src/clock';
 import { idSchema } from '../src/rig/config';
 import { encodePoint, pointFromSample } from '../src/telemetry/line-protocol';
-import { type DeadLetter, decodeSample } from '../src/telemetry/schemas';
+import { type Ack, type DeadLetter, decodeSample } from '../src/telemetry/schemas';
 import { parseTopic, rigTopic } from '../src/telemetry/topics';
+import { ContiguousWatermark } from '../src/telemetry/watermark';
 import type { WriterConfig } from '../src/telemetry/writer-config';
 import { InfluxHttp } from './influx-http';
+import { reconcileWatermarks } from './influx-reconcile';
 
 export type WriterStats = {
   received: number;
   written: number;
+  duplicates: number;
   deadLettered: number;
   pending: number;
   retries: number;
   lastError: string | undefined;
 };
 
-const MAX_PENDING_LINES = 200_000;
-const MAX_BACKOFF_MS = 30_000;
+type PendingPoint = { line: string; rig: string; key: string; seq: number };
+
+const MAX_PENDING = 200_000;
+const MAX_BACKOFF_MS = 10_000;
+const ACK_EVERY_MS = 1000;
 
 export class InfluxWriter extends EventEmitter {
   readonly stats: WriterStats = {
     received: 0,
     written: 0,
+    duplicates: 0,
     deadLettered: 0,
     pending: 0,
     retries: 0,
@@ -37,12 +47,16 @@ export class InfluxWriter extends EventEmitter {
   };
   private client: MqttClient | undefined;
   private readonly influx: InfluxHttp;
-  private pending: string[] = [];
+  private pending: PendingPoint[] = [];
   private flushTimer: TimerHandle | undefined;
+  private ackTimer: TimerHandle | undefined;
   private flushing: Promise<void> | undefined;
   private backoffMs = 0;
-  private dbReady = false;
+  private healthy = true;
   private closed = false;
+  /** rig -> `<channel>/<stream>` -> watermark */
+  private readonly marks = new Map<string, Map<string, ContiguousWatermark>>();
+  private readonly changedRigs = new Set<string>();
   private readonly mqttCredentials: { username?: string; password?: string };
 
   constructor(
@@ -60,9 +74,35 @@ export class InfluxWriter extends EventEmitter {
     this.mqttCredentials = { username: credentials.username, password: credentials.password };
   }
 
+  /** Reconciles from InfluxDB (retrying while it is away), then subscribes. */
   start(): void {
+    void this.reconcileThenSubscribe();
+  }
+
+  private async reconcileThenSubscribe(): Promise<void> {
+    for (let wait = 500; !this.closed; wait = Math.min(MAX_BACKOFF_MS, wait * 2)) {
+      try {
+        await this.influx.ensureDatabase();
+        for (const m of await reconcileWatermarks(this.influx, this.config.rig)) {
+          this.mark(m.rig, `${m.channel}/${m.stream}`, m.mark);
+          this.changedRigs.add(m.rig);
+        }
+        break;
+      } catch (err) {
+        this.fail(`InfluxDB not ready: ${(err as Error).message}`);
+        await this.clock.sleep(wait);
+      }
+    }
+    if (this.closed) return;
+    this.emit('reconciled');
+    this.subscribe();
+    this.ackTimer = this.clock.setInterval(() => this.publishAcks(), ACK_EVERY_MS);
+  }
+
+  private subscribe(): void {
     const client = mqtt.connect(this.config.brokerUrl, {
       clientId: this.config.clientId,
+      clean: false,
       username: this.mqttCredentials.username || undefined,
       password: this.mqttCredentials.password || undefined,
       reconnectPeriod: 1000,
@@ -71,6 +111,7 @@ export class InfluxWriter extends EventEmitter {
     this.client = client;
     client.on('connect', () => {
       client.subscribe(`cellrig/v1/${this.config.rig || '+'}/#`, { qos: 1 });
+      for (const rig of this.marks.keys()) this.changedRigs.add(rig);
       this.emit('connect');
     });
     client.on('offline', () => this.emit('offline'));
@@ -83,6 +124,14 @@ export class InfluxWriter extends EventEmitter {
     this.emit('problem', message);
   }
 
+  private mark(rig: string, key: string, start = -1): ContiguousWatermark {
+    let byKey = this.marks.get(rig);
+    if (!byKey) this.marks.set(rig, (byKey = new Map()));
+    let wm = byKey.get(key);
+    if (!wm) byKey.set(key, (wm = new ContiguousWatermark(start)));
+    return wm;
+  }
+
   private onMessage(topic: string, payload: Buffer): void {
     const t = parseTopic(topic);
     if (t.kind === 'rig') return; // status, ack and dead letters are not samples
@@ -91,8 +140,7 @@ export class InfluxWriter extends EventEmitter {
       this.deadLetter(t.rig, topic, 'topic is not cellrig/v1/<rig>/<channel>/<stream>', payload);
       return;
     }
-    const ids = [t.rig, t.channel, t.stream].map((s) => idSchema.safeParse(s).success);
-    if (ids.includes(false)) {
+    if (![t.rig, t.channel, t.stream].every((s) => idSchema.safeParse(s).success)) {
       this.deadLetter(t.rig, topic, 'rig, channel or stream is not a valid id', payload);
       return;
     }
@@ -101,7 +149,13 @@ export class InfluxWriter extends EventEmitter {
       this.deadLetter(t.rig, topic, decoded.error, payload);
       return;
     }
-    this.enqueue(encodePoint(pointFromSample(t.rig, t.channel, t.stream, decoded.sample)));
+    const key = `${t.channel}/${t.stream}`;
+    if (decoded.sample.seq <= this.mark(t.rig, key).mark) {
+      this.stats.duplicates++; // already in InfluxDB: a re-delivery
+      return;
+    }
+    const line = encodePoint(pointFromSample(t.rig, t.channel, t.stream, decoded.sample));
+    this.enqueue({ line, rig: t.rig, key, seq: decoded.sample.seq });
   }
 
   private deadLetter(rig: string | undefined, topic: string, error: string, payload: Buffer | string): void {
@@ -118,13 +172,13 @@ export class InfluxWriter extends EventEmitter {
     this.emit('deadletter', letter);
   }
 
-  private enqueue(line: string): void {
-    if (this.pending.length >= MAX_PENDING_LINES) {
-      // Bounded memory: the oldest points go to the dead-letter topic rather than silently away.
-      const dropped = this.pending.shift();
-      if (dropped) this.deadLetter(undefined, 'cellrig/v1/_writer/overflow', 'writer buffer full', dropped);
+  private enqueue(point: PendingPoint): void {
+    if (this.pending.length >= MAX_PENDING) {
+      // Bounded memory: the oldest point leaves; the publisher's journal still has it, and the stalled
+      // watermark makes the publisher replay it once InfluxDB is back.
+      this.pending.shift();
     }
-    this.pending.push(line);
+    this.pending.push(point);
     this.stats.pending = this.pending.length;
     if (this.pending.length >= this.config.batchSize) void this.flush();
     else if (!this.flushTimer)
@@ -141,10 +195,9 @@ export class InfluxWriter extends EventEmitter {
       this.flushing = undefined;
       this.stats.pending = this.pending.length;
       if (this.pending.length > 0 && !this.closed && !this.flushTimer) {
-        this.flushTimer = this.clock.setTimeout(
-          () => void this.flush(),
-          Math.max(this.backoffMs, this.config.flushMs),
-        );
+        const wait =
+          this.backoffMs || (this.pending.length >= this.config.batchSize ? 0 : this.config.flushMs);
+        this.flushTimer = this.clock.setTimeout(() => void this.flush(), wait);
       }
     });
     return this.flushing;
@@ -153,25 +206,31 @@ export class InfluxWriter extends EventEmitter {
   private async writeBatch(): Promise<void> {
     const batch = this.pending.slice(0, this.config.batchSize);
     try {
-      if (!this.dbReady) {
-        await this.influx.ensureDatabase();
-        this.dbReady = true;
-      }
-      const res = await this.influx.write(batch);
+      const res = await this.influx.write(batch.map((p) => p.line));
       if (res.status === 204) {
         this.pending.splice(0, batch.length);
+        for (const p of batch) {
+          this.mark(p.rig, p.key).add(p.seq);
+          this.changedRigs.add(p.rig);
+        }
         this.stats.written += batch.length;
         this.backoffMs = 0;
+        this.setHealthy(true);
         this.emit('written', batch.length);
         return;
       }
       if (res.status === 400) {
         this.pending.splice(0, batch.length);
-        for (const line of batch)
-          this.deadLetter(lineRig(line), 'influxdb/write', `InfluxDB 400: ${res.body}`, line);
+        for (const p of batch) this.deadLetter(p.rig, 'influxdb/write', `InfluxDB 400: ${res.body}`, p.line);
         return;
       }
-      this.retryLater(`InfluxDB ${res.status}: ${res.body.slice(0, 200)}`);
+      if (res.status === 404) await this.influx.ensureDatabase();
+      const alarm = res.status === 401 || res.status === 403;
+      this.retryLater(
+        `${alarm ? 'ALARM: InfluxDB refuses the writer' : 'InfluxDB'} ${res.status}: ${res.body.slice(0, 200)}`,
+      );
+      if (alarm)
+        this.emit('alarm', `InfluxDB ${res.status}: check the writer's InfluxDB user and its rights`);
     } catch (err) {
       this.retryLater(`InfluxDB unreachable: ${(err as Error).message}`);
     }
@@ -179,18 +238,39 @@ export class InfluxWriter extends EventEmitter {
 
   private retryLater(message: string): void {
     this.stats.retries++;
-    this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : 500);
+    this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : 250);
+    this.setHealthy(false);
     this.fail(message);
+  }
+
+  private setHealthy(ok: boolean): void {
+    if (ok === this.healthy) return;
+    this.healthy = ok;
+    for (const rig of this.marks.keys()) this.changedRigs.add(rig);
+  }
+
+  /** Retained per-rig watermarks; `ok` tells publishers whether replaying would help. */
+  private publishAcks(): void {
+    if (!this.client?.connected) return;
+    for (const rig of this.changedRigs) {
+      const streams: Record<string, number> = {};
+      for (const [key, wm] of this.marks.get(rig) ?? []) streams[key] = wm.mark;
+      const ack: Ack = { ts: this.clock.now(), ok: this.healthy, pending: this.pending.length, streams };
+      this.client.publish(rigTopic(rig, 'ack'), JSON.stringify(ack), { qos: 1, retain: true });
+    }
+    this.changedRigs.clear();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.clock.clearTimer(this.flushTimer);
+    this.clock.clearTimer(this.ackTimer);
     if (this.pending.length > 0) await this.flush().catch(() => undefined);
-    await this.client?.endAsync(false);
+    this.publishAcks();
+    const client = this.client;
+    if (!client) return;
+    const ended = client.endAsync(false);
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 1500));
+    if ((await Promise.race([ended, timeout])) === 'timeout') await client.endAsync(true);
   }
-}
-
-function lineRig(line: string): string | undefined {
-  return /,rig=([A-Za-z0-9_-]+)/.exec(line)?.[1];
 }

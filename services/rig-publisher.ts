@@ -226,6 +226,11 @@ export class RigPublisher extends EventEmitter {
   /** Flushes the journal, publishes the retained `offline` status, then disconnects (no last will). */
   async close(): Promise<void> {
     if (this.closing) return;
+    // Give the broker a moment to take the backlog; what it does not take waits in the journal.
+    const deadline = Date.now() + 2000;
+    while (this.client.connected && this.backlog > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     this.closing = true;
     this.options.clock.clearTimer(this.timer);
     this.journal.close();

@@ -59,6 +59,10 @@ export default function register(RED: NodeAPI): void {
     writer.on('problem', (message: string) => {
       this.status(status.warn(short(message)));
     });
+    writer.on('alarm', (message: string) => {
+      this.error(message);
+      this.status(status.error(short(message)));
+    });
     writer.on('deadletter', (letter: unknown) => {
       this.send({ topic: 'deadletter', payload: letter });
       show();
