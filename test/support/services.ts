@@ -124,9 +124,11 @@ export class Mosquitto extends Server {
 }
 
 export class Influx extends Server {
+  /** `auth` turns on InfluxDB's HTTP authentication, for tests of the shipped users and grants. */
   constructor(
     port: number,
     private readonly rpcPort: number,
+    private readonly auth = false,
   ) {
     super('influxd', port);
   }
@@ -154,6 +156,7 @@ export class Influx extends Server {
         '[http]',
         `  bind-address = "127.0.0.1:${this.port}"`,
         '  log-enabled = false',
+        `  auth-enabled = ${this.auth}`,
         '[continuous_queries]',
         '  enabled = false',
       ].join('\n'),
@@ -203,8 +206,8 @@ export async function startMosquitto(extraConfig?: string): Promise<Mosquitto> {
   return m;
 }
 
-export async function startInflux(): Promise<Influx> {
-  const i = new Influx(await freePort(), await freePort());
+export async function startInflux(opts: { auth?: boolean } = {}): Promise<Influx> {
+  const i = new Influx(await freePort(), await freePort(), opts.auth ?? false);
   await i.start(60_000);
   return i;
 }
