@@ -6,6 +6,7 @@ import type { EventEmitter } from 'node:events';
 import { Board } from 'johnny-five';
 import type { Clock } from '../src/clock';
 import type { RigConfig } from '../src/rig/config';
+import type { DigitalIo } from './digital-out';
 import { I2cBus, type I2cIo } from './i2c-bus';
 import { SimIO } from './sim/sim-io';
 import { SimRig } from './sim/sim-rig';
@@ -13,6 +14,8 @@ import { SimRig } from './sim/sim-rig';
 export type RigHardware = {
   board: Board;
   bus: I2cBus;
+  /** Digital outputs (heater SSR, contactor, press pump and valve, vacuum pump). */
+  io: DigitalIo;
   /** The simulated world, when the backend is the simulator (for fault injection and tests). */
   sim?: SimRig;
   close(): void;
@@ -33,6 +36,7 @@ export function openRigHardware(config: RigConfig, clock: Clock, timeoutMs = 500
       resolve({
         board,
         bus: new I2cBus(io as unknown as I2cIo, clock),
+        io,
         sim,
         close: () => io.close(),
       });

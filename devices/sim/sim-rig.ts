@@ -1,15 +1,33 @@
 /**
  * The simulated rig as a whole: an I2C multiplexer with one load-cell ADC per cell channel, each under
- * a press and cell stack, preloaded to 150 MPa on a 10 mm die. Time comes from the shared clock.
+ * a press and cell stack, preloaded to 150 MPa on a 10 mm die; the press pumps and release valves on
+ * digital pins; a vacuum oven with its thermocouple converter (MCP9601), heater SSR, safety contactor and
+ * vacuum pump; and the cell-channel relay board (MCP23017). Time comes from the shared clock.
  */
 import type { Clock } from '../../src/clock';
 import { seededRandom } from '../../src/random';
 import { DEFAULT_LOAD_CELL } from '../../src/rig/config';
 import { countsFromForce, forceNFromPressure } from '../../src/rig/load-cell';
+import { MCP9601_ADDRESS, Mcp9601Sim } from './mcp9601-sim';
+import { MCP23017_ADDRESS, Mcp23017Sim } from './mcp23017-sim';
+import { DEFAULT_OVEN, type OvenFault, OvenModel } from './models/oven';
 import { DEFAULT_PRESS, PressModel } from './models/press';
+import { DEFAULT_RELAYS, RelayBankModel, type RelayFault } from './models/relays';
 import { NAU7802_ADDRESS, Nau7802Sim } from './nau7802-sim';
 import type { SimWorld } from './sim-io';
 import { TCA9548A_ADDRESS, Tca9548aSim } from './tca9548a-sim';
+
+/** Pin numbers of the simulated rig (the README's wiring table uses the same on the real one). */
+export const SIM_PINS = {
+  heaterSsr: 16,
+  heaterContactor: 20,
+  vacuumPump: 21,
+  /** Press pump and release valve per mux port (cell channel). */
+  press: { 0: { pump: 5, valve: 6 }, 1: { pump: 12, valve: 13 }, 2: { pump: 19, valve: 23 } } as Record<
+    number,
+    { pump: number; valve: number }
+  >,
+} as const;
 
 export type SimRigOptions = {
   seed: number;
@@ -19,9 +37,17 @@ export type SimRigOptions = {
   dieDiameterMm?: number;
 };
 
+export type SimFault =
+  | { device: 'oven'; fault: OvenFault }
+  | { device: 'relay'; relay: number; fault: RelayFault }
+  | { device: 'press'; port: number; fault: 'actuator-stalled' };
+
 export class SimRig implements SimWorld {
   readonly presses = new Map<number, PressModel>();
+  readonly oven: OvenModel;
+  readonly relays: RelayBankModel;
   private readonly mux = new Tca9548aSim();
+  private readonly mainBus = new Map<number, Mcp9601Sim | Mcp23017Sim>();
   private readonly digital = new Map<number, 0 | 1>();
   private readonly startMs: number;
 
@@ -51,11 +77,33 @@ export class SimRig implements SimWorld {
       );
       this.mux.attach(port, NAU7802_ADDRESS, adc);
     }
+    this.oven = new OvenModel(DEFAULT_OVEN, seededRandom(options.seed * 1000 + 100));
+    this.mainBus.set(
+      MCP9601_ADDRESS,
+      new Mcp9601Sim(() => {
+        this.oven.advanceTo(this.timeS());
+        return this.oven.readThermocouple();
+      }),
+    );
+    this.relays = new RelayBankModel(() => this.clock.now(), DEFAULT_RELAYS);
+    this.mainBus.set(MCP23017_ADDRESS, new Mcp23017Sim(this.relays));
   }
 
   /** Fault injection: the load cell behind `port` stops answering, as if its cable were pulled. */
   detachLoadCell(port: number): void {
     this.mux.detach(port, NAU7802_ADDRESS);
+  }
+
+  inject(f: SimFault): void {
+    if (f.device === 'oven') {
+      this.oven.advanceTo(this.timeS());
+      this.oven.inject(f.fault);
+    } else if (f.device === 'relay') this.relays.inject(f.relay, f.fault);
+    else {
+      const press = this.presses.get(f.port);
+      press?.advanceTo(this.timeS());
+      if (press) press.stalled = true;
+    }
   }
 
   /** Seconds since the simulated rig was switched on. */
@@ -64,11 +112,30 @@ export class SimRig implements SimWorld {
   }
 
   i2cDevice(address: number) {
-    return address === TCA9548A_ADDRESS ? this.mux : this.mux.downstream(address);
+    if (address === TCA9548A_ADDRESS) return this.mux;
+    if (address === MCP9601_ADDRESS && this.oven.hasFault('sensor-disconnected')) return undefined;
+    return this.mainBus.get(address) ?? this.mux.downstream(address);
   }
 
   digitalWrite(pin: number, value: 0 | 1): void {
     this.digital.set(pin, value);
+    const on = (p: number) => this.digital.get(p) === 1;
+    if (pin === SIM_PINS.heaterSsr || pin === SIM_PINS.heaterContactor || pin === SIM_PINS.vacuumPump) {
+      // Integrate up to the switching instant before the input changes.
+      this.oven.advanceTo(this.timeS());
+      this.oven.setHeater(on(SIM_PINS.heaterSsr) ? 1 : 0, on(SIM_PINS.heaterContactor));
+      this.oven.setVacuumPump(on(SIM_PINS.vacuumPump));
+      return;
+    }
+    for (const [port, pins] of Object.entries(SIM_PINS.press)) {
+      if (pin !== pins.pump && pin !== pins.valve) continue;
+      const press = this.presses.get(Number(port));
+      if (!press) return;
+      press.advanceTo(this.timeS());
+      const direction = (on(pins.pump) ? 1 : 0) - (on(pins.valve) ? 1 : 0);
+      press.setActuatorVelocity(direction * DEFAULT_PRESS.maxActuatorSpeedMmPerS);
+      return;
+    }
   }
 
   digitalRead(pin: number): 0 | 1 {

@@ -94,6 +94,14 @@ export class OvenModel {
     this.faults.delete(fault);
   }
 
+  hasFault(fault: OvenFault): boolean {
+    return this.faults.has(fault);
+  }
+
+  get vacuumPumpOn(): boolean {
+    return this.pumpOn;
+  }
+
   /** True chamber temperature, C (what the powder sees). */
   get chamberTempC(): number {
     return this.chamberC;
