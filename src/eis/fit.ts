@@ -70,6 +70,14 @@ export type FitResult = {
 
 const SCOUT_ITERATIONS = 40;
 
+/**
+ * What a fit accepts: far beyond any instrument (uHz to THz, 1e100 Ohm) yet inside the range where
+ * omega, |Z|^2 and their products stay finite in double precision.
+ */
+const MIN_FREQUENCY_HZ = 1e-12;
+const MAX_FREQUENCY_HZ = 1e15;
+const MAX_IMPEDANCE_OHM = 1e100;
+
 export class FitInputError extends Error {
   override name = 'FitInputError';
 }
@@ -93,12 +101,18 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
     throw new FitInputError(`${n} points cannot determine ${free.length} parameters`);
   }
   for (let i = 0; i < n; i++) {
-    if (
-      !(spectrum.fHz[i]! > 0) ||
-      !Number.isFinite(spectrum.reOhm[i]!) ||
-      !Number.isFinite(spectrum.imOhm[i]!)
-    ) {
-      throw new FitInputError(`point ${i}: frequency must be > 0 and Z finite`);
+    const f = spectrum.fHz[i]!;
+    if (!(f >= MIN_FREQUENCY_HZ && f <= MAX_FREQUENCY_HZ)) {
+      throw new FitInputError(
+        `point ${i}: frequency ${f} Hz is outside ${MIN_FREQUENCY_HZ} to ${MAX_FREQUENCY_HZ} Hz`,
+      );
+    }
+    const zr = spectrum.reOhm[i]!;
+    const zi = spectrum.imOhm[i]!;
+    if (!(Math.abs(zr) <= MAX_IMPEDANCE_OHM && Math.abs(zi) <= MAX_IMPEDANCE_OHM)) {
+      throw new FitInputError(
+        `point ${i} (${f} Hz): impedance ${zr} ${zi >= 0 ? '+' : '-'} ${Math.abs(zi)}j Ohm is not a finite value below ${MAX_IMPEDANCE_OHM} Ohm`,
+      );
     }
   }
 
@@ -148,6 +162,11 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
   const run = solver.run(fullStart(polishFrom), { ...LM_TOLERANCES, maxIterations });
   iterations += run.iterations;
   evaluations += run.evaluations;
+  if (!Number.isFinite(run.cost)) {
+    throw new FitInputError(
+      `${circuit.text} cannot be evaluated on this spectrum from the starting values (try an initial guess)`,
+    );
+  }
   return summarise(circuit, problem, solver, fixedValues, {
     weighting,
     iterations,

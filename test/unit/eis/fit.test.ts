@@ -223,13 +223,72 @@ describe('fit input errors', () => {
 
   it('rejects NaN impedance and non-positive frequencies, naming the point', () => {
     const bad = spectrum([1, 2, 3], [1, Number.NaN, 1], [-1, -1, -1]);
-    expect(() => fitCircuit(circuit, bad)).toThrowError(/point 1/);
+    expect(() => fitCircuit(circuit, bad)).toThrowError(/point 1 \(2 Hz\): impedance NaN/);
     const zeroF = spectrum([0, 2, 3], [1, 1, 1], [-1, -1, -1]);
-    expect(() => fitCircuit(circuit, zeroF)).toThrowError(/point 0/);
+    expect(() => fitCircuit(circuit, zeroF)).toThrowError(/point 0: frequency 0 Hz is outside/);
   });
 
   it('rejects a spectrum too short for the circuit', () => {
     expect(() => fitCircuit(circuit, spectrum([1], [1], [-1]))).toThrowError(/1 points cannot determine 3/);
     expect(() => fitCircuit(circuit, spectrum([], [], []))).toThrowError(/no points/);
+  });
+});
+
+describe('fit robustness', () => {
+  it('answers 500 mutated spectra with a result or a FitInputError, never NaN, a crash or a hang', () => {
+    const circuits = ['R0-p(R1,CPE1)', 'R0-p(R1,C1)-p(R2-Wo1,C2)', 'L0-R0-Zarc1-K1-Ws1-La1-W1-G1'].map(
+      parseCircuit,
+    );
+    const f0 = logFrequencies(1e-3, 1e4, 40);
+    const base = circuitImpedance(circuits[1]!, [0.0165, 0.0087, 3.3, 0.0054, 0.063, 233, 0.22], f0);
+    const special = [Number.NaN, Number.POSITIVE_INFINITY, 0, -1, 1e-300, 1e300, 1.7e308];
+    const random = seededRandom(42);
+    let results = 0;
+    let rejected = 0;
+    for (let t = 0; t < 500; t++) {
+      let f = [...f0];
+      let re = Array.from(base.re);
+      let im = Array.from(base.im);
+      const at = random.int(0, 39);
+      switch (random.int(0, 6)) {
+        case 0: {
+          const n = random.int(0, 4);
+          [f, re, im] = [f.slice(0, n), re.slice(0, n), im.slice(0, n)];
+          break;
+        }
+        case 1:
+          [f, re, im][random.int(0, 2)]![at] = special[random.int(0, special.length - 1)]!;
+          break;
+        case 2:
+          f[at] = f[(at + 1) % 40]!;
+          break;
+        case 3:
+          re = re.map((v) => v * 10 ** random.uniform(-150, 150));
+          break;
+        case 4:
+          re = re.map(() => 0);
+          im = im.map(() => 0);
+          break;
+        case 5:
+          f = f.map(() => 10 ** random.uniform(-12, 15));
+          re = re.map(() => random.normal());
+          im = im.map(() => random.normal());
+          break;
+        default:
+          im = im.map((v) => -v);
+      }
+      const circuit = circuits[random.int(0, circuits.length - 1)]!;
+      try {
+        const fit = fitCircuit(circuit, spectrum(f, re, im), { starts: 2, maxIterations: 100 });
+        for (const p of fit.parameters) expect(Number.isFinite(p.value) && p.value > 0).toBe(true);
+        expect(Number.isFinite(fit.rmse)).toBe(true);
+        results++;
+      } catch (err) {
+        expect(err).toBeInstanceOf(FitInputError);
+        rejected++;
+      }
+    }
+    expect(results).toBeGreaterThan(100);
+    expect(rejected).toBeGreaterThan(50);
   });
 });
