@@ -111,6 +111,7 @@ export class Mosquitto extends Server {
         `persistence_location ${this.dir}/`,
         'autosave_interval 1',
         'max_queued_messages 1000000',
+        'max_inflight_messages 1000',
         'log_dest stdout',
         listener,
       ].join('\n'),
