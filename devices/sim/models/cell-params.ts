@@ -140,7 +140,7 @@ export const lnoCell: SimCellParams = {
 export const tfaaCell: SimCellParams = {
   ...common,
   id: 'tfaa',
-  coating: 'TFAA',
+  coating: 'TFAA-2wt%',
   cathodeBatch: { id: 'NMC811-TFAA-2wt-01', dryingRun: 'dry-2026-01-tfaa' },
   rCatInitialOhm: 20,
   rCatFormationOhm: 18,
