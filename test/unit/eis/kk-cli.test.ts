@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../../app/cli/eis';
+
+const dataDir = path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'eis');
+
+/** Runs `cellrig eis ...` in process and captures what it prints. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('cellrig eis validate', () => {
+  it('calls the battery spectrum exampleData.csv valid with --json: valid, M, mu and max residuals', async () => {
+    const { code, out } = await cli('validate', path.join(dataDir, 'exampleData.csv'), '--json');
+    expect(code).toBe(0);
+    const json = JSON.parse(out);
+    expect(json.valid).toBe(true);
+    expect(json.M).toBe(22);
+    expect(json.mu).toBeLessThanOrEqual(0.85);
+    expect(json.maxResidualRealPct).toBeLessThan(1);
+    expect(json.maxResidualImagPct).toBeLessThan(1);
+    expect(json.thresholdPct).toBe(1);
+    expect(json.residuals.f).toHaveLength(66);
+  });
+
+  it('drops inductive points when asked and reports how many', async () => {
+    const { out } = await cli(
+      'validate',
+      path.join(dataDir, 'exampleDataAutolab.txt'),
+      '--drop-inductive',
+      '--json',
+    );
+    const json = JSON.parse(out);
+    expect(json.dropped).toBe(6);
+    expect(json.points).toBe(35);
+    expect(json.valid).toBe(true);
+  });
+
+  it('prints an INVALID verdict with the worst frequency for the drifting Gamry spectrum', async () => {
+    const { code, out } = await cli('validate', path.join(dataDir, 'exampleDataGamry.DTA'));
+    expect(code).toBe(0);
+    expect(out).toMatch(/INVALID/);
+    expect(out).toMatch(/largest residual at 0\.01589 Hz/);
+  });
+
+  it("honours --fit, --mu, --threshold and --rule (impedance.py's first-M rule)", async () => {
+    const file = path.join(dataDir, 'DAHN_TXT_example.txt');
+    const json = JSON.parse(
+      (
+        await cli(
+          'validate',
+          file,
+          '--fit',
+          'real',
+          '--mu',
+          '0.85',
+          '--threshold',
+          '15',
+          '--rule',
+          'first',
+          '--json',
+        )
+      ).out,
+    );
+    expect(json.fitType).toBe('real');
+    expect(json.rule).toBe('first');
+    expect(json.thresholdPct).toBe(15);
+    expect(json.valid).toBe(true);
+  });
+
+  it('reports timing over --repeat runs', async () => {
+    const json = JSON.parse(
+      (await cli('validate', path.join(dataDir, 'LIB_data.txt'), '--repeat', '3', '--json')).out,
+    );
+    expect(json.timing.runs).toBe(3);
+    expect(json.timing.minMs).toBeGreaterThan(0);
+  });
+
+  it('rejects a bad option value with exit code 2 naming the option', async () => {
+    const { code, err } = await cli('validate', path.join(dataDir, 'LIB_data.txt'), '--mu', '1.5');
+    expect(code).toBe(2);
+    expect(err).toMatch(/--mu/);
+    expect((await cli('validate')).code).toBe(2);
+  });
+});
