@@ -1,0 +1,98 @@
+/**
+ * `cellrig health DIR [--json]`: the verdict for each cell folder under DIR (or DIR itself when it is a
+ * cell folder): retention, R_CAT per cycle and whether it is growing, and every alert with the cycle it
+ * was raised at and its evidence.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { analyseCell, type CellAnalysis, cellReport } from '../../src/cells/analyse';
+import { listCellDirs, readCellDir } from '../../src/cells/directory';
+import { CELL_JSON, CellFileError } from '../../src/cells/format';
+import type { SoftShortCycle } from '../../src/health/soft-short';
+
+const USAGE = `usage: cellrig health DIR [--json]
+DIR holds cell folders (DIR/<cell>/cell.json, cycling.csv, eis/cycle-NNN.csv), or is one.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    process.stderr.write(`cellrig health: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const root = parsed.positionals[0];
+  if (!root || parsed.positionals.length > 1) {
+    process.stderr.write(`cellrig health: give one folder\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const dirs = existsSync(join(root, CELL_JSON)) ? [root] : await listCellDirs(root);
+    if (dirs.length === 0) throw new CellFileError(root, null, `no cell folders (none holds a ${CELL_JSON})`);
+    const analyses: CellAnalysis[] = [];
+    for (const dir of dirs) analyses.push(analyseCell(await readCellDir(dir)));
+    if (parsed.values.json) {
+      process.stdout.write(`${JSON.stringify({ cells: analyses.map(cellReport) }, null, 2)}\n`);
+    } else {
+      process.stdout.write(analyses.map(describe).join('\n'));
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof CellFileError) {
+      process.stderr.write(`cellrig health: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean' } },
+  });
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+export function describe(a: CellAnalysis): string {
+  const h = a.health;
+  const r = cellReport(a);
+  const lines = [`${r.id} (${r.coating}): ${h.latestCycle ?? 0} cycles`];
+  const ret = h.retention;
+  if (ret.length)
+    lines.push(
+      `  retention      ${pct(ret[ret.length - 1]!.retention)} at cycle ${ret[ret.length - 1]!.cycle}`,
+    );
+  const rc = r.rcat.filter((x): x is number => x !== null);
+  if (rc.length) {
+    lines.push(
+      `  R_CAT          ${rc[0]!.toFixed(1)} -> ${rc[rc.length - 1]!.toFixed(1)} Ohm: ${h.resistance.verdict}`,
+    );
+    lines.push(`                 ${h.resistance.evidence.reason}`);
+  }
+  if (h.alerts.length === 0) lines.push('  alerts         none');
+  for (const x of h.alerts) {
+    lines.push(
+      `  ALERT ${x.kind} (${x.severity}) from cycle ${x.cycle}${x.active ? '' : ', no longer active'}`,
+    );
+    if (x.kind === 'soft-short') {
+      for (const s of (x.evidence as SoftShortCycle).signals)
+        lines.push(`    ${s.present ? '[x]' : '[ ]'} ${s.name}: ${s.detail}`);
+    } else {
+      lines.push(`    ${(x.evidence as { reason: string }).reason}`);
+    }
+  }
+  if (a.warnings.length) {
+    lines.push(`  ${a.warnings.length} warning(s):`);
+    for (const w of a.warnings.slice(0, 10)) lines.push(`    ${w}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

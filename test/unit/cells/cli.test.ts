@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main as health } from '../../../app/cli/health';
+import { main as simCells } from '../../../app/cli/sim-cells';
+import type { CellReport } from '../../../src/cells/analyse';
+
+let root: string;
+
+async function run(fn: (argv: string[]) => Promise<number>, argv: string[]) {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  try {
+    return { code: await fn(argv), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const digest = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'cellrig-health-'));
+  expect((await run(simCells, ['--seed', '1', '--out', join(root, 'a')])).code).toBe(0);
+}, 60_000);
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('cellrig sim cells + cellrig health on the three reference cells (seed 1)', () => {
+  let cells: CellReport[];
+  beforeAll(async () => {
+    const r = await run(health, [join(root, 'a'), '--json']);
+    expect(r.code).toBe(0);
+    cells = (JSON.parse(r.out) as { cells: CellReport[] }).cells;
+  }, 60_000);
+  const cell = (id: string) => cells.find((c) => c.id === id)!;
+  const kinds = (id: string) =>
+    cell(id)
+      .alerts.map((a) => a.kind)
+      .sort();
+
+  it('flags the pristine soft short at cycle 60, from the files alone', () => {
+    expect(cell('pristine').alerts.find((a) => a.kind === 'soft-short')!.cycle).toBe(60);
+  });
+
+  it('flags pristine and LNO for resistance growth, with R_CAT fitted from every spectrum', () => {
+    expect(kinds('pristine')).toContain('resistance-growth');
+    expect(kinds('lno')).toEqual(['resistance-growth']);
+    expect(cell('pristine').rcat).toHaveLength(100);
+    expect(cell('pristine').rcat[99]!).toBeGreaterThan(2.5 * cell('pristine').rcat[9]!);
+    expect(cell('lno').rcat[0]!).toBeLessThan(cell('tfaa').rcat[0]!);
+  });
+
+  it('raises nothing for the TFAA cell over 100 cycles and calls its R_CAT stabilised', () => {
+    expect(cell('tfaa').alerts).toEqual([]);
+    expect(cell('tfaa').resistance).toBe('stabilised');
+    expect(cell('tfaa').coating).toBe('TFAA-2wt%');
+  });
+
+  it('computes retention at cycle 100 as 78 % and 95 % within 1 %', () => {
+    expect(Math.abs(cell('pristine').retention['100']! - 0.78)).toBeLessThan(0.01);
+    expect(Math.abs(cell('tfaa').retention['100']! - 0.95)).toBeLessThan(0.01);
+  });
+
+  it('prints the verdict with its evidence in text form', async () => {
+    const r = await run(health, [join(root, 'a')]);
+    expect(r.out).toMatch(/pristine \(pristine\): 100 cycles/);
+    expect(r.out).toMatch(/ALERT soft-short \(critical\) from cycle 60/);
+    expect(r.out).toMatch(/\[x\] charge-overshoot: charge 3 mAh/);
+    expect(r.out).toMatch(/tfaa \(TFAA-2wt%\)[\s\S]*alerts {9}none/);
+  });
+});
+
+describe('cellrig sim cells', () => {
+  it('writes the same files from the same seed', async () => {
+    expect(
+      (await run(simCells, ['--seed', '1', '--out', join(root, 'b'), '--cells', 'tfaa', '--cycles', '3']))
+        .code,
+    ).toBe(0);
+    expect(
+      (await run(simCells, ['--seed', '1', '--out', join(root, 'c'), '--cells', 'tfaa', '--cycles', '3']))
+        .code,
+    ).toBe(0);
+    for (const f of ['cycling.csv', 'eis/cycle-003.csv', 'cell.json']) {
+      expect(await digest(join(root, 'b', 'tfaa', f))).toBe(await digest(join(root, 'c', 'tfaa', f)));
+    }
+  });
+
+  it('refuses an unknown cell and a missing seed with exit code 2', async () => {
+    const r = await run(simCells, ['--seed', '1', '--out', root, '--cells', 'nmc9']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--cells: unknown cell\(s\) nmc9/);
+    expect((await run(simCells, ['--out', root])).err).toMatch(/--seed/);
+  });
+});
+
+describe('cellrig health on bad folders', () => {
+  it('names the folder that holds no cells, with exit code 1', async () => {
+    const r = await run(health, [join(root, 'nowhere')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/nowhere: no such folder/);
+  });
+});
