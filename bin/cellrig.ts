@@ -29,6 +29,10 @@ const commands: Record<string, Command> = {
     describe: 'impedance spectra: read, fit, validate (Kramers-Kronig), drt (run `cellrig eis help`)',
     load: () => import('../app/cli/eis.js'),
   },
+  health: {
+    describe: 'verdict per cell: retention, R_CAT growth, soft short, alerts (DIR [--json])',
+    load: () => import('../app/cli/health.js'),
+  },
 };
 
 async function run(argv: string[]): Promise<number> {
