@@ -1,51 +1,68 @@
 /**
- * `stack-pressure` node: reads a cell channel's stack load cell every sample period and sends the
- * stack pressure. A missing load cell gives a grey "not available" status and the flow keeps running.
+ * `stack-pressure` node: reads a cell channel's stack load cell every sample period and sends the stack
+ * pressure; in 'hold' mode it also drives the channel's press to hold the target (ramp, band, creep
+ * compensation, overload trip, holdback alarm, excursion tags), with events on a second output. A missing
+ * load cell gives a grey "not available" status (and, under control, stops the press); the flow keeps running.
  */
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { DeviceNotAvailableError } from '../../devices/i2c-bus';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { StackLoadCell } from '../../devices/load-cell';
+import { PressActuator } from '../../devices/press-actuator';
+import { PressLoop, type PressLoopSample } from '../../devices/press-loop';
 import type { TimerHandle } from '../../src/clock';
-import { channelConfigSchema } from '../../src/rig/config';
+import { PressureHold } from '../../src/control/pressure-hold';
+import { describeZodError } from '../../src/rig/config';
 import { errorMessage, short, status, validateConfig } from '../shared/node-support';
 import { rigRuntime } from '../shared/rig-ref';
+import { type StackPressureConfig, stackPressureCommandSchema, stackPressureConfigSchema } from './config';
+import { pressureMessages } from './messages';
 
-type StackPressureDef = NodeDef & {
-  rig: string;
-  channel: string;
-  cell: string;
-  coating: string;
-  muxPort: string | number;
-  dieDiameterMm: string | number;
-  samplePeriodMs: string | number;
-  zeroCounts: string | number;
-  countsPerN: string | number;
-};
+type Def = NodeDef & Record<string, string | number | boolean | undefined> & { rig: string };
+
+function configFrom(def: Def): unknown {
+  const calibrated =
+    def.zeroCounts !== undefined &&
+    def.zeroCounts !== '' &&
+    def.countsPerN !== undefined &&
+    def.countsPerN !== '';
+  return {
+    ...def,
+    dieDiameterMm: def.dieDiameterMm || undefined,
+    samplePeriodMs: def.samplePeriodMs || undefined,
+    control: def.control || undefined,
+    calibration: calibrated
+      ? { zeroCounts: Number(def.zeroCounts), countsPerN: Number(def.countsPerN) }
+      : undefined,
+  };
+}
+
+function holdFor(c: StackPressureConfig): PressureHold | undefined {
+  if (c.control !== 'hold') return undefined;
+  const pick = {
+    targetMPa: c.targetMPa,
+    toleranceMPa: c.toleranceMPa,
+    rampMPaPerS: c.rampMPaPerS,
+    overloadMPa: c.overloadMPa,
+    holdbackS: c.holdbackS,
+  };
+  const defined = Object.fromEntries(Object.entries(pick).filter(([, v]) => v !== undefined));
+  return new PressureHold({ ...defined, dieDiameterMm: c.dieDiameterMm });
+}
 
 export default function register(RED: NodeAPI): void {
-  function StackPressureNode(this: Node, def: StackPressureDef) {
+  function StackPressureNode(this: Node, def: Def) {
     RED.nodes.createNode(this, def);
-    const config = validateConfig(
-      this,
-      channelConfigSchema,
-      {
-        channel: def.channel,
-        cell: def.cell,
-        coating: def.coating,
-        muxPort: def.muxPort,
-        dieDiameterMm: def.dieDiameterMm || undefined,
-        samplePeriodMs: def.samplePeriodMs || undefined,
-        calibration:
-          def.zeroCounts !== undefined &&
-          def.zeroCounts !== '' &&
-          def.countsPerN !== undefined &&
-          def.countsPerN !== ''
-            ? { zeroCounts: Number(def.zeroCounts), countsPerN: Number(def.countsPerN) }
-            : undefined,
-      },
-      `stack-pressure "${def.name || def.id}"`,
-    );
+    const what = `stack-pressure "${def.name || def.id}"`;
+    const config = validateConfig(this, stackPressureConfigSchema, configFrom(def), what);
     if (!config) return;
+    let hold: PressureHold | undefined;
+    try {
+      hold = holdFor(config);
+    } catch (err) {
+      const message = 'issues' in (err as object) ? describeZodError(err as never, what) : errorMessage(err);
+      this.error(message);
+      this.status(status.error(short(message)));
+      return;
+    }
     const rig = rigRuntime(RED, def.rig);
     if (typeof rig === 'string') {
       this.error(rig);
@@ -53,42 +70,71 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     const clock = rig.clock;
-    let loadCell: StackLoadCell | undefined;
-    let reading = false;
+    let loop: PressLoop | undefined;
+    let busy = false;
     let closed = false;
 
+    const send = (s: PressLoopSample): void => {
+      const m = pressureMessages(s, { rigId: rig.rigId, ...config }, hold);
+      if (m.telemetry) this.send([m.telemetry, null]);
+      for (const e of m.events) this.send([null, e]);
+    };
+
+    const show = (s: PressLoopSample): void => {
+      const c = s.control;
+      const mpa = s.reading ? `${s.reading.pressureMPa.toFixed(1)} MPa` : '';
+      if (!c) {
+        if (s.reading) this.status(status.ok(mpa));
+        else if (s.unavailable) this.status(status.unavailable());
+        else this.status(status.error(short(s.readError ?? 'read failed')));
+        return;
+      }
+      const alarms = hold!.activeAlarms;
+      if (c.phase === 'fault')
+        this.status(
+          s.unavailable
+            ? status.unavailable(`not available: press stopped`)
+            : status.error(short(`${alarms.join(', ')}: press stopped`)),
+        );
+      else if (c.phase === 'tripped' || c.phase === 'release')
+        this.status(status.error(short(`overload ${c.phase}: ${mpa}`)));
+      else if (c.phase === 'idle') this.status(status.idle(`${mpa} (not holding)`));
+      else {
+        const text = `${mpa} / ${c.setpointMPa?.toFixed(1)} MPa ${c.phase}`;
+        this.status(c.excursion || alarms.length ? status.warn(text) : status.ok(text));
+      }
+    };
+
     const sample = async (): Promise<void> => {
-      if (reading || closed) return;
-      reading = true;
+      if (busy || closed) return;
+      busy = true;
       try {
-        loadCell ??= new StackLoadCell((await rig.hardware()).bus, clock, config);
-        const r = await loadCell.read();
-        if (closed) return;
-        this.status(status.ok(`${r.pressureMPa.toFixed(1)} MPa`));
-        const msg: NodeMessage & { channel: string; stream: string } = {
-          topic: `${rig.rigId}/${config.channel}/pressure`,
-          channel: config.channel,
-          stream: 'pressure',
-          payload: {
-            ts: r.ts,
-            pressureMPa: r.pressureMPa,
-            forceN: r.forceN,
-            counts: r.counts,
-            cell: config.cell,
-            coating: config.coating,
-          },
-        };
-        this.send(msg);
-      } catch (err) {
-        loadCell?.reset();
-        if (closed) return;
-        if (err instanceof DeviceNotAvailableError) this.status(status.unavailable());
-        else {
-          this.status(status.error(short(errorMessage(err))));
-          this.warn(errorMessage(err));
+        if (!loop) {
+          const hw = await rig.hardware();
+          const actuator =
+            hold && config.pumpPin !== undefined && config.valvePin !== undefined
+              ? new PressActuator(hw.io, clock, {
+                  pumpPin: config.pumpPin,
+                  valvePin: config.valvePin,
+                  pumpSpeedMmPerS: hold.config.maxSpeedMmPerS,
+                  releaseSpeedMmPerS: hold.config.maxSpeedMmPerS,
+                })
+              : undefined;
+          loop = new PressLoop(new StackLoadCell(hw.bus, clock, config), clock, hold, actuator);
+          if (hold && config.autoStart) hold.start(clock.now() / 1000);
         }
+        const s = await loop.sample();
+        if (closed) {
+          loop.stop();
+          return;
+        }
+        show(s);
+        send(s);
+      } catch (err) {
+        loop?.stop();
+        if (!closed) this.status(status.unavailable(short(`not available: ${errorMessage(err)}`)));
       } finally {
-        reading = false;
+        busy = false;
       }
     };
 
@@ -96,13 +142,36 @@ export default function register(RED: NodeAPI): void {
     const timer: TimerHandle = clock.setInterval(() => void sample(), config.samplePeriodMs);
     void sample();
 
-    this.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
-      // Any input asks for a reading now, e.g. from an inject node or a test sequence.
+    this.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
+      const p = msg.payload as { command?: unknown } | undefined;
+      if (p && typeof p === 'object' && 'command' in p) {
+        const cmd = stackPressureCommandSchema.safeParse(p);
+        if (!cmd.success || !hold) {
+          const why = cmd.success
+            ? 'commands need control: hold'
+            : describeZodError(cmd.error, `${what} msg.payload`);
+          this.status(status.error(short(why)));
+          done(new Error(why));
+          return;
+        }
+        const t = clock.now() / 1000;
+        try {
+          if (cmd.data.command === 'start') hold.start(t, cmd.data.targetMPa);
+          else if (cmd.data.command === 'stop') hold.stop(t);
+          else hold.reset(t);
+        } catch (err) {
+          this.status(status.error(short(errorMessage(err))));
+          done(err as Error);
+          return;
+        }
+      }
+      // Any other input asks for a reading now, e.g. from an inject node or a test sequence.
       sample().then(() => done(), done);
     });
     this.on('close', (done: () => void) => {
       closed = true;
       clock.clearTimer(timer);
+      loop?.stop();
       this.status({});
       done();
     });

@@ -45,3 +45,18 @@ export class AlarmLatch {
     return [...this.active];
   }
 }
+
+/** A control event as a flat telemetry sample (the `events` stream): only numbers, booleans and strings. */
+export function eventFields(e: ControlEvent): Record<string, number | boolean | string> {
+  const fields: Record<string, number | boolean | string> = {
+    kind: e.kind,
+    code: e.code,
+    message: e.message,
+    timeS: e.timeS,
+  };
+  for (const [k, v] of Object.entries(e.data ?? {})) {
+    if (v === null || !/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(k) || k in fields) continue;
+    fields[k] = v;
+  }
+  return fields;
+}

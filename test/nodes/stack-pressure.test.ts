@@ -98,3 +98,107 @@ describe('stack-pressure node', () => {
     expect(lastStatus(helper.getNode('sp1'))).toMatchObject({ fill: 'green' });
   });
 });
+
+type Hw = {
+  sim: {
+    detachLoadCell(port: number): void;
+    digitalRead(pin: number): 0 | 1;
+    presses: Map<number, { forceN: number }>;
+  };
+};
+const hardware = async (): Promise<Hw> =>
+  (helper.getNode('rig1') as unknown as { runtime: { hardware(): Promise<Hw> } }).runtime.hardware();
+
+type Msg = { payload: Record<string, unknown>; stream: string };
+function collect(id: string) {
+  const got: Msg[] = [];
+  helper.getNode(id).on('input', (m: Msg) => got.push(m));
+  return got;
+}
+
+describe('stack-pressure node holding the press', () => {
+  const holdNode = (extra: Partial<FlowNode> = {}) =>
+    stack({ control: 'hold', wires: [['out'], ['events']], ...extra });
+  const flow = (extra: Partial<FlowNode> = {}): FlowNode[] => [
+    rig(),
+    holdNode(extra),
+    { id: 'out', type: 'helper' },
+    { id: 'events', type: 'helper' },
+  ];
+
+  it('ramps to a new target on a start command and holds it, status showing value against setpoint', async () => {
+    const clock = new VirtualClock();
+    await startFlow(mods, flow(), { clock });
+    const out = collect('out');
+    const events = collect('events');
+    await clock.tick(5000);
+    helper.getNode('sp1').receive({ payload: { command: 'start', targetMPa: 160 } });
+    for (let i = 0; i < 120; i++) await clock.tick(1000);
+    const last = out[out.length - 1]!.payload as { pressureMPa: number; setpointMPa: number; phase: string };
+    expect(last.setpointMPa).toBe(160);
+    expect(last.phase).toBe('hold');
+    expect(Math.abs(last.pressureMPa - 160)).toBeLessThan(1.5);
+    expect(events.map((e) => e.payload.code)).toEqual(expect.arrayContaining(['ramp-start', 'hold-start']));
+    expect(lastStatus(helper.getNode('sp1'))).toMatchObject({
+      fill: 'green',
+      text: expect.stringMatching(/\/ 160\.0 MPa hold/),
+    });
+  });
+
+  it('stops the press (pump and valve off) with one alarm when its load cell is lost', async () => {
+    const clock = new VirtualClock();
+    await startFlow(mods, flow({ muxPort: 1, channel: 'ch2' }), { clock });
+    const events = collect('events');
+    await clock.tick(3000);
+    helper.getNode('sp1').receive({ payload: { command: 'start', targetMPa: 155 } });
+    await clock.tick(2000);
+    const hw = await hardware();
+    hw.sim.detachLoadCell(1);
+    for (let i = 0; i < 10; i++) await clock.tick(1000);
+    const alarms = events.filter((e) => e.payload.kind === 'alarm');
+    expect(alarms.map((e) => e.payload.code)).toEqual(['load-cell-lost']);
+    expect(hw.sim.digitalRead(12)).toBe(0);
+    expect(hw.sim.digitalRead(13)).toBe(0);
+    expect(lastStatus(helper.getNode('sp1'))).toMatchObject({
+      fill: 'grey',
+      text: expect.stringMatching(/press stopped/),
+    });
+  });
+
+  it('leaves pump and valve off when the flow is stopped mid-ramp', async () => {
+    const clock = new VirtualClock();
+    await startFlow(mods, flow(), { clock });
+    await clock.tick(2000);
+    helper.getNode('sp1').receive({ payload: { command: 'start', targetMPa: 165 } });
+    await clock.tick(1000);
+    const hw = await hardware();
+    await stopFlow();
+    expect(hw.sim.digitalRead(5)).toBe(0);
+    expect(hw.sim.digitalRead(6)).toBe(0);
+    await startFlow(mods, [rig()], { clock });
+  });
+
+  it('answers a bad command with a red status naming the field, and keeps sampling', async () => {
+    const clock = new VirtualClock();
+    await startFlow(mods, flow(), { clock });
+    const out = collect('out');
+    await clock.tick(2000);
+    helper.getNode('sp1').receive({ payload: { command: 'explode' } });
+    await clock.tick(0);
+    expect(lastStatus(helper.getNode('sp1'))).toMatchObject({
+      fill: 'red',
+      text: expect.stringContaining('command'),
+    });
+    const before = out.length;
+    await clock.tick(3000);
+    expect(out.length).toBeGreaterThan(before);
+  });
+
+  it('turns red and names overloadMPa when it is below the target band', async () => {
+    await startFlow(mods, flow({ targetMPa: 150, overloadMPa: 151 }), { clock: new VirtualClock() });
+    expect(lastStatus(helper.getNode('sp1'))).toMatchObject({
+      fill: 'red',
+      text: expect.stringContaining('overloadMPa'),
+    });
+  });
+});
