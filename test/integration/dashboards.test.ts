@@ -7,12 +7,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dashboard, Panel, RowPanel, VariableModel } from '@grafana/grafana-foundation-sdk/dashboard';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { alertRulesFile, contactPointsFile } from '../../dashboards/alerts';
 import { dashboards, generatedFiles } from '../../dashboards/catalog';
 import { INFLUX_DATASOURCE_UID } from '../../dashboards/influxql';
 import { InfluxHttp, type InfluxQueryResult } from '../../services/influx-http';
+import { type Mosquitto, startMosquitto } from '../support/services';
 import {
   expandQuery,
   GRAFANA_MACROS,
@@ -21,7 +22,7 @@ import {
   type TimeRange,
   type VariableValue,
 } from './dashboards/macros';
-import { writeSimulatedRun } from './dashboards/sim-run';
+import { deliverSimulatedRun } from './dashboards/sim-run';
 
 const DASHBOARDS_DIR = join(__dirname, '..', '..', 'dashboards');
 const EXPRESSION_UID = '__expr__';
@@ -251,7 +252,8 @@ function tagValues(res: InfluxQueryResult): string[] {
 }
 
 describe('every dashboard, variable and alert query against InfluxDB after a simulated run', () => {
-  const influx = new InfluxHttp({ url: inject('influxUrl'), db: `dashboards_${process.pid}_${Date.now()}` });
+  const database = `dashboards_${process.pid}_${Date.now()}`;
+  const influx = new InfluxHttp({ url: inject('influxUrl'), db: database });
   const resolved = new Map<string, Record<string, VariableValue>>();
   const rangeOf = (d: Dashboard): TimeRange => {
     const now = Date.now();
@@ -261,15 +263,18 @@ describe('every dashboard, variable and alert query against InfluxDB after a sim
     };
   };
 
+  let broker: Mosquitto | undefined;
+
   beforeAll(async () => {
-    await influx.ensureDatabase();
-    const run = await writeSimulatedRun(influx, {
-      rigs: ['rig01', 'rig02'],
-      channels: ['ch1', 'ch2', 'ch3'],
-      durationS: 600,
-      endMs: Date.now(),
-    });
+    // Its own broker: the shared one carries other tests' rigs, which would show up in $rig.
+    broker = await startMosquitto();
+    const run = await deliverSimulatedRun(
+      { mqttUrl: broker.url, influxUrl: inject('influxUrl'), database: database },
+      { rigs: ['rig01', 'rig02'], channels: ['ch1', 'ch2', 'ch3'], durationS: 600, endMs: Date.now() },
+    );
     expect(run.byStream.pressure).toBe(2 * 3 * 600);
+    expect(run.deadLettered).toBe(0);
+    expect(run.written).toBe(run.published);
     // Variables resolve in order, each with the values the ones before it selected.
     for (const d of allDashboards) {
       const values: Record<string, VariableValue> = {};
@@ -281,6 +286,10 @@ describe('every dashboard, variable and alert query against InfluxDB after a sim
       resolved.set(d.uid as string, values);
     }
   }, 120_000);
+
+  afterAll(async () => {
+    await broker?.dispose();
+  });
 
   it('resolves $rig to the simulated rigs and $channel to their channels', () => {
     expect(resolved.get('cellrig-fleet')?.rig?.values).toEqual(['rig01', 'rig02']);

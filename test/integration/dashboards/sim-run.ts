@@ -1,19 +1,20 @@
 /**
- * A simulated run written into a real InfluxDB, ending now: stack pressure read from the simulated rig
- * (press, creep, NAU7802 behind the mux) on the virtual clock, and the other streams the dashboards read
- * (dashboards/streams.ts) from simple deterministic models. Every sample goes the writer's way: JSON
- * payload -> decodeSample (the stream's zod schema) -> pointFromSample -> line protocol -> /write.
+ * A simulated run delivered into a real InfluxDB the production way, ending now: stack pressure read
+ * from the simulated rig (press, creep, NAU7802 behind the mux) on the virtual clock, and the other
+ * streams the dashboards read (dashboards/streams.ts) from simple deterministic models. Every sample is
+ * published as JSON on its cellrig/v1/<rig>/<channel>/<stream> topic (QoS 1) to a real Mosquitto, and
+ * the InfluxDB writer (services/influx-writer.ts) validates it and writes it.
  */
-
+import mqtt from 'mqtt';
 import type { StreamFields, StreamName } from '../../../dashboards/streams';
 import { openRigHardware } from '../../../devices/board';
 import { StackLoadCell } from '../../../devices/load-cell';
-import type { InfluxHttp } from '../../../services/influx-http';
-import { VirtualClock } from '../../../src/clock';
+import { InfluxWriter } from '../../../services/influx-writer';
+import { RealClock, VirtualClock } from '../../../src/clock';
 import { seededRandom } from '../../../src/random';
 import { channelConfigSchema } from '../../../src/rig/config';
-import { encodePoint, pointFromSample } from '../../../src/telemetry/line-protocol';
-import { decodeSample } from '../../../src/telemetry/schemas';
+import { streamTopic } from '../../../src/telemetry/topics';
+import { writerConfigSchema } from '../../../src/telemetry/writer-config';
 
 export type SimRunOptions = {
   rigs: string[];
@@ -23,7 +24,12 @@ export type SimRunOptions = {
   endMs: number;
 };
 
-export type SimRunSummary = { points: number; byStream: Record<string, number> };
+export type SimRunSummary = {
+  published: number;
+  written: number;
+  deadLettered: number;
+  byStream: Record<string, number>;
+};
 
 const CELLS = [
   { cell: 'pristine-NMC811', coating: 'pristine' },
@@ -32,7 +38,7 @@ const CELLS = [
 ];
 
 class PointSink {
-  readonly lines: string[] = [];
+  readonly messages: { topic: string; payload: string }[] = [];
   readonly byStream: Record<string, number> = {};
   private readonly seqs = new Map<string, number>();
 
@@ -47,9 +53,8 @@ class PointSink {
     const key = `${rig}/${channel}/${stream}`;
     const seq = this.seqs.get(key) ?? 0;
     this.seqs.set(key, seq + 1);
-    const decoded = decodeSample(stream, JSON.stringify({ ts, seq, ...tags, ...fields }));
-    if (!decoded.ok) throw new Error(`simulated ${key} sample rejected by its schema: ${decoded.error}`);
-    this.lines.push(encodePoint(pointFromSample(rig, channel, stream, decoded.sample)));
+    const payload = JSON.stringify({ ts, seq, ...tags, ...fields });
+    this.messages.push({ topic: streamTopic(rig, channel, stream), payload });
     this.byStream[stream] = (this.byStream[stream] ?? 0) + 1;
   }
 }
@@ -160,16 +165,59 @@ function otherStreams(sink: PointSink, rig: string, seed: number, opts: SimRunOp
   });
 }
 
-/** Writes the run in batches; throws unless InfluxDB answers 204 to every batch. */
-export async function writeSimulatedRun(influx: InfluxHttp, opts: SimRunOptions): Promise<SimRunSummary> {
+export type Delivery = { mqttUrl: string; influxUrl: string; database: string };
+
+/**
+ * Publishes the run and waits until the writer has written (or dead-lettered) every sample; throws if
+ * that takes longer than `timeoutMs`.
+ */
+export async function deliverSimulatedRun(
+  to: Delivery,
+  opts: SimRunOptions,
+  timeoutMs = 60_000,
+): Promise<SimRunSummary> {
   const sink = new PointSink();
   for (const [i, rig] of opts.rigs.entries()) {
     await pressureFromSimRig(sink, rig, i + 1, opts);
     otherStreams(sink, rig, 100 + i, opts);
   }
-  for (let i = 0; i < sink.lines.length; i += 5000) {
-    const res = await influx.write(sink.lines.slice(i, i + 5000));
-    if (res.status !== 204) throw new Error(`InfluxDB /write ${res.status}: ${res.body}`);
+  const writer = new InfluxWriter(
+    writerConfigSchema.parse({
+      brokerUrl: to.mqttUrl,
+      influxUrl: to.influxUrl,
+      database: to.database,
+      rig: '',
+      clientId: `dashboards-writer-${process.pid}`,
+    }),
+    new RealClock(),
+  );
+  const subscribed = new Promise<void>((resolve) => writer.once('connect', () => resolve()));
+  writer.start();
+  const publisher = await mqtt.connectAsync(to.mqttUrl, { clientId: `dashboards-sim-${process.pid}` });
+  try {
+    await subscribed;
+    // The writer subscribes on connect; a moment for the SUBACK before the first sample.
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < sink.messages.length; i += 500) {
+      await Promise.all(
+        sink.messages.slice(i, i + 500).map((m) => publisher.publishAsync(m.topic, m.payload, { qos: 1 })),
+      );
+    }
+    const deadline = Date.now() + timeoutMs;
+    const done = () => writer.stats.written + writer.stats.deadLettered >= sink.messages.length;
+    while (!done()) {
+      if (Date.now() > deadline)
+        throw new Error(`writer wrote ${writer.stats.written} of ${sink.messages.length} samples in time`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return {
+      published: sink.messages.length,
+      written: writer.stats.written,
+      deadLettered: writer.stats.deadLettered,
+      byStream: sink.byStream,
+    };
+  } finally {
+    await publisher.endAsync();
+    await writer.close();
   }
-  return { points: sink.lines.length, byStream: sink.byStream };
 }
