@@ -68,6 +68,9 @@ export type FitResult = {
   readonly reason: StopReason;
 };
 
+/** Scouting without a guess: iterations for every start in the first round, doubling for each half kept. */
+const SCOUT_FIRST_ITERATIONS = 8;
+const SCOUT_FINALISTS = 4;
 const SCOUT_ITERATIONS = 40;
 
 /**
@@ -148,14 +151,27 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
   let evaluations = 0;
   let best: { cost: number; p: Float64Array } | null = null;
   const maxIterations = options.maxIterations ?? 400;
+  const LM_TOLERANCES = lmTolerances(problem.nResiduals, free.length);
   if (starts.length > 1) {
-    for (const start of starts) {
-      const run = solver.run(fullStart(start), { ...LM_TOLERANCES, maxIterations: SCOUT_ITERATIONS });
-      iterations += run.iterations;
-      evaluations += run.evaluations;
-      if (Number.isFinite(run.cost) && (!best || run.cost < best.cost)) {
-        best = { cost: run.cost, p: problem.parametersOf(solver.x) };
+    // Successive halving: every start gets a few iterations, the better half a few more, and so on;
+    // LM sorts out within a handful of steps which basin a start lies in.
+    let pool = starts.map((p) => ({ cost: Number.POSITIVE_INFINITY, p }));
+    for (let round = 0; pool.length > 0; round++) {
+      const budget = round === 0 ? SCOUT_FIRST_ITERATIONS : SCOUT_FIRST_ITERATIONS * 2 ** round;
+      for (const entry of pool) {
+        const run = solver.run(fullStart(entry.p), { ...LM_TOLERANCES, maxIterations: budget });
+        iterations += run.iterations;
+        evaluations += run.evaluations;
+        entry.cost = Number.isFinite(run.cost) ? run.cost : Number.POSITIVE_INFINITY;
+        entry.p = problem.parametersOf(solver.x);
+        if (Number.isFinite(run.cost) && (!best || run.cost < best.cost))
+          best = { cost: run.cost, p: entry.p };
       }
+      if (pool.length <= SCOUT_FINALISTS || budget >= SCOUT_ITERATIONS) break;
+      pool = pool
+        .filter((e) => Number.isFinite(e.cost))
+        .sort((a, b) => a.cost - b.cost)
+        .slice(0, Math.max(SCOUT_FINALISTS, Math.ceil(pool.length / 2)));
     }
   }
   const polishFrom = best ? orderArcsByFrequency(circuit, best.p, spectrum) : starts[0]!;
@@ -178,7 +194,17 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
   });
 }
 
-const LM_TOLERANCES = { ftol: 1e-12, xtol: 1e-10, gtol: 1e-10 };
+/**
+ * Stop when an iteration lowers the sum of squares by less than STATISTICAL_TOLERANCE times the residual
+ * variance s^2 = SSR / (2N - m): the parameters are then within about a hundredth of a standard error of
+ * the minimum, even when LM creeps along a curved valley at a fifth of the remaining way per iteration.
+ * Tighter than that only moves digits the data cannot support (and costs twice the iterations).
+ */
+const STATISTICAL_TOLERANCE = 1e-5;
+
+function lmTolerances(nResiduals: number, nFree: number) {
+  return { ftol: STATISTICAL_TOLERANCE / Math.max(1, nResiduals - nFree), xtol: 1e-10, gtol: 1e-10 };
+}
 
 function automaticStarts(circuit: Circuit, spectrum: Spectrum, count: number, seed: number): Float64Array[] {
   const features = spectrumFeatures(spectrum);
