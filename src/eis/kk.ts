@@ -323,5 +323,7 @@ export function muCriterion(rc: Float64Array): number {
     if (r < 0) negative -= r;
     else positive += r;
   }
-  return positive > 0 ? 1 - negative / positive : Number.NEGATIVE_INFINITY;
+  // No resistance at all (a flat, purely resistive spectrum) shows no over-fitting: mu = 1.
+  if (positive === 0) return negative > 0 ? Number.NEGATIVE_INFINITY : 1;
+  return 1 - negative / positive;
 }
