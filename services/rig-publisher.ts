@@ -48,6 +48,8 @@ export class RigPublisher extends EventEmitter {
   private readonly sentSeq = new Map<string, number>();
   private readonly lastAdvance = new Map<string, number>();
   private readonly lastReplay = new Map<string, number>();
+  /** Latest retained payload per topic, published again on every (re)connect. */
+  private readonly retained = new Map<string, string>();
   private readonly timer: TimerHandle;
   private closing = false;
 
@@ -81,6 +83,8 @@ export class RigPublisher extends EventEmitter {
       this.client.publish(rigTopic(options.rigId, 'status'), status('online'), { qos: 1, retain: true });
       this.client.subscribe(ackTopic, { qos: 1 });
       this.restartFrom(this.journal.cursor);
+      for (const [topic, payload] of this.retained)
+        this.client.publish(topic, payload, { qos: 1, retain: true });
       this.emit('connect');
     });
     this.client.on('message', (topic, payload) => {
@@ -123,6 +127,20 @@ export class RigPublisher extends EventEmitter {
     this.journal.append(key, seq, topic, JSON.stringify(parsed.data));
     this.pump();
     return Promise.resolve(parsed.data);
+  }
+
+  /**
+   * As publish (journaled, so it reaches the database), and also kept by the broker as the topic's
+   * retained message, so a late subscriber sees the current state (a channel's alert state). The
+   * retained copy has the same seq, so the writer stores it once; it is re-sent on every reconnect.
+   */
+  async publishRetained(input: PublishInput): Promise<Sample> {
+    const sample = await this.publish(input);
+    const topic = streamTopic(this.options.rigId, input.channel, input.stream);
+    const payload = JSON.stringify(sample);
+    this.retained.set(topic, payload);
+    if (this.client.connected) this.client.publish(topic, payload, { qos: 1, retain: true });
+    return sample;
   }
 
   private restartFrom(index: number): void {
