@@ -131,20 +131,19 @@ export function parseCircuit(text: string): Circuit {
 
 /**
  * Evaluates a circuit and, on request, its Jacobian, without allocating per call: the fitter's hot path.
- * Build one per circuit and reuse it.
+ * Build one per circuit and reuse it. Work goes node by node over all frequencies at once (each element
+ * fills its own Jacobian columns, a parallel block rescales its children's in place), which keeps the
+ * inner loops short and free of per-point tree walking.
  */
 export class CircuitEvaluator {
   readonly nParams: number;
-  private readonly dRe: Float64Array;
-  private readonly dIm: Float64Array;
   private readonly elementOut = new Float64Array(2 + 2 * MAX_ELEMENT_PARAMS);
-  private zRe = 0;
-  private zIm = 0;
+  /** Impedance of each inner node over the current grid, reused while the grid length stays the same. */
+  private scratch = new Map<CircuitNode, { re: Float64Array; im: Float64Array }>();
+  private scratchLength = -1;
 
   constructor(readonly circuit: Circuit) {
     this.nParams = circuit.parameterNames.length;
-    this.dRe = new Float64Array(this.nParams);
-    this.dIm = new Float64Array(this.nParams);
   }
 
   /**
@@ -161,7 +160,10 @@ export class CircuitEvaluator {
     this.evaluateNode(this.circuit.root, params, omega, re, im, jac);
   }
 
-  /** As evaluate, for one sub-circuit of this circuit (its parameters keep their global indices). */
+  /**
+   * As evaluate, for one sub-circuit of this circuit (its parameters keep their global indices); with
+   * `jac`, only the columns of that sub-circuit's parameters are written.
+   */
   evaluateNode(
     node: CircuitNode,
     params: ArrayLike<number>,
@@ -170,76 +172,115 @@ export class CircuitEvaluator {
     im: Float64Array,
     jac?: Float64Array,
   ): void {
-    const n = omega.length;
-    for (let i = 0; i < n; i++) {
-      this.node(node, params, omega[i]!);
-      re[i] = this.zRe;
-      im[i] = this.zIm;
-      if (jac) {
-        for (let k = 0; k < this.nParams; k++) {
-          jac[k * 2 * n + i] = this.dRe[k]!;
-          jac[k * 2 * n + n + i] = this.dIm[k]!;
-        }
-      }
+    if (omega.length !== this.scratchLength) {
+      this.scratch.clear();
+      this.scratchLength = omega.length;
     }
+    this.node(node, params, omega, re, im, jac);
   }
 
-  /** Leaves the node's impedance in zRe/zIm and the derivatives of its parameter range in dRe/dIm. */
-  private node(node: CircuitNode, p: ArrayLike<number>, omega: number): void {
+  private buffers(node: CircuitNode): { re: Float64Array; im: Float64Array } {
+    let b = this.scratch.get(node);
+    if (!b) {
+      b = { re: new Float64Array(this.scratchLength), im: new Float64Array(this.scratchLength) };
+      this.scratch.set(node, b);
+    }
+    return b;
+  }
+
+  private node(
+    node: CircuitNode,
+    p: ArrayLike<number>,
+    omega: Float64Array,
+    re: Float64Array,
+    im: Float64Array,
+    jac: Float64Array | undefined,
+  ): void {
+    const n = omega.length;
     if (node.kind === 'element') {
       const out = this.elementOut;
-      node.def.evaluate(p, node.paramStart, omega, out);
-      this.zRe = out[0]!;
-      this.zIm = out[1]!;
-      const m = node.def.params.length;
-      for (let k = 0; k < m; k++) {
-        this.dRe[node.paramStart + k] = out[2 + 2 * k]!;
-        this.dIm[node.paramStart + k] = out[3 + 2 * k]!;
+      const def = node.def;
+      const at = node.paramStart;
+      const m = def.params.length;
+      const stride = 2 * n;
+      for (let i = 0; i < n; i++) {
+        def.evaluate(p, at, omega[i]!, out);
+        re[i] = out[0]!;
+        im[i] = out[1]!;
+        if (jac) {
+          for (let k = 0; k < m; k++) {
+            const col = (at + k) * stride;
+            jac[col + i] = out[2 + 2 * k]!;
+            jac[col + n + i] = out[3 + 2 * k]!;
+          }
+        }
       }
       return;
     }
+    const children = node.children;
     if (node.kind === 'series') {
-      let sr = 0;
-      let si = 0;
-      for (const child of node.children) {
-        this.node(child, p, omega);
-        sr += this.zRe;
-        si += this.zIm;
+      this.node(children[0]!, p, omega, re, im, jac);
+      for (let c = 1; c < children.length; c++) {
+        const b = this.buffers(children[c]!);
+        this.node(children[c]!, p, omega, b.re, b.im, jac);
+        for (let i = 0; i < n; i++) {
+          re[i]! += b.re[i]!;
+          im[i]! += b.im[i]!;
+        }
       }
-      this.zRe = sr;
-      this.zIm = si;
       return;
     }
-    // Parallel: Y = sum 1/Z_c, Z = 1/Y, dZ/dp = (Z / Z_c)^2 dZ_c/dp for p in child c. Z is known only
-    // after the last child, so each child's range is first scaled by (1/Z_c)^2, then all by Z^2.
-    let yr = 0;
-    let yi = 0;
-    for (const child of node.children) {
-      this.node(child, p, omega);
-      const d = this.zRe * this.zRe + this.zIm * this.zIm;
-      const ar = this.zRe / d;
-      const ai = -this.zIm / d;
-      yr += ar;
-      yi += ai;
-      this.scaleRange(child, ar * ar - ai * ai, 2 * ar * ai);
+    // Parallel: Y = sum 1/Z_c, Z = 1/Y, dZ/dp = (Z / Z_c)^2 dZ_c/dp for p in child c. Each child's
+    // columns are first scaled by (1/Z_c)^2, then the whole block's by Z^2; Y accumulates in re/im.
+    re.fill(0);
+    im.fill(0);
+    for (const child of children) {
+      const b = this.buffers(child);
+      this.node(child, p, omega, b.re, b.im, jac);
+      const [start, end] = paramRange(child);
+      for (let i = 0; i < n; i++) {
+        const d = b.re[i]! * b.re[i]! + b.im[i]! * b.im[i]!;
+        const ar = b.re[i]! / d;
+        const ai = -b.im[i]! / d;
+        re[i]! += ar;
+        im[i]! += ai;
+        if (jac) scaleColumns(jac, n, i, start, end, ar * ar - ai * ai, 2 * ar * ai);
+      }
     }
-    const yd = yr * yr + yi * yi;
-    const zr = yr / yd;
-    const zi = -yi / yd;
-    this.scaleRange(node, zr * zr - zi * zi, 2 * zr * zi);
-    this.zRe = zr;
-    this.zIm = zi;
+    const [start, end] = paramRange(node);
+    for (let i = 0; i < n; i++) {
+      const yd = re[i]! * re[i]! + im[i]! * im[i]!;
+      const zr = re[i]! / yd;
+      const zi = -im[i]! / yd;
+      re[i] = zr;
+      im[i] = zi;
+      if (jac) scaleColumns(jac, n, i, start, end, zr * zr - zi * zi, 2 * zr * zi);
+    }
   }
+}
 
-  private scaleRange(child: CircuitNode, sr: number, si: number): void {
-    const start = child.paramStart;
-    const end = child.kind === 'element' ? start + child.def.params.length : child.paramEnd;
-    for (let k = start; k < end; k++) {
-      const dr = this.dRe[k]!;
-      const di = this.dIm[k]!;
-      this.dRe[k] = dr * sr - di * si;
-      this.dIm[k] = dr * si + di * sr;
-    }
+function paramRange(node: CircuitNode): [number, number] {
+  return node.kind === 'element'
+    ? [node.paramStart, node.paramStart + node.def.params.length]
+    : [node.paramStart, node.paramEnd];
+}
+
+/** Multiplies the Jacobian entries of point i in columns [start, end) by the complex number sr + j si. */
+function scaleColumns(
+  jac: Float64Array,
+  n: number,
+  i: number,
+  start: number,
+  end: number,
+  sr: number,
+  si: number,
+): void {
+  for (let k = start; k < end; k++) {
+    const col = k * 2 * n;
+    const dr = jac[col + i]!;
+    const di = jac[col + n + i]!;
+    jac[col + i] = dr * sr - di * si;
+    jac[col + n + i] = dr * si + di * sr;
   }
 }
 
