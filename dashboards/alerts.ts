@@ -74,7 +74,7 @@ const RULES: RuleSpec[] = [
     uid: 'cellrig-oven-off-profile',
     title: 'Oven off its temperature profile',
     query:
-      'SELECT mean("tempC") - mean("setpointC") AS "deviationC" FROM "temperature" WHERE $timeFilter GROUP BY "rig", "channel"',
+      'SELECT mean("tempC") - mean("setpointC") AS "deviationC" FROM "oven" WHERE $timeFilter GROUP BY "rig", "channel"',
     fromS: 300,
     reducer: 'last',
     threshold: { type: 'outside_range', params: [-5, 5] },
@@ -87,7 +87,7 @@ const RULES: RuleSpec[] = [
     uid: 'cellrig-rig-alarm',
     title: 'Rig raised an alarm',
     query:
-      'SELECT count("code") FROM "event" WHERE "kind" = \'alarm\' AND $timeFilter GROUP BY "rig", "channel"',
+      'SELECT count("code") FROM "events" WHERE "kind" = \'alarm\' AND $timeFilter GROUP BY "rig", "channel"',
     fromS: 600,
     reducer: 'sum',
     threshold: { type: 'gt', params: [0] },

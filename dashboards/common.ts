@@ -54,7 +54,7 @@ export function eventsAnnotation(): AnnotationQueryBuilder {
     .target(
       influxql(
         'Anno',
-        `SELECT "message", "code", "kind", "channel" FROM "event" WHERE ${RIG_FILTER} AND $timeFilter`,
+        `SELECT "message", "code", "kind", "channel" FROM "events" WHERE ${RIG_FILTER} AND $timeFilter`,
       )
         .table()
         .annotationColumns({ text: 'message', tags: 'kind,code,channel', title: 'code' }),

@@ -152,7 +152,7 @@ export function fleetDashboard(): Dashboard {
       sparklines(
         6,
         'Oven temperature',
-        `SELECT mean("tempC") FROM "temperature" WHERE ${RIG_FILTER} AND $timeFilter GROUP BY time($__interval), "rig", "channel" fill(none)`,
+        `SELECT mean("tempC") FROM "oven" WHERE ${RIG_FILTER} AND $timeFilter GROUP BY time($__interval), "rig", "channel" fill(none)`,
         'celsius',
       ),
     )

@@ -80,7 +80,7 @@ function temperaturePanel(id: number): TimeseriesPanel {
     .withTarget(
       influxql(
         'A',
-        `SELECT mean("tempC") AS "measured", mean("setpointC") AS "profile" FROM "temperature" WHERE ${RIG_FILTER} AND $timeFilter GROUP BY time($__interval), "channel" fill(none)`,
+        `SELECT mean("tempC") AS "measured", mean("setpointC") AS "profile" FROM "oven" WHERE ${RIG_FILTER} AND $timeFilter GROUP BY time($__interval), "channel" fill(none)`,
       ).alias('$tag_channel $col'),
     )
     .unit('celsius')
@@ -98,7 +98,7 @@ function heaterPanel(id: number): TimeseriesPanel {
     .withTarget(
       influxql(
         'A',
-        `SELECT mean("duty") AS "duty" FROM "heater" WHERE ${RIG_FILTER} AND $timeFilter GROUP BY time($__interval), "channel" fill(none)`,
+        `SELECT mean("heaterDuty") AS "duty" FROM "oven" WHERE ${RIG_FILTER} AND $timeFilter GROUP BY time($__interval), "channel" fill(none)`,
       ).alias('$tag_channel heater'),
     )
     .unit('percentunit')
@@ -115,7 +115,7 @@ function relayPanel(id: number): StateTimelinePanel {
   return new StateTimelinePanel()
     .id(id)
     .title('Cell-channel relays')
-    .description('Relay state of each cell channel: connected, disconnected or isolated (faulted cell).')
+    .description('Path of each cell channel: off, on the cycler, on the impedance analyser, isolated, fault.')
     .datasource(influxDatasource)
     .withTarget(
       influxql(
@@ -127,9 +127,11 @@ function relayPanel(id: number): StateTimelinePanel {
       {
         type: MappingType.ValueToText,
         options: {
-          connected: color('connected', 'green'),
-          disconnected: color('disconnected', 'text'),
-          isolated: color('isolated', 'red'),
+          off: color('off', 'text'),
+          cycler: color('cycler', 'green'),
+          analyser: color('analyser', 'blue'),
+          isolated: color('isolated', 'orange'),
+          fault: color('fault', 'red'),
         },
       },
     ])
@@ -148,7 +150,7 @@ function eventsTablePanel(id: number): TablePanel {
     .withTarget(
       influxql(
         'A',
-        `SELECT "kind", "code", "channel", "message" FROM "event" WHERE ${RIG_FILTER} AND $timeFilter ORDER BY time DESC LIMIT 200`,
+        `SELECT "kind", "code", "channel", "message" FROM "events" WHERE ${RIG_FILTER} AND $timeFilter ORDER BY time DESC LIMIT 200`,
       ).table(),
     )
     .height(8)

@@ -5,8 +5,9 @@
  * breaks a panel, and the dashboard check (test/integration/dashboards.test.ts) writes one sample of
  * each stream below and runs every query against it.
  *
- * `pressure` is what the foundation's stack-pressure node publishes today (src/telemetry/schemas.ts);
- * the others are the names the control, cell-channel and cell-health nodes are to publish.
+ * `pressure` and `events` are what the stack-pressure node publishes (nodes/stack-pressure/messages.ts),
+ * `oven` and `events` what thermal-profile publishes; `relay` and the cell streams are the names the
+ * cell-channels and cell-health nodes are to publish.
  */
 export type FieldKind = 'number' | 'boolean' | 'string';
 
@@ -27,14 +28,24 @@ export const DASHBOARD_STREAMS = {
       toleranceMPa: 'number',
     },
   },
-  /** The drying oven: measured temperature and the profile's working setpoint. */
-  temperature: { channel: 'oven', fields: { tempC: 'number', setpointC: 'number' } },
-  /** Heater SSR: duty 0..1 (time-proportioning), enabled = safety contactor closed. */
-  heater: { channel: 'oven', fields: { duty: 'number', enabled: 'boolean' } },
-  /** Cell-channel relay: connected, disconnected or isolated. */
+  /**
+   * The drying oven (thermal-profile node): measured temperature, the profile's working setpoint, and the
+   * heater SSR's duty 0..1 (time-proportioning) with its safety contactor.
+   */
+  oven: {
+    channel: 'oven',
+    fields: { tempC: 'number', setpointC: 'number', heaterDuty: 'number', heaterEnabled: 'boolean' },
+  },
+  /** Cell-channel relays (src/control/interlock.ts ChannelState): off, cycler, analyser, isolated, fault. */
   relay: { channel: 'cell channel', fields: { state: 'string' } },
-  /** Controller events and alarms (src/control/events.ts ControlEvent): kind is 'event' or 'alarm'. */
-  event: { channel: 'oven or cell channel', fields: { kind: 'string', code: 'string', message: 'string' } },
+  /**
+   * Controller events and alarms (src/control/events.ts eventFields): kind is 'event' or 'alarm'. The
+   * stack-pressure node sends them on the cell channel, thermal-profile on 'oven'.
+   */
+  events: {
+    channel: 'oven or cell channel',
+    fields: { kind: 'string', code: 'string', message: 'string', timeS: 'number' },
+  },
   /** Cell-health alert state: level 0 clear, 1 warning, 2 critical. */
   alert: { channel: 'cell channel', fields: { level: 'number', kind: 'string', message: 'string' } },
   /** Cycler trace. */

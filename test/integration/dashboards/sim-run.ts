@@ -104,11 +104,10 @@ function otherStreams(sink: PointSink, rig: string, seed: number, opts: SimRunOp
     const setpointC = Math.min(100, 25 + s * 0.5);
     const duty = Math.max(0, Math.min(1, (setpointC - tempC) * 0.2));
     tempC += duty * 0.8 - (tempC - 25) * 0.002 + (rnd.next() - 0.5) * 0.05;
-    sink.add(rig, 'oven', 'temperature', at(s), { tempC, setpointC });
-    sink.add(rig, 'oven', 'heater', at(s), { duty, enabled: true });
+    sink.add(rig, 'oven', 'oven', at(s), { tempC, setpointC, heaterDuty: duty, heaterEnabled: true });
   }
   opts.channels.forEach((channel, i) => {
-    const states = ['connected', 'disconnected', 'connected', i === 0 ? 'isolated' : 'connected'];
+    const states = ['off', 'cycler', 'analyser', i === 0 ? 'isolated' : 'cycler'];
     states.forEach((state, k) => {
       sink.add(rig, channel, 'relay', at((k * opts.durationS) / states.length), { state });
     });
@@ -153,15 +152,17 @@ function otherStreams(sink: PointSink, rig: string, seed: number, opts: SimRunOp
       message: i === 0 ? 'R_CAT keeps growing after formation' : 'healthy',
     });
   });
-  sink.add(rig, 'oven', 'event', at(10), {
+  sink.add(rig, 'oven', 'events', at(10), {
     kind: 'event',
     code: 'segment-start',
     message: 'ramp to 100 C started',
+    timeS: 10,
   });
-  sink.add(rig, opts.channels[0] as string, 'event', at(opts.durationS - 60), {
+  sink.add(rig, opts.channels[0] as string, 'events', at(opts.durationS - 60), {
     kind: 'alarm',
     code: 'holdback',
     message: 'stack pressure outside the band for longer than the holdback time',
+    timeS: opts.durationS - 60,
   });
 }
 
