@@ -58,6 +58,8 @@ export type KkResult = {
   readonly inverseSeriesCPerF: number;
   readonly fitRe: Float64Array;
   readonly fitIm: Float64Array;
+  /** How many RC chains were fitted to choose M (the model-evaluation count). */
+  readonly chainsFitted: number;
 };
 
 export const KK_MIN_POINTS = 5;
@@ -91,7 +93,7 @@ export function kramersKronigTest(s: Spectrum, options: KkOptions = {}): KkResul
         )
       : undefined;
   const selected = fixed
-    ? { fit: fixed, met: fixed.mu <= c }
+    ? { fit: fixed, met: fixed.mu <= c, chainsFitted: 1 }
     : selectM(s, modulus, fitType, withC, c, cap, options.selection ?? 'sustained');
   const fit = selected.fit;
   const residualReal = new Float64Array(n);
@@ -127,6 +129,7 @@ export function kramersKronigTest(s: Spectrum, options: KkOptions = {}): KkResul
     inverseSeriesCPerF: fit.invC,
     fitRe: fit.fitRe,
     fitIm: fit.fitIm,
+    chainsFitted: selected.chainsFitted,
   };
 }
 
@@ -146,7 +149,7 @@ function selectM(
   c: number,
   cap: number,
   selection: KkSelection,
-): { fit: Fit; met: boolean } {
+): { fit: Fit; met: boolean; chainsFitted: number } {
   const fits: Fit[] = [];
   let bestChiSquare = Number.POSITIVE_INFINITY;
   // bestBefore[k]: the lowest chi-square of any chain smaller than fits[k].
@@ -157,7 +160,7 @@ function selectM(
     fits.push(fit);
     bestChiSquare = Math.min(bestChiSquare, fit.chiSquare);
     if (selection === 'first') {
-      if (fit.mu <= c) return { fit, met: true };
+      if (fit.mu <= c) return { fit, met: true, chainsFitted: fits.length };
       continue;
     }
     const start = fits.length - 1 - SUSTAIN;
@@ -166,12 +169,14 @@ function selectM(
       fits[start]!.chiSquare <= bestBefore[start]! &&
       fits.slice(start).every((f) => f.mu <= c)
     ) {
-      return { fit: fits[start]!, met: true };
+      return { fit: fits[start]!, met: true, chainsFitted: fits.length };
     }
   }
   // With few points the cap can cut the confirmation short: then the first M with mu <= c, if any.
   const first = fits.find((f) => f.mu <= c);
-  return first ? { fit: first, met: true } : { fit: fits[fits.length - 1]!, met: false };
+  return first
+    ? { fit: first, met: true, chainsFitted: fits.length }
+    : { fit: fits[fits.length - 1]!, met: false, chainsFitted: fits.length };
 }
 
 /** M time constants log-spaced from 1/(2 pi f_max) to 1/(2 pi f_min), as impedance.py's get_tc_distribution. */
