@@ -13,6 +13,8 @@ export type SimWorld = {
   digitalRead(pin: number): 0 | 1;
   /** 0..1 of the ADC's full scale. */
   analogRead(pin: number): number;
+  /** Lets the IO plugin report digital inputs that change by themselves (a vacuum switch), as a board does. */
+  onDigitalChange?(listener: (pin: number, value: 0 | 1) => void): void;
 };
 
 const MODES = { INPUT: 0, OUTPUT: 1, ANALOG: 2, PWM: 3, SERVO: 4, I2C: 6 } as const;
@@ -43,6 +45,11 @@ export class SimIO extends EventEmitter {
 
   constructor(private readonly world: SimWorld) {
     super();
+    world.onDigitalChange?.((pin, value) => {
+      if (this.closed) return;
+      for (const cb of this.digitalReaders.get(pin) ?? []) cb(value);
+      this.emit(`digital-read-${pin}`, value);
+    });
     this.pins = Array.from({ length: PIN_COUNT }, (_, i) => {
       const analog = ANALOG_PINS.indexOf(i);
       return {

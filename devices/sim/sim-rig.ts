@@ -22,6 +22,8 @@ export const SIM_PINS = {
   heaterSsr: 16,
   heaterContactor: 20,
   vacuumPump: 21,
+  /** Vacuum switch input: closed (1) below 5 mbar in the chamber. */
+  vacuumSwitch: 24,
   /** Press pump and release valve per mux port (cell channel). */
   press: { 0: { pump: 5, valve: 6 }, 1: { pump: 12, valve: 13 }, 2: { pump: 19, valve: 23 } } as Record<
     number,
@@ -49,6 +51,8 @@ export class SimRig implements SimWorld {
   private readonly mux = new Tca9548aSim();
   private readonly mainBus = new Map<number, Mcp9601Sim | Mcp23017Sim>();
   private readonly digital = new Map<number, 0 | 1>();
+  private readonly digitalListeners: ((pin: number, value: 0 | 1) => void)[] = [];
+  private vacuumSwitch: 0 | 1 = 0;
   private readonly startMs: number;
 
   constructor(
@@ -81,7 +85,7 @@ export class SimRig implements SimWorld {
     this.mainBus.set(
       MCP9601_ADDRESS,
       new Mcp9601Sim(() => {
-        this.oven.advanceTo(this.timeS());
+        this.advanceOven();
         return this.oven.readThermocouple();
       }),
     );
@@ -96,7 +100,7 @@ export class SimRig implements SimWorld {
 
   inject(f: SimFault): void {
     if (f.device === 'oven') {
-      this.oven.advanceTo(this.timeS());
+      this.advanceOven();
       this.oven.inject(f.fault);
     } else if (f.device === 'relay') this.relays.inject(f.relay, f.fault);
     else {
@@ -122,7 +126,7 @@ export class SimRig implements SimWorld {
     const on = (p: number) => this.digital.get(p) === 1;
     if (pin === SIM_PINS.heaterSsr || pin === SIM_PINS.heaterContactor || pin === SIM_PINS.vacuumPump) {
       // Integrate up to the switching instant before the input changes.
-      this.oven.advanceTo(this.timeS());
+      this.advanceOven();
       this.oven.setHeater(on(SIM_PINS.heaterSsr) ? 1 : 0, on(SIM_PINS.heaterContactor));
       this.oven.setVacuumPump(on(SIM_PINS.vacuumPump));
       return;
@@ -139,7 +143,25 @@ export class SimRig implements SimWorld {
   }
 
   digitalRead(pin: number): 0 | 1 {
+    if (pin === SIM_PINS.vacuumSwitch) {
+      this.advanceOven();
+      return this.vacuumSwitch;
+    }
     return this.digital.get(pin) ?? 0;
+  }
+
+  onDigitalChange(listener: (pin: number, value: 0 | 1) => void): void {
+    this.digitalListeners.push(listener);
+  }
+
+  /** Brings the oven to now and reports the vacuum switch if it changed on the way. */
+  advanceOven(): void {
+    this.oven.advanceTo(this.timeS());
+    const v = this.oven.vacuumOk ? 1 : 0;
+    if (v !== this.vacuumSwitch) {
+      this.vacuumSwitch = v;
+      for (const l of this.digitalListeners) l(SIM_PINS.vacuumSwitch, v);
+    }
   }
 
   analogRead(_pin: number): number {

@@ -1,0 +1,91 @@
+/** The thermal-profile node's config, its msg commands, and where a run's progress is kept. */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { SIM_PINS } from '../../devices/sim/sim-rig';
+import { temperatureProfileSchema } from '../../src/control/profile';
+import { READY_PROFILES } from '../../src/control/ready-profiles';
+import { idSchema } from '../../src/rig/config';
+
+const num = (schema: z.ZodNumber) =>
+  z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().pipe(schema).optional());
+
+/** A ready profile by name, or a profile as JSON text (from the editor) or as an object (from a msg). */
+export const profileRefSchema = z.union([
+  z.enum(Object.keys(READY_PROFILES) as [string, ...string[]]).transform((n) => READY_PROFILES[n]!),
+  temperatureProfileSchema,
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (err) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `not a ready profile name nor JSON: ${(err as Error).message}`,
+        });
+        return z.NEVER;
+      }
+    })
+    .pipe(temperatureProfileSchema),
+]);
+
+export const thermalProfileConfigSchema = z.object({
+  channel: idSchema.default('oven'),
+  profile: profileRefSchema.default(READY_PROFILES['tfaa-drying']!),
+  batch: z.string().trim().max(120).optional(),
+  controlPeriodMs: num(z.number().int().min(100).max(60_000)).transform((v) => v ?? 1000),
+  overTempCutoffC: num(z.number().min(0).max(1000)).transform((v) => v ?? 220),
+  windowMs: num(z.number().int().min(100).max(60_000)).transform((v) => v ?? 2000),
+  powerLossPolicy: z.enum(['resume', 'abort']).default('abort'),
+  maxOutageS: num(z.number().positive()),
+  /** File that keeps the run's progress across restarts; empty means one per node in the user folder. */
+  stateFile: z.string().trim().max(1000).optional(),
+  pins: z
+    .object({
+      ssr: z.number().int(),
+      contactor: z.number().int(),
+      vacuumPump: z.number().int(),
+      vacuumSwitch: z.number().int(),
+    })
+    .default({
+      ssr: SIM_PINS.heaterSsr,
+      contactor: SIM_PINS.heaterContactor,
+      vacuumPump: SIM_PINS.vacuumPump,
+      vacuumSwitch: SIM_PINS.vacuumSwitch,
+    }),
+});
+export type ThermalProfileConfig = z.infer<typeof thermalProfileConfigSchema>;
+
+export const thermalCommandSchema = z.object({
+  command: z.enum(['start', 'pause', 'resume', 'skip', 'abort', 'reset']),
+  profile: profileRefSchema.optional(),
+  batch: z.string().trim().min(1).max(120).optional(),
+  runId: idSchema.optional(),
+});
+
+export function defaultStateFile(userDir: string | undefined, nodeId: string): string {
+  return join(userDir ?? join(tmpdir(), 'cellrig'), 'cellrig-state', `thermal-profile-${nodeId}.json`);
+}
+
+/** Written to a temporary file and renamed, so a power cut leaves the old progress or the new, never half. */
+export function saveProgress(file: string, state: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state));
+  renameSync(tmp, file);
+}
+
+export function loadProgress(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+}
+
+export function clearProgress(file: string): void {
+  rmSync(file, { force: true });
+}
