@@ -8,7 +8,12 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { InfluxHttp } from '../../services/influx-http';
+import { InfluxWriter } from '../../services/influx-writer';
+import { RigPublisher } from '../../services/rig-publisher';
+import { RealClock } from '../../src/clock';
+import { writerConfigSchema } from '../../src/telemetry/writer-config';
 import { type Mosquitto, startMosquitto } from '../support/services';
 
 const ROOT = join(__dirname, '..', '..');
@@ -122,6 +127,60 @@ describe('the shipped Mosquitto config on the real broker', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(got).toEqual(['cellrig/v1/rig01/ack']);
   });
+});
+
+describe('the production pipeline through the shipped ACL', () => {
+  it("carries rig01's samples to InfluxDB through the writer, and the writer's ack back to rig01", async () => {
+    const database = `acl_${process.pid}_${Date.now()}`;
+    const clock = new RealClock();
+    const writer = new InfluxWriter(
+      writerConfigSchema.parse({
+        brokerUrl: broker.url,
+        influxUrl: inject('influxUrl'),
+        database,
+        rig: '',
+        clientId: `acl-writer-${process.pid}`,
+      }),
+      clock,
+      { username: 'cellrig-writer', password: PASSWORDS['cellrig-writer'] },
+    );
+    const problems: string[] = [];
+    writer.on('problem', (m: string) => problems.push(m));
+    const subscribed = new Promise<void>((r) => writer.once('connect', () => r()));
+    writer.start();
+    const publisher = new RigPublisher({
+      url: broker.url,
+      rigId: 'rig01',
+      clock,
+      journalDir: join(dir, 'journal'),
+      username: 'rig01',
+      password: PASSWORDS.rig01,
+    });
+    const acks: string[] = [];
+    const watcher = await login('rig01', { clientId: `acl-ack-watch-${process.pid}` });
+    watcher.on('message', (_t, payload) => acks.push(payload.toString()));
+    await watcher.subscribeAsync('cellrig/v1/rig01/ack', { qos: 1 });
+    try {
+      await subscribed;
+      for (let i = 0; i < 20; i++)
+        await publisher.publish({
+          channel: 'ch1',
+          stream: 'pressure',
+          fields: { pressureMPa: 150 + i / 100, forceN: 11_781 },
+        });
+      await waitFor(() => writer.stats.written >= 20, 15_000);
+      const res = await new InfluxHttp({ url: inject('influxUrl'), db: database }).query(
+        'SELECT count("seq") FROM "pressure" WHERE "rig" = \'rig01\'',
+      );
+      expect(res.results[0]?.series?.[0]?.values[0]?.[1]).toBe(20);
+      await waitFor(() => acks.some((a) => a.includes('ch1/pressure')), 15_000);
+      expect(writer.stats.deadLettered).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await publisher.close();
+      await writer.close();
+    }
+  }, 40_000);
 });
 
 async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
