@@ -5,7 +5,7 @@
  * weights 1/|Z|, and M grows until the mu criterion says over-fitting has begun. What the chain cannot
  * follow (drift, non-linearity) stays in the relative residuals.
  */
-import { solveLeastSquares } from '../linalg/least-squares';
+import { solveLeastSquares, solveLeastSquaresQrInPlace, solveNormalEquations } from '../linalg/least-squares';
 import type { Spectrum } from './spectrum';
 import { assertAnalysable, SpectrumInputError } from './spectrum-checks';
 
@@ -226,24 +226,10 @@ function fitChain(
   let l = 0;
   let invC = 0;
   if (fitType === 'complex') {
-    // Columns: R0, RC_1..RC_M, L, 1/C. Rows: real parts, then imaginary parts, each divided by |Z|.
-    const cols = m + 2 + (withC ? 1 : 0);
-    const rows = 2 * n;
-    const a = new Float64Array(rows * cols);
-    const b = new Float64Array(rows);
-    for (let i = 0; i < n; i++) {
-      const g = 1 / modulus[i]!;
-      a[i] = g;
-      for (let k = 0; k < m; k++) {
-        a[(k + 1) * rows + i] = rcRe(w[i]!, tau[k]!) * g;
-        a[(k + 1) * rows + n + i] = rcIm(w[i]!, tau[k]!) * g;
-      }
-      a[(m + 1) * rows + n + i] = w[i]! * g;
-      if (withC) a[(m + 2) * rows + n + i] = -g / w[i]!;
-      b[i] = s.reOhm[i]! * g;
-      b[n + i] = s.imOhm[i]! * g;
-    }
-    const x = solveLeastSquares(a, rows, cols, b).x;
+    // Columns: R0, RC_1..RC_M, L, 1/C; rows: real parts, then imaginary parts, each divided by |Z|.
+    // The normal equations are formed from the columns' nonzero halves (R0 has no imaginary part, L
+    // and C no real part), without building the 2n-row matrix; QR on that matrix is the fallback.
+    const x = solveComplexChain(s, modulus, w, tau, withC);
     r0 = x[0]!;
     rc = x.slice(1, m + 1);
     l = x[m + 1]!;
@@ -318,6 +304,82 @@ function fitChain(
     chiSquare += ((s.reOhm[i]! - re) ** 2 + (s.imOhm[i]! - im) ** 2) / modulus[i]! ** 2;
   }
   return { tau, rc, r0, l, invC, mu: muCriterion(rc), chiSquare, fitRe, fitIm };
+}
+
+function solveComplexChain(
+  s: Spectrum,
+  modulus: Float64Array,
+  w: Float64Array,
+  tau: Float64Array,
+  withC: boolean,
+): Float64Array {
+  const n = s.fHz.length;
+  const m = tau.length;
+  const cols = m + 2 + (withC ? 1 : 0);
+  // p[k*n+i], q[k*n+i]: real and imaginary part of the k-th unit RC at point i, divided by |Z_i|.
+  const p = new Float64Array(m * n);
+  const q = new Float64Array(m * n);
+  const g = new Float64Array(n);
+  const lCol = new Float64Array(n);
+  const cCol = new Float64Array(n);
+  const bRe = new Float64Array(n);
+  const bIm = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    g[i] = 1 / modulus[i]!;
+    lCol[i] = w[i]! * g[i]!;
+    cCol[i] = -g[i]! / w[i]!;
+    bRe[i] = s.reOhm[i]! * g[i]!;
+    bIm[i] = s.imOhm[i]! * g[i]!;
+    for (let k = 0; k < m; k++) {
+      const wt = w[i]! * tau[k]!;
+      const d = g[i]! / (1 + wt * wt);
+      p[k * n + i] = d;
+      q[k * n + i] = -wt * d;
+    }
+  }
+  const dot = (x: Float64Array, xo: number, y: Float64Array, yo: number) => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += x[xo + i]! * y[yo + i]!;
+    return sum;
+  };
+  const gram = new Float64Array(cols * cols);
+  const rhs = new Float64Array(cols);
+  const iL = m + 1;
+  const iC = m + 2;
+  gram[0] = dot(g, 0, g, 0);
+  rhs[0] = dot(g, 0, bRe, 0);
+  for (let k = 0; k < m; k++) {
+    const r = k + 1;
+    gram[r * cols] = dot(p, k * n, g, 0);
+    for (let j = 0; j <= k; j++) gram[r * cols + j + 1] = dot(p, k * n, p, j * n) + dot(q, k * n, q, j * n);
+    rhs[r] = dot(p, k * n, bRe, 0) + dot(q, k * n, bIm, 0);
+    gram[iL * cols + r] = dot(q, k * n, lCol, 0);
+    if (withC) gram[iC * cols + r] = dot(q, k * n, cCol, 0);
+  }
+  gram[iL * cols + iL] = dot(lCol, 0, lCol, 0);
+  rhs[iL] = dot(lCol, 0, bIm, 0);
+  if (withC) {
+    gram[iC * cols + iL] = dot(cCol, 0, lCol, 0);
+    gram[iC * cols + iC] = dot(cCol, 0, cCol, 0);
+    rhs[iC] = dot(cCol, 0, bIm, 0);
+  }
+  const x = solveNormalEquations(gram, rhs, cols);
+  if (x) return x;
+  const rows = 2 * n;
+  const a = new Float64Array(rows * cols);
+  const b = new Float64Array(rows);
+  for (let i = 0; i < n; i++) {
+    a[i] = g[i]!;
+    for (let k = 0; k < m; k++) {
+      a[(k + 1) * rows + i] = p[k * n + i]!;
+      a[(k + 1) * rows + n + i] = q[k * n + i]!;
+    }
+    a[iL * rows + n + i] = lCol[i]!;
+    if (withC) a[iC * rows + n + i] = cCol[i]!;
+    b[i] = bRe[i]!;
+    b[n + i] = bIm[i]!;
+  }
+  return solveLeastSquaresQrInPlace(a, rows, cols, b);
 }
 
 /** mu = 1 - sum|R_k < 0| / sum(R_k >= 0): falls as over-fitting makes some R_k negative. */

@@ -41,13 +41,43 @@ export function solveLeastSquares(
       g[j * n + k] = s * sj * colScale[k]!;
     }
   }
-  if (choleskyWithPivotFloor(g, n, MIN_PIVOT)) {
-    forwardSubstitute(g, n, rhs);
-    backSubstituteTransposed(g, n, rhs);
-    for (let j = 0; j < n; j++) rhs[j]! *= colScale[j]!;
-    return { x: rhs, method: 'normal-equations' };
+  const x = solveScaledNormalEquations(g, rhs, n);
+  if (x) {
+    for (let j = 0; j < n; j++) x[j]! *= colScale[j]!;
+    return { x, method: 'normal-equations' };
   }
   return { x: solveLeastSquaresQrInPlace(Float64Array.from(a), m, n, Float64Array.from(b)), method: 'qr' };
+}
+
+/**
+ * Solves the normal equations G x = r of a least-squares problem given G = A^T A (row-major, lower
+ * triangle used) and r = A^T b directly, for callers that can form them cheaper than A itself.
+ * Returns null when a column is too close to the span of the others (then use QR on A).
+ */
+export function solveNormalEquations(gram: Float64Array, rhs: Float64Array, n: number): Float64Array | null {
+  const scale = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const d = gram[j * n + j]!;
+    scale[j] = d > 0 ? 1 / Math.sqrt(d) : 0;
+  }
+  const g = new Float64Array(n * n);
+  const r = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    r[j] = rhs[j]! * scale[j]!;
+    for (let k = 0; k <= j; k++) g[j * n + k] = gram[j * n + k]! * scale[j]! * scale[k]!;
+  }
+  const x = solveScaledNormalEquations(g, r, n);
+  if (!x) return null;
+  for (let j = 0; j < n; j++) x[j]! *= scale[j]!;
+  return x;
+}
+
+/** Unit-diagonal Gram (lower triangle) and right-hand side, both overwritten; null below the pivot floor. */
+function solveScaledNormalEquations(g: Float64Array, rhs: Float64Array, n: number): Float64Array | null {
+  if (!choleskyWithPivotFloor(g, n, MIN_PIVOT)) return null;
+  forwardSubstitute(g, n, rhs);
+  backSubstituteTransposed(g, n, rhs);
+  return rhs;
 }
 
 function columnScales(a: Float64Array, m: number, n: number): Float64Array {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { solveLeastSquares, solveLeastSquaresQrInPlace } from '../../../src/linalg/least-squares';
+import {
+  solveLeastSquares,
+  solveLeastSquaresQrInPlace,
+  solveNormalEquations,
+} from '../../../src/linalg/least-squares';
 import { seededRandom } from '../../../src/random';
 
 /** Column-major m x n matrix from a function of (row, column). */
@@ -59,6 +63,23 @@ describe('linear least squares', () => {
     const x = solveLeastSquaresQrInPlace(a, 5, 2, Float64Array.from([2, 4, 6, 8, 10]));
     expect(x[0]! + x[1]!).toBeCloseTo(2, 12);
     expect(x.every(Number.isFinite)).toBe(true);
+  });
+
+  it('solves given normal equations like the full system, and declines a dependent column', () => {
+    const rnd = seededRandom(5);
+    const a = matrix(25, 4, () => rnd.normal());
+    const b = Float64Array.from({ length: 25 }, () => rnd.normal());
+    const gram = new Float64Array(16);
+    const rhs = new Float64Array(4);
+    for (let j = 0; j < 4; j++) {
+      for (let i = 0; i < 25; i++) rhs[j]! += a[j * 25 + i]! * b[i]!;
+      for (let k = 0; k < 4; k++)
+        for (let i = 0; i < 25; i++) gram[j * 4 + k]! += a[j * 25 + i]! * a[k * 25 + i]!;
+    }
+    const x = solveNormalEquations(gram, rhs, 4);
+    const reference = solveLeastSquares(a, 25, 4, b).x;
+    for (let j = 0; j < 4; j++) expect(x![j]).toBeCloseTo(reference[j]!, 12);
+    expect(solveNormalEquations(Float64Array.from([1, 1, 1, 1]), Float64Array.from([1, 1]), 2)).toBeNull();
   });
 
   it('refuses an under-determined system', () => {
