@@ -1,0 +1,160 @@
+/**
+ * `cell-health` node: one cell channel's health, cycle by cycle. Takes a cycle per msg (samples, and
+ * R_CAT or the charged-state spectrum), or in "simulated" mode runs the channel's reference cell on a
+ * compressed time scale. Emits the health (verdict, alerts with evidence) on output 1 and `cycle` and
+ * `eis-fit` telemetry samples on output 2. Keeps the cell's history across restarts.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { z } from 'zod';
+import { referenceCellFor, SimulatedCycler } from '../../devices/sim/models/cell-cycler';
+import { CellMonitor, type CycleOutcome } from '../../src/health/cell-monitor';
+import { coatingSchema, idSchema } from '../../src/rig/config';
+import { clockFor, errorMessage, short, status, validateConfig } from '../shared/node-support';
+import { stateFile } from './state-file';
+
+const configSchema = z.object({
+  channel: idSchema,
+  cell: idSchema,
+  coating: coatingSchema,
+  source: z.enum(['input', 'simulated']).default('input'),
+  secondsPerCycle: z.coerce
+    .number()
+    .min(0.05)
+    .max(7 * 24 * 3600)
+    .default(20),
+  seed: z.coerce.number().int().min(0).default(1),
+  /** Warn when no cycle arrives for 3 of these (0: never); in simulated mode the cycle period. */
+  expectedCycleS: z.coerce.number().min(0).default(0),
+});
+type Config = z.infer<typeof configSchema>;
+type Send = (msgs: (NodeMessageInFlow | NodeMessageInFlow[] | null)[]) => void;
+
+export default function register(RED: NodeAPI): void {
+  function CellHealthNode(this: Node, def: NodeDef & Record<string, unknown>) {
+    RED.nodes.createNode(this, def);
+    const cfg = validateConfig(this, configSchema, def, 'cell-health');
+    if (!cfg) return;
+    const clock = clockFor(RED);
+    const store = stateFile(RED, `cell-health-${cfg.channel}-${this.id}`, (m) => this.warn(m));
+    const monitor = new CellMonitor(store.load());
+    this.status(
+      monitor.lastCycle
+        ? status.idle(`resumed at cycle ${monitor.lastCycle}`)
+        : status.idle('waiting for cycle 1'),
+    );
+
+    const handle = (payload: unknown, send: Send): string | null => {
+      const out = monitor.addCycle(payload, clock.now());
+      if ('rejected' in out) {
+        this.status(status.warn(short(out.rejected)));
+        return out.rejected;
+      }
+      store.save(monitor.toJSON());
+      for (const w of out.warnings) this.warn(`${cfg.channel}: ${w}`);
+      send([healthMsg(cfg, out), telemetryMsgs(cfg, out)]);
+      this.status(statusOf(out));
+      return null;
+    };
+
+    this.on('input', (msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void) => {
+      try {
+        const rejected = handle(msg.payload, send);
+        if (rejected) this.warn(`${cfg.channel}: cycle not used: ${rejected}`);
+        done();
+      } catch (err) {
+        done(new Error(`cell-health: ${errorMessage(err)}`));
+      }
+    });
+
+    let cycler: SimulatedCycler | undefined;
+    if (cfg.source === 'simulated') {
+      const params = referenceCellFor(cfg.coating);
+      if (params) {
+        cycler = new SimulatedCycler(params, cfg.seed, clock, cfg.secondsPerCycle * 1000);
+        cycler.skip(monitor.lastCycle);
+        cycler.start((c) => {
+          try {
+            handle(c, (msgs) => this.send(msgs));
+          } catch (err) {
+            this.error(`cell-health: ${errorMessage(err)}`);
+          }
+        });
+      }
+    }
+    const expectedMs = (cfg.expectedCycleS || (cfg.source === 'simulated' ? cfg.secondsPerCycle : 0)) * 1000;
+    const watch = expectedMs
+      ? clock.setInterval(() => {
+          const silent = monitor.silence(clock.now(), expectedMs);
+          if (silent) this.status(status.warn(short(`${cfg.channel}: ${silent}`)));
+        }, expectedMs)
+      : undefined;
+
+    this.on('close', (_removed: boolean, done: () => void) => {
+      cycler?.stop();
+      clock.clearTimer(watch);
+      store.save(monitor.toJSON());
+      this.status({});
+      done();
+    });
+  }
+  RED.nodes.registerType('cell-health', CellHealthNode);
+}
+
+function healthMsg(cfg: Config, o: CycleOutcome): NodeMessageInFlow {
+  const h = o.health;
+  const retention = h.retention.find((r) => r.cycle === o.cycle)?.retention ?? null;
+  return {
+    _msgid: '',
+    topic: `${cfg.channel}/health`,
+    channel: cfg.channel,
+    payload: {
+      channel: cfg.channel,
+      cell: cfg.cell,
+      coating: cfg.coating,
+      cycle: o.cycle,
+      retention,
+      rCatOhm: o.rCatOhm,
+      resistance: h.resistance.verdict,
+      alerts: h.alerts,
+      warnings: o.warnings,
+    },
+  } as NodeMessageInFlow;
+}
+
+function telemetryMsgs(cfg: Config, o: CycleOutcome): NodeMessageInFlow[] {
+  const tags = { cell: cfg.cell, coating: cfg.coating };
+  const out: NodeMessageInFlow[] = [];
+  const s = o.summary;
+  const retention = o.health.retention.find((r) => r.cycle === o.cycle)?.retention;
+  if (s) {
+    const fields: Record<string, unknown> = {
+      ...tags,
+      cycle: o.cycle,
+      chargeMAh: s.chargeAh * 1000,
+      dischargeMAh: s.dischargeAh * 1000,
+    };
+    if (retention !== undefined) fields.retention = retention;
+    if (s.coulombicEfficiency !== null) fields.coulombicEfficiency = s.coulombicEfficiency;
+    out.push({ _msgid: '', channel: cfg.channel, stream: 'cycle', payload: fields } as NodeMessageInFlow);
+  }
+  if (o.rCatOhm !== null) {
+    const fields: Record<string, unknown> = { ...tags, cycle: o.cycle, rCatOhm: o.rCatOhm };
+    if (o.fit && Number.isFinite(o.fit.rSeOhm))
+      Object.assign(fields, { rSeOhm: o.fit.rSeOhm, rmse: o.fit.rmsRelative });
+    out.push({ _msgid: '', channel: cfg.channel, stream: 'eis-fit', payload: fields } as NodeMessageInFlow);
+  }
+  return out;
+}
+
+function statusOf(o: CycleOutcome) {
+  const h = o.health;
+  const active = h.alerts.filter((a) => a.active);
+  const ret = h.retention.find((r) => r.cycle === o.cycle)?.retention;
+  const parts = [`c${o.cycle}`];
+  if (ret !== undefined) parts.push(`${(ret * 100).toFixed(1)} %`);
+  if (o.rCatOhm !== null) parts.push(`R_CAT ${o.rCatOhm.toFixed(0)} Ω ${h.resistance.verdict}`);
+  if (active.length) parts.push(active.map((a) => a.kind).join(', '));
+  const text = short(parts.join(' · '));
+  if (active.some((a) => a.severity === 'critical')) return status.error(text);
+  return active.length ? status.warn(text) : status.ok(text);
+}

@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { simulateCell } from '../../devices/sim/models/cell';
+import { tfaaCell } from '../../devices/sim/models/cell-params';
+import cellHealth from '../../nodes/cell-health/cell-health';
+import { VirtualClock } from '../../src/clock';
+import { type FlowNode, helper, lastStatus, startFlow, statuses, stopFlow } from '../support/node-red';
+
+type Health = {
+  cycle: number;
+  resistance: string;
+  alerts: { kind: string; active: boolean; cycle: number }[];
+  warnings: string[];
+};
+type Telemetry = { channel: string; stream: string; payload: Record<string, number | string> };
+
+const node = (extra: Partial<FlowNode> = {}): FlowNode => ({
+  id: 'ch',
+  type: 'cell-health',
+  channel: 'ch1',
+  cell: 'pristine-01',
+  coating: 'pristine',
+  source: 'input',
+  secondsPerCycle: 1,
+  seed: 1,
+  wires: [['health'], ['telemetry']],
+  ...extra,
+});
+const sinks: FlowNode[] = [
+  { id: 'health', type: 'helper' },
+  { id: 'telemetry', type: 'helper' },
+];
+
+function collect() {
+  const health: Health[] = [];
+  const telemetry: Telemetry[] = [];
+  helper.getNode('health').on('input', (m: { payload: Health }) => health.push(m.payload));
+  helper.getNode('telemetry').on('input', (m: Telemetry) => telemetry.push(m));
+  return { health, telemetry };
+}
+
+const warnings = (n: unknown) =>
+  ((n as { warn: { args: unknown[][] } }).warn.args ?? []).map((a) => String(a[0]));
+
+afterEach(stopFlow);
+
+describe('cell-health node', () => {
+  it('runs the simulated pristine cell at 1 s per cycle and turns red with a soft short at cycle 60', async () => {
+    const clock = new VirtualClock();
+    await startFlow([cellHealth], [node({ source: 'simulated' }), ...sinks], { clock });
+    const { health, telemetry } = collect();
+    for (let s = 0; s < 61; s++) await clock.tick(1000);
+    expect(health.map((h) => h.cycle)).toEqual(Array.from({ length: 61 }, (_, i) => i + 1));
+    const shortAt = health.find((h) => h.alerts.some((a) => a.kind === 'soft-short'));
+    expect(shortAt?.cycle).toBe(60);
+    expect(health[59]!.resistance).toBe('growing');
+    expect(lastStatus(helper.getNode('ch'))).toMatchObject({
+      fill: 'red',
+      text: expect.stringMatching(/^c61 .*soft-short/),
+    });
+    const fit = telemetry.find((t) => t.stream === 'eis-fit' && t.payload.cycle === 30)!;
+    expect(fit.channel).toBe('ch1');
+    expect(fit.payload.rCatOhm as number).toBeGreaterThan(60);
+    const cyc = telemetry.find((t) => t.stream === 'cycle' && t.payload.cycle === 1)!;
+    expect(cyc.payload).toMatchObject({ retention: 1, cell: 'pristine-01', coating: 'pristine' });
+    expect(cyc.payload.dischargeMAh as number).toBeCloseTo(1.8, 2);
+  }, 60_000);
+
+  it('takes cycles from messages and shrugs off bad ones: wrong shape, a duplicate, NaN readings, a restarted counter', async () => {
+    await startFlow([cellHealth], [node({ coating: 'TFAA-2wt%', cell: 'tfaa-01' }), ...sinks]);
+    const { health } = collect();
+    const n = helper.getNode('ch');
+    const sim = simulateCell(tfaaCell, 2, 4);
+    const msg = (c: (typeof sim)[number], cycle = c.cycle) => ({
+      payload: {
+        cycle,
+        timeS: c.timeS,
+        voltageV: c.voltageV,
+        currentA: c.currentA,
+        rCatOhm: c.truth.rCatOhm,
+      },
+    });
+    n.receive({ payload: { cycle: 'one' } });
+    n.receive(msg(sim[0]!));
+    n.receive(msg(sim[0]!));
+    const withNull = msg(sim[1]!);
+    (withNull.payload.voltageV as (number | null)[]) = [
+      ...sim[1]!.voltageV.slice(0, 5),
+      null,
+      ...sim[1]!.voltageV.slice(6),
+    ];
+    n.receive(withNull);
+    n.receive(msg(sim[2]!, 1));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(health.map((h) => h.cycle)).toEqual([1, 2, 3]);
+    expect(health.every((h) => h.alerts.length === 0)).toBe(true);
+    const w = warnings(n).join('\n');
+    expect(w).toMatch(/cycle: Invalid input|cycle: expected number/);
+    expect(w).toMatch(/cycle 1 again: duplicate ignored/);
+    expect(w).toMatch(/cycle 2: sample 5: a value is not a finite number/);
+    expect(w).toMatch(/cycle counter went from 2 back to 1: continued as 3/);
+  });
+
+  it('warns, without alarming, when the channel goes silent', async () => {
+    const clock = new VirtualClock();
+    await startFlow([cellHealth], [node({ expectedCycleS: 10 }), ...sinks], { clock });
+    const n = helper.getNode('ch');
+    const c = simulateCell(tfaaCell, 2, 1)[0]!;
+    n.receive({
+      payload: { cycle: 1, timeS: c.timeS, voltageV: c.voltageV, currentA: c.currentA, rCatOhm: 30 },
+    });
+    await clock.tick(50);
+    expect(lastStatus(n)?.fill).toBe('green');
+    await clock.tick(40_000);
+    expect(lastStatus(n)).toMatchObject({ fill: 'yellow', text: expect.stringMatching(/no cycle for 40 s/) });
+  });
+
+  it('keeps the cell history across a redeploy and resumes where it was', async () => {
+    const clock = new VirtualClock();
+    await startFlow([cellHealth], [node({ source: 'simulated' }), ...sinks], { clock });
+    for (let s = 0; s < 3; s++) await clock.tick(1000);
+    await helper.unload();
+    await helper.load([cellHealth] as never, [node({ source: 'simulated' }), ...sinks] as never);
+    expect(statuses(helper.getNode('ch'))[0]).toMatchObject({ text: 'resumed at cycle 3' });
+    const { health } = collect();
+    await clock.tick(1000);
+    expect(health.map((h) => h.cycle)).toEqual([4]);
+  });
+
+  it('goes red naming the field when the coating is unknown, and stays inert', async () => {
+    await startFlow([cellHealth], [node({ coating: 'NMC622' }), ...sinks]);
+    expect(lastStatus(helper.getNode('ch'))).toMatchObject({
+      fill: 'red',
+      text: expect.stringMatching(/coating/),
+    });
+  });
+});
