@@ -11,11 +11,18 @@ import { I2cBus, type I2cIo } from './i2c-bus';
 import { SimIO } from './sim/sim-io';
 import { SimRig } from './sim/sim-rig';
 
+/** What the rig's drivers need from the IO plugin besides the I2C bus. */
+export type RigIo = DigitalIo &
+  Pick<I2cIo, 'i2cWrite'> & {
+    digitalRead(pin: number, callback: (value: number) => void): unknown;
+    MODES: { INPUT: number; OUTPUT: number };
+  };
+
 export type RigHardware = {
   board: Board;
   bus: I2cBus;
   /** Digital outputs (heater SSR, contactor, press pump and valve, vacuum pump). */
-  io: DigitalIo;
+  io: RigIo;
   /** The simulated world, when the backend is the simulator (for fault injection and tests). */
   sim?: SimRig;
   close(): void;

@@ -18,7 +18,17 @@ export class Mcp23017RelayBoard implements RelayBank {
     private readonly bus: I2cBus,
     private readonly label = 'relay board',
     private readonly address = MCP23017_DEFAULT_ADDRESS,
+    /** The raw IO plugin, for the one write that must not wait in the bus queue (shutdown). */
+    private readonly rawIo?: { i2cWrite(address: number, bytes: number[]): unknown },
   ) {}
+
+  /**
+   * Releases every coil now, outside the bus queue: for shutdown, when the board may be closed right after.
+   * A write to a chip that was never initialised is harmless (its port A is still an input).
+   */
+  releaseAllNow(): void {
+    this.rawIo?.i2cWrite(this.address, [MCP23017_REG.OLATA, 0x00]);
+  }
 
   setCoils(coils: readonly boolean[]): Promise<void> {
     let byte = 0;

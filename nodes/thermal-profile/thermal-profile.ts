@@ -106,7 +106,7 @@ export default function register(RED: NodeAPI): void {
       try {
         if (!loop) {
           const hw = await rig.hardware();
-          loop = new OvenLoop(hw.bus, hw.io as never, clock, programmer, config.pins, config.windowMs);
+          loop = new OvenLoop(hw.bus, hw.io, clock, programmer, config.pins, config.windowMs);
           const saved = loadProgress(stateFile);
           if (saved) programmer.restore(saved, clock.now() / 1000);
         }
