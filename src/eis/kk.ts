@@ -296,8 +296,10 @@ function fitChain(
     let re = r0;
     let im = w[i]! * l - invC / w[i]!;
     for (let k = 0; k < m; k++) {
-      re += rc[k]! * rcRe(w[i]!, tau[k]!);
-      im += rc[k]! * rcIm(w[i]!, tau[k]!);
+      const wt = w[i]! * tau[k]!;
+      const d = rc[k]! / (1 + wt * wt);
+      re += d;
+      im -= wt * d;
     }
     fitRe[i] = re;
     fitIm[i] = im;
@@ -337,10 +339,21 @@ function solveComplexChain(
       q[k * n + i] = -wt * d;
     }
   }
+  // Four partial sums: the additions no longer wait on each other (about twice as fast in V8).
   const dot = (x: Float64Array, xo: number, y: Float64Array, yo: number) => {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += x[xo + i]! * y[yo + i]!;
-    return sum;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let i = 0;
+    for (; i + 3 < n; i += 4) {
+      s0 += x[xo + i]! * y[yo + i]!;
+      s1 += x[xo + i + 1]! * y[yo + i + 1]!;
+      s2 += x[xo + i + 2]! * y[yo + i + 2]!;
+      s3 += x[xo + i + 3]! * y[yo + i + 3]!;
+    }
+    for (; i < n; i++) s0 += x[xo + i]! * y[yo + i]!;
+    return s0 + s1 + (s2 + s3);
   };
   const gram = new Float64Array(cols * cols);
   const rhs = new Float64Array(cols);
@@ -351,7 +364,7 @@ function solveComplexChain(
   for (let k = 0; k < m; k++) {
     const r = k + 1;
     gram[r * cols] = dot(p, k * n, g, 0);
-    for (let j = 0; j <= k; j++) gram[r * cols + j + 1] = dot(p, k * n, p, j * n) + dot(q, k * n, q, j * n);
+    for (let j = 0; j <= k; j++) gram[r * cols + j + 1] = dotPair(p, q, k * n, j * n, n);
     rhs[r] = dot(p, k * n, bRe, 0) + dot(q, k * n, bIm, 0);
     gram[iL * cols + r] = dot(q, k * n, lCol, 0);
     if (withC) gram[iC * cols + r] = dot(q, k * n, cCol, 0);
@@ -380,6 +393,23 @@ function solveComplexChain(
     b[n + i] = bIm[i]!;
   }
   return solveLeastSquaresQrInPlace(a, rows, cols, b);
+}
+
+/** sum_i p[a+i] p[b+i] + q[a+i] q[b+i], in one pass with independent partial sums. */
+function dotPair(p: Float64Array, q: Float64Array, a: number, b: number, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    s0 += p[a + i]! * p[b + i]!;
+    s1 += q[a + i]! * q[b + i]!;
+    s2 += p[a + i + 1]! * p[b + i + 1]!;
+    s3 += q[a + i + 1]! * q[b + i + 1]!;
+  }
+  if (i < n) s0 += p[a + i]! * p[b + i]! + q[a + i]! * q[b + i]!;
+  return s0 + s1 + (s2 + s3);
 }
 
 /** mu = 1 - sum|R_k < 0| / sum(R_k >= 0): falls as over-fitting makes some R_k negative. */
