@@ -1,6 +1,7 @@
 /**
  * `eis-analyze` node: fits an equivalent circuit to the impedance spectrum in msg.payload (arrays, or
- * the path of an instrument export) and checks it with the linear Kramers-Kronig test. Results go to
+ * the path of an instrument export), checks it with the linear Kramers-Kronig test and computes its
+ * distribution of relaxation times. Results go to
  * output 1; a spectrum that cannot be analysed goes to output 2 with the reason, never an exception.
  */
 import { readFile } from 'node:fs/promises';
@@ -9,10 +10,10 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { type Circuit, parseCircuit } from '../../src/eis/circuit';
 import { dropInductive } from '../../src/eis/drop-inductive';
 import { fitCircuit, fitReport } from '../../src/eis/fit';
-import { kramersKronigTest } from '../../src/eis/kk';
 import { parseSpectrumFile } from '../../src/eis/readers';
 import { type Spectrum, spectrum } from '../../src/eis/spectrum';
 import { errorMessage, short, status, validateConfig } from '../shared/node-support';
+import { drtSummary, kkSummary } from './checks';
 import {
   eisAnalyzeConfigSchema,
   payloadProblem,
@@ -26,6 +27,7 @@ type EisAnalyzeDef = NodeDef & {
   dropInductive: boolean;
   guess: string;
   validate: boolean;
+  drt: boolean;
 };
 
 type Msg = NodeMessageInFlow & { circuit?: unknown; file?: string };
@@ -77,6 +79,7 @@ export default function register(RED: NodeAPI): void {
         dropInductive: def.dropInductive === true,
         guess: def.guess ?? '',
         validate: def.validate !== false,
+        drt: def.drt !== false,
       },
       `eis-analyze "${def.name || def.id}"`,
     );
@@ -108,26 +111,12 @@ export default function register(RED: NodeAPI): void {
         throw new BadInput(errorMessage(err));
       }
       const report = fitReport(fit);
-      let kk: Record<string, unknown> | undefined;
-      if (config.validate) {
-        try {
-          const k = kramersKronigTest(data);
-          kk = {
-            valid: k.valid,
-            M: k.M,
-            mu: k.mu,
-            thresholdPct: k.thresholdPct,
-            maxResidualRealPct: k.maxResidualRealPct,
-            maxResidualImagPct: k.maxResidualImagPct,
-            rmsResidualPct: k.rmsResidualPct,
-          };
-        } catch (err) {
-          kk = { valid: false, error: errorMessage(err) };
-        }
-      }
+      const kk = config.validate ? kkSummary(data) : undefined;
+      const drt = config.drt ? drtSummary(data) : undefined;
       return {
         report,
         kk,
+        drt,
         source,
         format,
         points: data.fHz.length,
@@ -148,6 +137,7 @@ export default function register(RED: NodeAPI): void {
           msg.payload = {
             fit: result.report,
             kk: result.kk,
+            drt: result.drt,
             source: result.source,
             format: result.format,
             points: result.points,

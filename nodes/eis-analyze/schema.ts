@@ -39,6 +39,7 @@ export const eisAnalyzeConfigSchema = z.object({
   dropInductive: z.boolean().default(false),
   guess: guessText,
   validate: z.boolean().default(true),
+  drt: z.boolean().default(true),
 });
 
 export type EisAnalyzeConfig = z.infer<typeof eisAnalyzeConfigSchema>;

@@ -60,6 +60,17 @@ describe('eis-analyze node', () => {
     expect(byName.R1 / 40).toBeCloseTo(1, 5);
     expect(byName.R2 / 120).toBeCloseTo(1, 5);
     expect(msg.payload.kk.valid).toBe(true);
+    // The DRT sees the two arcs at tau = (R Q)^(1/alpha), 2.8e-5 s and 0.071 s, within half a decade.
+    const peaks = msg.payload.drt.peaks as { tau: number; R: number }[];
+    expect(peaks.length).toBeGreaterThanOrEqual(2);
+    const major = [...peaks]
+      .sort((a, b) => b.R - a.R)
+      .slice(0, 2)
+      .sort((a, b) => a.tau - b.tau);
+    expect(Math.log10(major[0]!.tau)).toBeCloseTo(Math.log10((40 * 2e-6) ** (1 / 0.9)), 0);
+    expect(Math.log10(major[1]!.tau)).toBeCloseTo(Math.log10((120 * 1e-3) ** (1 / 0.8)), 0);
+    expect(msg.payload.drt.Rinf).toBeGreaterThan(4);
+    expect(msg.payload.drt.Rinf).toBeLessThan(6);
     expect(lastStatus(helper.getNode('eis1'))).toMatchObject({
       fill: 'green',
       text: expect.stringMatching(/^RMSE .* R0 5\.00 R1 40\.0 R2 120/),
@@ -67,12 +78,13 @@ describe('eis-analyze node', () => {
   });
 
   it('takes {fHz, reOhm, imOhm} as well', async () => {
-    await startFlow([eisAnalyze], flow({ validate: false }));
+    await startFlow([eisAnalyze], flow({ validate: false, drt: false }));
     const { port, msg } = await roundTrip({
       payload: { fHz, reOhm: Array.from(model.re), imOhm: Array.from(model.im) },
     });
     expect(port).toBe('ok');
     expect(msg.payload.kk).toBeUndefined();
+    expect(msg.payload.drt).toBeUndefined();
     expect(msg.payload.points).toBe(50);
   });
 
