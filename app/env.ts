@@ -17,6 +17,11 @@ export const envSchema = z
     /** Where the editor listens; beyond loopback only with an admin login (checked below). */
     HOST: z.string().trim().min(1).default('127.0.0.1'),
     MQTT_URL: optionalUrl(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+    /** Broker login when the rig node has no credentials of its own (read by the nodes). */
+    MQTT_USER: z.string().optional(),
+    MQTT_PASSWORD: z.string().optional(),
+    INFLUX_USER: z.string().optional(),
+    INFLUX_PASSWORD: z.string().optional(),
     /** Port of the embedded broker that starts when MQTT_URL is not set. */
     MQTT_PORT: port.default(1883),
     INFLUX_URL: optionalUrl(/^https?:\/\//, 'must be an http:// or https:// URL'),

@@ -2,7 +2,16 @@
  * InfluxDB through its v1 HTTP API (line-protocol /write, InfluxQL /query): served by 1.x and kept
  * for compatibility by 2.x and 3, so the same writer works against any of them.
  */
-export type InfluxTarget = { url: string; db: string; username?: string; password?: string };
+export type InfluxTarget = {
+  url: string;
+  db: string;
+  /** The login for /write (a write-only user is enough). */
+  username?: string;
+  password?: string;
+  /** The login for /query, when writes use a write-only user; defaults to the write login. */
+  readUsername?: string;
+  readPassword?: string;
+};
 
 export type WriteResult = { status: number; body: string };
 
@@ -12,11 +21,12 @@ export class InfluxHttp {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  private params(extra: Record<string, string>): URLSearchParams {
-    const p = new URLSearchParams(extra);
-    if (this.target.username) p.set('u', this.target.username);
-    if (this.target.password) p.set('p', this.target.password);
-    return p;
+  /** InfluxDB 1.x reads credentials from a Basic header or the URL, never from a form body. */
+  private auth(read: boolean): Record<string, string> {
+    const user = read ? (this.target.readUsername ?? this.target.username) : this.target.username;
+    const password = read ? (this.target.readPassword ?? this.target.password) : this.target.password;
+    if (!user) return {};
+    return { authorization: `Basic ${Buffer.from(`${user}:${password ?? ''}`).toString('base64')}` };
   }
 
   async ping(): Promise<boolean> {
@@ -24,20 +34,25 @@ export class InfluxHttp {
     return res.status === 204;
   }
 
+  /** Creates the database if the login may; a login without admin rights assumes it exists. */
   async ensureDatabase(): Promise<void> {
-    const body = await this.query(`CREATE DATABASE "${this.target.db.replace(/"/g, '\\"')}"`, false);
-    const err = body.results[0]?.error;
-    if (err) throw new Error(`InfluxDB: ${err}`);
+    try {
+      const body = await this.query(`CREATE DATABASE "${this.target.db.replace(/"/g, '\\"')}"`, false);
+      const err = body.results[0]?.error;
+      if (err && !/not authorized/.test(err)) throw new Error(`InfluxDB: ${err}`);
+    } catch (e) {
+      if (!/InfluxDB \/query 403/.test((e as Error).message)) throw e;
+    }
   }
 
   /** POSTs line protocol (ns precision: see pointTimestampNs). Never throws for an HTTP status: the caller decides. */
   async write(lines: readonly string[]): Promise<WriteResult> {
     const res = await fetch(
-      `${this.target.url}/write?${this.params({ db: this.target.db, precision: 'ns' })}`,
+      `${this.target.url}/write?${new URLSearchParams({ db: this.target.db, precision: 'ns' })}`,
       {
         method: 'POST',
         body: lines.join('\n'),
-        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        headers: { 'content-type': 'text/plain; charset=utf-8', ...this.auth(false) },
         signal: AbortSignal.timeout(this.timeoutMs),
       },
     );
@@ -45,11 +60,12 @@ export class InfluxHttp {
   }
 
   async query(q: string, useDb = true): Promise<InfluxQueryResult> {
-    const params = this.params({ q, epoch: 'ms' });
+    const params = new URLSearchParams({ q, epoch: 'ms' });
     if (useDb) params.set('db', this.target.db);
     const res = await fetch(`${this.target.url}/query`, {
       method: 'POST',
       body: params,
+      headers: this.auth(true),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!res.ok) throw new Error(`InfluxDB /query ${res.status}: ${(await res.text()).slice(0, 300)}`);

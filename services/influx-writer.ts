@@ -12,7 +12,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../src/clock';
 import { idSchema } from '../src/rig/config';
 import { encodePoint, pointFromSample } from '../src/telemetry/line-protocol';
-import { type Ack, type DeadLetter, decodeSample } from '../src/telemetry/schemas';
+import { type Ack, type DeadLetter, decodeSamples } from '../src/telemetry/schemas';
 import { parseTopic, rigTopic } from '../src/telemetry/topics';
 import { ContiguousWatermark } from '../src/telemetry/watermark';
 import type { WriterConfig } from '../src/telemetry/writer-config';
@@ -29,7 +29,18 @@ export type WriterStats = {
   lastError: string | undefined;
 };
 
-type PendingPoint = { line: string; rig: string; key: string; seq: number };
+export type WriterCredentials = {
+  username?: string;
+  password?: string;
+  /** The InfluxDB login for writes: write-only is enough. */
+  influxUser?: string;
+  influxPassword?: string;
+  /** A read-only InfluxDB login, for reading the watermarks back on start (defaults to the write login). */
+  influxReadUser?: string;
+  influxReadPassword?: string;
+};
+
+export type PendingPoint = { line: string; rig: string; key: string; seq: number };
 
 const MAX_PENDING = 200_000;
 const MAX_BACKOFF_MS = 10_000;
@@ -62,7 +73,7 @@ export class InfluxWriter extends EventEmitter {
   constructor(
     private readonly config: WriterConfig,
     private readonly clock: Clock,
-    credentials: { username?: string; password?: string; influxUser?: string; influxPassword?: string } = {},
+    credentials: WriterCredentials = {},
   ) {
     super();
     this.influx = new InfluxHttp({
@@ -70,6 +81,8 @@ export class InfluxWriter extends EventEmitter {
       db: config.database,
       username: credentials.influxUser,
       password: credentials.influxPassword,
+      readUsername: credentials.influxReadUser || undefined,
+      readPassword: credentials.influxReadPassword || undefined,
     });
     this.mqttCredentials = { username: credentials.username, password: credentials.password };
   }
@@ -89,7 +102,15 @@ export class InfluxWriter extends EventEmitter {
         }
         break;
       } catch (err) {
-        this.fail(`InfluxDB not ready: ${(err as Error).message}`);
+        const message = (err as Error).message;
+        if (/ (401|403)\b/.test(message)) {
+          // Without reading its watermarks back the writer cannot promise exactly-once: hold and say so.
+          this.emit(
+            'alarm',
+            `cannot read watermarks back from InfluxDB (${message.slice(0, 120)}): give the writer a read login`,
+          );
+        }
+        this.fail(`InfluxDB not ready: ${message}`);
         await this.clock.sleep(wait);
       }
     }
@@ -144,18 +165,20 @@ export class InfluxWriter extends EventEmitter {
       this.deadLetter(t.rig, topic, 'rig, channel or stream is not a valid id', payload);
       return;
     }
-    const decoded = decodeSample(t.stream, payload);
-    if (!decoded.ok) {
-      this.deadLetter(t.rig, topic, decoded.error, payload);
-      return;
-    }
     const key = `${t.channel}/${t.stream}`;
-    if (decoded.sample.seq <= this.mark(t.rig, key).mark) {
-      this.stats.duplicates++; // already in InfluxDB: a re-delivery
-      return;
+    const wm = this.mark(t.rig, key);
+    for (const decoded of decodeSamples(t.stream, payload)) {
+      if (!decoded.ok) {
+        this.deadLetter(t.rig, topic, decoded.error, payload);
+        continue;
+      }
+      if (decoded.sample.seq <= wm.mark) {
+        this.stats.duplicates++; // already in InfluxDB: a re-delivery
+        continue;
+      }
+      const line = encodePoint(pointFromSample(t.rig, t.channel, t.stream, decoded.sample));
+      this.enqueue({ line, rig: t.rig, key, seq: decoded.sample.seq });
     }
-    const line = encodePoint(pointFromSample(t.rig, t.channel, t.stream, decoded.sample));
-    this.enqueue({ line, rig: t.rig, key, seq: decoded.sample.seq });
   }
 
   private deadLetter(rig: string | undefined, topic: string, error: string, payload: Buffer | string): void {
@@ -216,7 +239,7 @@ export class InfluxWriter extends EventEmitter {
         this.stats.written += batch.length;
         this.backoffMs = 0;
         this.setHealthy(true);
-        this.emit('written', batch.length);
+        this.emit('written', batch.length, batch); // the batch, for latency measurements
         return;
       }
       if (res.status === 400) {

@@ -13,7 +13,7 @@ import type { Clock, TimerHandle } from '../src/clock';
 import { idSchema } from '../src/rig/config';
 import { type Ack, ackSchema, type RigStatus, type Sample, schemaForStream } from '../src/telemetry/schemas';
 import { rigTopic, streamTopic } from '../src/telemetry/topics';
-import { TelemetryJournal } from './telemetry-journal';
+import { type JournalRecord, TelemetryJournal } from './telemetry-journal';
 
 export type RigPublisherOptions = {
   url: string;
@@ -23,7 +23,7 @@ export type RigPublisherOptions = {
   journalDir: string;
   username?: string;
   password?: string;
-  /** Messages awaiting PUBACK at most. */
+  /** Messages (each up to MAX_BATCH samples) awaiting PUBACK at most. */
   window?: number;
   /** How long a stream's watermark may stall behind what was sent before it is replayed. */
   replayAfterMs?: number;
@@ -33,13 +33,20 @@ export type RigPublisherOptions = {
 export type PublishInput = { channel: string; stream: string; fields: Record<string, unknown> };
 
 const TICK_MS = 1000;
+/** Samples per message at most: well under the writer's payload limit (64 KiB) and batch limit. */
+const MAX_BATCH = 200;
+const MAX_MESSAGE_BYTES = 48 * 1024;
+/** Samples taken from the journal per round, then grouped per stream. */
+const GATHER = 1600;
 const STUCK_MS = 30_000;
 
 export class RigPublisher extends EventEmitter {
   readonly journal: TelemetryJournal;
   readonly stats = { published: 0, acked: 0, replays: 0 };
   private readonly client: MqttClient;
+  /** Journal index -> when it was sent, for samples awaiting PUBACK. */
   private readonly inflight = new Map<number, number>();
+  private inflightMessages = 0;
   private sendIndex: number;
   private highWater: number;
   private generation = 0;
@@ -146,37 +153,68 @@ export class RigPublisher extends EventEmitter {
   private restartFrom(index: number): void {
     this.generation++; // PUBACKs of the abandoned attempt no longer count
     this.inflight.clear();
+    this.inflightMessages = 0;
     this.sendIndex = index;
     this.pump();
   }
 
+  /**
+   * Sends from the journal: what is waiting goes out grouped per stream, one message per group (an
+   * array of samples), so a backlog after an outage drains in few messages; in steady state each
+   * sample goes out on its own at once.
+   */
   private pump(): void {
     if (this.closing) return;
-    const window = this.options.window ?? 500;
-    while (this.client.connected && this.inflight.size < window && this.sendIndex < this.journal.nextIndex) {
-      const index = this.sendIndex++;
-      const rec = this.journal.read(index);
-      if (!rec) {
-        this.sendIndex = Math.max(this.sendIndex, this.journal.firstIndex);
-        continue;
+    const window = this.options.window ?? 64;
+    while (
+      this.client.connected &&
+      this.inflightMessages < window &&
+      this.sendIndex < this.journal.nextIndex
+    ) {
+      const groups = new Map<string, JournalRecord[]>();
+      let taken = 0;
+      while (this.sendIndex < this.journal.nextIndex && taken < GATHER) {
+        const index = this.sendIndex++;
+        const rec = this.journal.read(index);
+        if (!rec) {
+          this.sendIndex = Math.max(this.sendIndex, this.journal.firstIndex);
+          continue;
+        }
+        // Re-sending (after a reconnect or for a replay): skip what the writer already has.
+        if (index < this.highWater && rec.seq <= this.acked(rec.key)) continue;
+        this.highWater = Math.max(this.highWater, index + 1);
+        const group = groups.get(rec.key);
+        if (group) group.push(rec);
+        else groups.set(rec.key, [rec]);
+        taken++;
       }
-      // Re-sending (after a reconnect or for a replay): skip what the writer already has.
-      if (index < this.highWater && rec.seq <= this.acked(rec.key)) continue;
-      this.highWater = Math.max(this.highWater, index + 1);
-      this.inflight.set(index, this.options.clock.now());
-      if (!this.lastAdvance.has(rec.key)) this.lastAdvance.set(rec.key, this.options.clock.now());
-      const gen = this.generation;
-      this.client.publish(rec.topic, rec.payload, { qos: 1 }, (err) => {
-        if (err || gen !== this.generation) return;
-        this.inflight.delete(index);
-        this.stats.acked++;
-        this.sentSeq.set(rec.key, Math.max(this.sentSeq.get(rec.key) ?? -1, rec.seq));
-        this.journal.cursor = this.inflight.size ? Math.min(...this.inflight.keys()) : this.sendIndex;
-        this.pump();
-      });
-      this.stats.published++;
+      for (const group of groups.values()) for (const chunk of byteChunks(group)) this.send(chunk);
     }
     if (this.inflight.size === 0) this.journal.cursor = this.sendIndex;
+  }
+
+  private send(records: JournalRecord[]): void {
+    const now = this.options.clock.now();
+    const first = records[0] as JournalRecord;
+    for (const r of records) this.inflight.set(r.index, now);
+    if (!this.lastAdvance.has(first.key)) this.lastAdvance.set(first.key, now);
+    const payload = records.length === 1 ? first.payload : `[${records.map((r) => r.payload).join(',')}]`;
+    const gen = this.generation;
+    this.inflightMessages++;
+    this.client.publish(first.topic, payload, { qos: 1 }, (err) => {
+      if (err || gen !== this.generation) return;
+      this.inflightMessages--;
+      for (const r of records) this.inflight.delete(r.index);
+      this.stats.acked += records.length;
+      const last = records[records.length - 1] as JournalRecord;
+      this.sentSeq.set(first.key, Math.max(this.sentSeq.get(first.key) ?? -1, last.seq));
+      // Within a generation indices enter `inflight` in order: its first key is the lowest.
+      this.journal.cursor = this.inflight.size
+        ? (this.inflight.keys().next().value as number)
+        : this.sendIndex;
+      this.pump();
+    });
+    this.stats.published++;
   }
 
   private acked(key: string): number {
@@ -201,7 +239,7 @@ export class RigPublisher extends EventEmitter {
   private tick(): void {
     const now = this.options.clock.now();
     if (this.client.connected) {
-      const oldest = Math.min(...this.inflight.values());
+      const oldest = this.inflight.size ? (this.inflight.values().next().value as number) : now;
       if (now - oldest > STUCK_MS) this.restartFrom(this.journal.cursor);
       else this.replayStalled(now);
     }
@@ -271,4 +309,23 @@ export class RigPublisher extends EventEmitter {
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 1500));
     if ((await Promise.race([ended, timeout])) === 'timeout') await this.client.endAsync(true);
   }
+}
+
+/** Splits a group so that no message outgrows the writer's payload or batch limit. */
+function byteChunks(records: JournalRecord[]): JournalRecord[][] {
+  const out: JournalRecord[][] = [];
+  let chunk: JournalRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    const size = Buffer.byteLength(r.payload) + 1;
+    if (chunk.length > 0 && (bytes + size > MAX_MESSAGE_BYTES || chunk.length >= MAX_BATCH)) {
+      out.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(r);
+    bytes += size;
+  }
+  if (chunk.length > 0) out.push(chunk);
+  return out;
 }

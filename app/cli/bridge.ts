@@ -1,7 +1,8 @@
 /**
  * `cellrig bridge`: the influx-writer without Node-RED, for a lab server that gathers every rig's
  * telemetry. Configured by environment (MQTT_URL, INFLUX_URL, INFLUX_DB, BRIDGE_RIG to limit it to one
- * rig, MQTT_USER/MQTT_PASSWORD, INFLUX_USER/INFLUX_PASSWORD); stops cleanly on SIGINT/SIGTERM.
+ * rig, MQTT_USER/MQTT_PASSWORD, INFLUX_USER/INFLUX_PASSWORD for writes, INFLUX_READ_USER/
+ * INFLUX_READ_PASSWORD for reading the watermarks back); stops cleanly on SIGINT/SIGTERM.
  */
 import { z } from 'zod';
 import { InfluxWriter } from '../../services/influx-writer';
@@ -18,6 +19,8 @@ const bridgeEnvSchema = z.object({
   MQTT_PASSWORD: z.string().optional(),
   INFLUX_USER: z.string().optional(),
   INFLUX_PASSWORD: z.string().optional(),
+  INFLUX_READ_USER: z.string().optional(),
+  INFLUX_READ_PASSWORD: z.string().optional(),
 });
 
 export async function main(_argv: string[]): Promise<number> {
@@ -43,6 +46,8 @@ export async function main(_argv: string[]): Promise<number> {
     password: env.data.MQTT_PASSWORD,
     influxUser: env.data.INFLUX_USER,
     influxPassword: env.data.INFLUX_PASSWORD,
+    influxReadUser: env.data.INFLUX_READ_USER,
+    influxReadPassword: env.data.INFLUX_READ_PASSWORD,
   });
   let lastProblem = '';
   writer.on('problem', (m: string) => {

@@ -46,7 +46,16 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     const clock = clockFor(RED);
-    const writer = new InfluxWriter(config, clock, this.credentials ?? {});
+    // The node's credentials, else the launcher's environment (containers pass secrets that way).
+    const c = this.credentials ?? {};
+    const writer = new InfluxWriter(config, clock, {
+      username: c.username || process.env.MQTT_USER,
+      password: c.password || process.env.MQTT_PASSWORD,
+      influxUser: c.influxUser || process.env.INFLUX_USER,
+      influxPassword: c.influxPassword || process.env.INFLUX_PASSWORD,
+      influxReadUser: process.env.INFLUX_READ_USER,
+      influxReadPassword: process.env.INFLUX_READ_PASSWORD,
+    });
     const show = () => {
       const s = writer.stats;
       const text = `${s.written} written, ${s.deadLettered} dead-lettered${s.pending ? `, ${s.pending} pending` : ''}`;

@@ -31,8 +31,9 @@ export default function register(RED: NodeAPI): void {
     }
     const runtime = new RigRuntime(parsed.data, clockFor(RED), {
       brokerUrl: broker.data,
-      username: this.credentials?.username,
-      password: this.credentials?.password,
+      // The node's credentials, else the launcher's environment (containers pass secrets that way).
+      username: this.credentials?.username || process.env.MQTT_USER,
+      password: this.credentials?.password || process.env.MQTT_PASSWORD,
       // Beside the flows in Node-RED's user folder, so a restart finds what was not yet delivered.
       journalDir: join(RED.settings.userDir ?? join(tmpdir(), 'cellrig'), 'journal', parsed.data.rigId),
     });

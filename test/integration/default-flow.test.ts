@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { InfluxHttp } from '../../services/influx-http';
 import { deadLetterSchema, pressureSampleSchema, rigStatusSchema } from '../../src/telemetry/schemas';
-import { type FlowNode, helper, nodeModules, startFlow, stopFlow } from '../support/node-red';
+import { type FlowNode, helper, packageNodeModules, startFlow, stopFlow } from '../support/node-red';
 
 // Core nodes the default flow uses besides cellrig's own.
 const coreNode = (file: string) => require(join(require.resolve('@node-red/nodes/package.json'), '..', file));
@@ -42,7 +42,7 @@ describe('default flow against real Mosquitto and InfluxDB', () => {
     watcher = await mqtt.connectAsync(inject('mqttUrl'), { clientId: `watch-${process.pid}` });
     watcher.on('message', (topic, payload) => seen.push({ topic, payload: payload.toString() }));
     await watcher.subscribeAsync(`cellrig/v1/${rig}/#`, { qos: 1 });
-    await startFlow([...core, ...Object.values(nodeModules)], flow);
+    await startFlow([...core, ...(await packageNodeModules())], flow);
   });
 
   afterAll(async () => {

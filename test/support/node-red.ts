@@ -1,5 +1,5 @@
 /** Running flows in a real Node-RED runtime through node-red-node-test-helper. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
@@ -14,6 +14,15 @@ helper.init(require.resolve('node-red'));
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 export const nodeModules = { rig, stackPressure, telemetryOut, influxWriter };
+
+/** Every node the package registers (package.json `node-red.nodes`), loaded from source. */
+export async function packageNodeModules(): Promise<unknown[]> {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
+    'node-red': { nodes: Record<string, string> };
+  };
+  const names = Object.keys(pkg['node-red'].nodes);
+  return Promise.all(names.map(async (n) => (await import(`../../nodes/${n}/${n}.ts`)).default));
+}
 
 export async function startFlow(
   modules: unknown[],

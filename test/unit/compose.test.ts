@@ -70,6 +70,10 @@ describe('docker-compose.yml against the repository', () => {
     const build = svc('cellrig').build;
     expect(build?.context).toBe('.');
     expect(existsSync(join(ROOT, 'package.json')), 'the package the image installs').toBe(true);
+    const dockerfile = read('Dockerfile');
+    expect(dockerfile).toMatch(/^FROM nodered\/node-red:4\.1-20\b/m);
+    // compose runs `cellrig <command>`: the image must put it on the PATH.
+    expect(dockerfile).toMatch(/ln -s \/opt\/cellrig\/dist\/bin\/cellrig\.js \/usr\/local\/bin\/cellrig/);
     expect(svc('bridge').image).toBe(svc('cellrig').image);
     const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string> };
     expect(pkg.bin.cellrig).toBeDefined();

@@ -1,0 +1,224 @@
+/**
+ * Telemetry benchmark on a real Mosquitto and InfluxDB (started here on free loopback ports; run
+ * `npm test` once first so both are installed). Prints:
+ *  1. points/s the writer sustains from MQTT into InfluxDB, against a raw batched write of the same
+ *     points straight into InfluxDB in the same run (goal: ratio >= 0.7);
+ *  2. p50/p99 latency from sample to InfluxDB at 3 rigs x 8 channels x 10 Hz through the journaled
+ *     publisher;
+ *  3. RSS of `cellrig start` running the default flow (goal <= 150 MB).
+ *
+ *   npm run build && node dist/bench/telemetry/telemetry.js
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { InfluxHttp } from '../../services/influx-http';
+import { InfluxWriter, type PendingPoint } from '../../services/influx-writer';
+import { RigPublisher } from '../../services/rig-publisher';
+import { RealClock } from '../../src/clock';
+import { encodePoint, pointFromSample } from '../../src/telemetry/line-protocol';
+import { writerConfigSchema } from '../../src/telemetry/writer-config';
+import { freePort, startInflux, startMosquitto } from '../../test/support/services';
+
+const POINTS = 240_000;
+const BATCH = 5000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sample = (i: number) => ({
+  ts: 1_790_000_000_000 + Math.floor(i / 24) * 100,
+  seq: Math.floor(i / 24),
+  pressureMPa: 150 + Math.sin(i),
+  forceN: 11781 + (i % 7),
+});
+const where = (i: number) => ({ rig: `rig${(i % 3) + 1}`, channel: `ch${(i % 8) + 1}` });
+
+async function rawWrite(influxUrl: string, db: string): Promise<number> {
+  const influx = new InfluxHttp({ url: influxUrl, db });
+  await influx.ensureDatabase();
+  const lines = Array.from({ length: POINTS }, (_, i) => {
+    const w = where(i);
+    return encodePoint(pointFromSample(w.rig, w.channel, 'pressure', sample(i)));
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < POINTS; i += BATCH) {
+    const res = await influx.write(lines.slice(i, i + BATCH));
+    if (res.status !== 204) throw new Error(`raw write ${res.status} ${res.body}`);
+  }
+  return POINTS / ((performance.now() - t0) / 1000);
+}
+
+async function startWriter(mqttUrl: string, influxUrl: string, database: string): Promise<InfluxWriter> {
+  const config = writerConfigSchema.parse({
+    brokerUrl: mqttUrl,
+    influxUrl,
+    database,
+    rig: '',
+    clientId: `bench-${database}`,
+    batchSize: BATCH,
+    flushMs: 100,
+  });
+  const writer = new InfluxWriter(config, new RealClock());
+  const ready = new Promise((r) => writer.once('connect', r));
+  writer.start();
+  await ready;
+  return writer;
+}
+
+/**
+ * The writer's sustained rate: 3 journaled publishers (batching per stream) put every point into the
+ * broker while the writer's persistent session is offline; then the writer starts and drains it all into
+ * InfluxDB, timed from its start to the last 204.
+ */
+async function writerThroughput(mqttUrl: string, influxUrl: string): Promise<number> {
+  await (await startWriter(mqttUrl, influxUrl, 'bench_pipeline')).close(); // the session now exists
+  const dir = mkdtempSync(join(tmpdir(), 'cellrig-bench-'));
+  const clock = new RealClock();
+  const pubs = ['rig1', 'rig2', 'rig3'].map(
+    (rigId) => new RigPublisher({ url: mqttUrl, rigId, clock, journalDir: join(dir, rigId) }),
+  );
+  await Promise.all(pubs.map((p) => new Promise((r) => p.once('connect', r))));
+  for (let i = 0; i < POINTS; i++) {
+    const s = sample(i);
+    const w = where(i);
+    await pubs[i % 3]?.publish({
+      channel: w.channel,
+      stream: 'pressure',
+      fields: { ts: s.ts, pressureMPa: s.pressureMPa, forceN: s.forceN },
+    });
+    if (i % 5000 === 0) await sleep(0);
+  }
+  while (pubs.some((p) => p.backlog > 0)) await sleep(20);
+  const t0 = performance.now();
+  const writer = await startWriter(mqttUrl, influxUrl, 'bench_pipeline');
+  while (writer.stats.written < POINTS) await sleep(20);
+  const rate = POINTS / ((performance.now() - t0) / 1000);
+  for (const p of pubs) await p.close();
+  await writer.close();
+  rmSync(dir, { recursive: true, force: true });
+  return rate;
+}
+
+/** The writer fed one sample per MQTT message (a third-party publisher that does not batch). */
+async function singleMessageThroughput(mqttUrl: string, influxUrl: string): Promise<number> {
+  const writer = await startWriter(mqttUrl, influxUrl, 'bench_single');
+  const pub = await mqtt.connectAsync(mqttUrl, { clientId: 'bench-pub' });
+  const n = POINTS / 4;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += 1000) {
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, k) => {
+        const w = where(i + k);
+        return pub.publishAsync(`cellrig/v1/${w.rig}/${w.channel}/pressure`, JSON.stringify(sample(i + k)), {
+          qos: 1,
+        });
+      }),
+    );
+  }
+  while (writer.stats.written < n) await sleep(20);
+  const rate = n / ((performance.now() - t0) / 1000);
+  await pub.endAsync();
+  await writer.close();
+  return rate;
+}
+
+async function latency(mqttUrl: string, influxUrl: string): Promise<{ p50: number; p99: number; n: number }> {
+  const clock = new RealClock();
+  const config = writerConfigSchema.parse({
+    brokerUrl: mqttUrl,
+    influxUrl,
+    database: 'bench_latency',
+    rig: '',
+    clientId: 'bench-latency-writer',
+  });
+  const writer = new InfluxWriter(config, clock);
+  const lat: number[] = [];
+  writer.on('written', (_n: number, batch: PendingPoint[]) => {
+    const now = Date.now();
+    for (const p of batch) lat.push(now - Number(p.line.slice(p.line.lastIndexOf(' ') + 1, -6)));
+  });
+  const ready = new Promise((r) => writer.once('connect', r));
+  writer.start();
+  await ready;
+  const dir = mkdtempSync(join(tmpdir(), 'cellrig-bench-'));
+  const pubs = ['rig1', 'rig2', 'rig3'].map(
+    (rigId) => new RigPublisher({ url: mqttUrl, rigId, clock, journalDir: join(dir, rigId) }),
+  );
+  await sleep(1000);
+  const timer = setInterval(() => {
+    for (const p of pubs)
+      for (let c = 1; c <= 8; c++)
+        void p.publish({
+          channel: `ch${c}`,
+          stream: 'pressure',
+          fields: { pressureMPa: 150, forceN: 11781 },
+        });
+  }, 100);
+  await sleep(30_000);
+  clearInterval(timer);
+  await sleep(2000);
+  for (const p of pubs) await p.close();
+  await writer.close();
+  rmSync(dir, { recursive: true, force: true });
+  lat.sort((a, b) => a - b);
+  const q = (f: number) => lat[Math.min(lat.length - 1, Math.floor(f * lat.length))] ?? Number.NaN;
+  return { p50: q(0.5), p99: q(0.99), n: lat.length };
+}
+
+async function startRss(): Promise<{ rssMB: number; peakMB: number }> {
+  const data = mkdtempSync(join(tmpdir(), 'cellrig-bench-start-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(await freePort()),
+    MQTT_PORT: String(await freePort()),
+    CELLRIG_DATA: data,
+  };
+  delete env.MQTT_URL;
+  const app = spawn(process.execPath, [join(__dirname, '../../bin/cellrig.js'), 'start'], {
+    env,
+    stdio: 'ignore',
+  });
+  await sleep(60_000);
+  const status = readFileSync(`/proc/${app.pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
+  app.kill('SIGINT');
+  await new Promise((r) => app.once('exit', r));
+  rmSync(data, { recursive: true, force: true });
+  return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
+}
+
+async function main(): Promise<void> {
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, Node ${process.version}`);
+  const [mosquitto, influx] = await Promise.all([startMosquitto(), startInflux()]);
+  try {
+    const rawBefore = await rawWrite(influx.url, 'bench_raw1');
+    const pipeline = await writerThroughput(mosquitto.url, influx.url);
+    // Raw before and after, so a machine that slows down mid-run does not flatter the ratio.
+    const raw = (rawBefore + (await rawWrite(influx.url, 'bench_raw2'))) / 2;
+    console.log(
+      `writer throughput: ${pipeline.toFixed(0)} points/s from MQTT into InfluxDB (journaled publishers, batched per stream), raw batched write ${raw.toFixed(0)} points/s, ratio ${(pipeline / raw).toFixed(2)} (goal >= 0.7)`,
+    );
+    const single = await singleMessageThroughput(mosquitto.url, influx.url);
+    console.log(
+      `writer fed one sample per message: ${single.toFixed(0)} points/s, ratio ${(single / raw).toFixed(2)}`,
+    );
+    const l = await latency(mosquitto.url, influx.url);
+    console.log(
+      `latency sample -> InfluxDB at 3 rigs x 8 channels x 10 Hz: p50 ${l.p50} ms, p99 ${l.p99} ms (${l.n} points)`,
+    );
+  } finally {
+    await Promise.all([mosquitto.dispose(), influx.dispose()]);
+  }
+  const rss = await startRss();
+  console.log(
+    `cellrig start (default flow, embedded broker) after 60 s: RSS ${rss.rssMB.toFixed(0)} MB, peak ${rss.peakMB.toFixed(0)} MB (goal <= 150 MB)`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
