@@ -7,6 +7,7 @@ import { kramersKronigTest, muCriterion, timeConstants } from '../../../src/eis/
 import { parseSpectrumFile } from '../../../src/eis/readers';
 import { type Spectrum, spectrum } from '../../../src/eis/spectrum';
 import { SpectrumInputError } from '../../../src/eis/spectrum-checks';
+import { solveLeastSquaresQrInPlace } from '../../../src/linalg/least-squares';
 import { seededRandom } from '../../../src/random';
 
 const dataDir = path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'eis');
@@ -166,6 +167,36 @@ describe('Kramers-Kronig building blocks and input checks', () => {
     expect(tau[0]).toBeCloseTo(1 / (2 * Math.PI * 1000), 15);
     expect(tau[3]).toBeCloseTo(1 / (2 * Math.PI), 12);
     expect(tau[2]! / tau[1]!).toBeCloseTo(10, 10);
+  });
+
+  it('solves the chain exactly as QR on the stacked, 1/|Z|-weighted system does', () => {
+    // The fast path builds the normal equations by partial fractions; this is the textbook system.
+    const s = real('LIB_data.txt');
+    const r = kramersKronigTest(s, { fixedM: 12 });
+    const n = s.fHz.length;
+    const rows = 2 * n;
+    const cols = 12 + 3;
+    const a = new Float64Array(rows * cols);
+    const b = new Float64Array(rows);
+    for (let i = 0; i < n; i++) {
+      const g = 1 / Math.hypot(s.reOhm[i]!, s.imOhm[i]!);
+      const w = 2 * Math.PI * s.fHz[i]!;
+      a[i] = g;
+      for (let k = 0; k < 12; k++) {
+        const wt = w * r.tauS[k]!;
+        a[(k + 1) * rows + i] = g / (1 + wt * wt);
+        a[(k + 1) * rows + n + i] = (-g * wt) / (1 + wt * wt);
+      }
+      a[13 * rows + n + i] = w * g;
+      a[14 * rows + n + i] = -g / w;
+      b[i] = s.reOhm[i]! * g;
+      b[n + i] = s.imOhm[i]! * g;
+    }
+    const x = solveLeastSquaresQrInPlace(a, rows, cols, b);
+    expect(r.seriesROhm).toBeCloseTo(x[0]!, 9);
+    for (let k = 0; k < 12; k++) expect(r.rcOhm[k]! / x[k + 1]!).toBeCloseTo(1, 6);
+    expect(r.seriesLH / x[13]!).toBeCloseTo(1, 6);
+    expect(r.inverseSeriesCPerF / x[14]!).toBeCloseTo(1, 6);
   });
 
   it('computes mu as one minus negative over positive resistance mass', () => {
