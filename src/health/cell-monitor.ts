@@ -11,7 +11,7 @@ import { summarizeCycles } from '../cycling/summary';
 import type { FitResult } from '../eis/fit';
 import { spectrum as makeSpectrum } from '../eis/spectrum';
 import { assessCell, type CellHealth } from './assess';
-import { fitRcat, type RcatFit } from './rcat';
+import { fitRcat, GOOD_FIT_RELATIVE, type RcatFit } from './rcat';
 import type { RcatPoint } from './resistance-growth';
 import { lowFrequencyTailSlope } from './spectrum-tail';
 
@@ -147,7 +147,7 @@ export class CellMonitor {
           const r = fitRcat(cycle, s, this.previousFit);
           fit = r.fit;
           if (r.fit.warning) warnings.push(r.fit.warning);
-          else this.previousFit = r.result;
+          if (r.result.rmsRelative < GOOD_FIT_RELATIVE) this.previousFit = r.result;
           rCatOhm = Number.isFinite(r.fit.rCatOhm) ? r.fit.rCatOhm : null;
         } catch (e) {
           warnings.push(`cycle ${cycle}: spectrum not fitted (${(e as Error).message})`);
