@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -115,4 +115,36 @@ describe('cellrig health on bad folders', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/nowhere: no such folder/);
   });
+});
+
+describe('cellrig health on damaged cycling data', () => {
+  it('warns about NaN, time going backwards, missing cycles and a restarted counter, and raises nothing for TFAA', async () => {
+    const dir = join(root, 'damaged', 'tfaa');
+    await cp(join(root, 'a', 'tfaa'), dir, { recursive: true });
+    const file = join(dir, 'cycling.csv');
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    const cycleOf = (l: string) => Number(l.split(',')[1]);
+    const kept = lines.filter((l, i) => i === 0 || cycleOf(l) < 40 || cycleOf(l) > 42);
+    kept[500] = '1234,2,NaN,0.0002';
+    const [a, b] = [kept[800]!, kept[801]!];
+    kept[800] = b;
+    kept[801] = a;
+    // From cycle 90 the cycler was restarted and counts from 1 again.
+    const restarted = kept.map((l, i) => {
+      if (i === 0 || cycleOf(l) < 90) return l;
+      const f = l.split(',');
+      f[1] = String(cycleOf(l) - 89);
+      return f.join(',');
+    });
+    await writeFile(file, `${restarted.join('\n')}\n`);
+    const r = await run(health, [dir, '--json']);
+    expect(r.code).toBe(0);
+    const [cell] = (JSON.parse(r.out) as { cells: CellReport[] }).cells;
+    expect(cell!.alerts).toEqual([]);
+    const w = cell!.warnings.join('\n');
+    expect(w).toMatch(/cycling\.csv:501: not a number/);
+    expect(w).toMatch(/cycling\.csv:802: .*time .* is before the previous/);
+    expect(w).toMatch(/cycles 40\.\.42 have no samples/);
+    expect(w).toMatch(/cycle counter went from 89 back to 1; continued as 90/);
+  }, 60_000);
 });
