@@ -3,20 +3,38 @@
  * hardware. `pressure` runs the stack-pressure hold, `profile` a temperature profile; both write a trace
  * (one row per control period) and print a summary. `cells` is the cell-health simulator, in its own module.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { openRigHardware } from '../../devices/board';
+import { StackLoadCell } from '../../devices/load-cell';
+import { OvenLoop } from '../../devices/oven-loop';
+import { PressActuator } from '../../devices/press-actuator';
+import { PressLoop } from '../../devices/press-loop';
 import { type PressureSample, runPressureHold } from '../../devices/sim/runs/pressure-run';
 import { type ProfileSample, runProfile } from '../../devices/sim/runs/profile-run';
-import { type TemperatureProfile, temperatureProfileSchema } from '../../src/control/profile';
-import { READY_PROFILES } from '../../src/control/ready-profiles';
-import { describeZodError } from '../../src/rig/config';
+import { SIM_PINS } from '../../devices/sim/sim-rig';
+import { startEmbeddedBroker } from '../../services/embedded-broker';
+import { RigPublisher } from '../../services/rig-publisher';
+import { RealClock } from '../../src/clock';
+import { eventFields } from '../../src/control/events';
+import { PressureHold } from '../../src/control/pressure-hold';
+import {
+  ProfileProgrammer,
+  type TemperatureProfile,
+  temperatureProfileSchema,
+} from '../../src/control/profile';
+import { READY_PROFILES, TFAA_DRYING } from '../../src/control/ready-profiles';
+import { channelConfigSchema, describeZodError } from '../../src/rig/config';
 
 const USAGE = `usage:
   cellrig sim pressure [--target MPA] [--hours H] [--ramp MPA_PER_S] [--tolerance MPA] [--overload MPA]
                        [--seed N] [--trace out.csv] [--json]
   cellrig sim profile [FILE | ${Object.keys(READY_PROFILES).join(' | ')}] [--seed N] [--batch LABEL]
                       [--trace out.csv] [--json]
+  cellrig sim bench [--seconds S] [--hz HZ] [--json]   (control-loop jitter and CPU on the real clock)
   cellrig sim cells ...   (cell-health simulator; run \`cellrig sim cells --help\`)
 The trace is CSV with header t_s,setpoint,value,output: MPa and actuator mm/s for pressure, C and heater
 duty (0..1) for a profile. Without FILE, profile runs the TFAA drying profile.
@@ -200,6 +218,162 @@ async function runProfileCmd(argv: string[]): Promise<number> {
   return r.status === 'completed' ? 0 : 1;
 }
 
+/**
+ * Control-loop timing on the real clock: the three presses (pressure hold) and the oven (TFAA profile)
+ * of the simulated rig, stepped together at `hz` through the real drivers and IO plugin, with every
+ * sample and event published through the journaled MQTT publisher to an embedded broker (full
+ * telemetry). Measures the period jitter (start-to-start interval minus the nominal period) and the CPU
+ * time and wall time of one loop.
+ */
+type LoopBenchResult = {
+  hz: number;
+  /** Timer firings, and loops run (a firing while the previous loop still runs is skipped). */
+  periods: number;
+  loops: number;
+  jitterMs: { p50: number; p99: number; max: number };
+  loopWallMs: { p50: number; p99: number };
+  cpuMsPerLoop: number;
+  published: number;
+};
+
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function runLoopBench(opts: { seconds: number; hz: number }): Promise<LoopBenchResult> {
+  const clock = new RealClock();
+  const broker = await startEmbeddedBroker('127.0.0.1', 0);
+  const journalDir = mkdtempSync(join(tmpdir(), 'cellrig-bench-'));
+  const publisher = new RigPublisher({ url: broker.url, rigId: 'bench', clock, journalDir });
+  const hw = await openRigHardware({ rigId: 'bench', backend: 'sim', seed: 1 }, clock);
+  const presses = [0, 1, 2].map((port) => {
+    const channel = channelConfigSchema.parse({
+      channel: `ch${port + 1}`,
+      cell: `c${port + 1}`,
+      coating: 'pristine',
+      muxPort: port,
+    });
+    const hold = new PressureHold();
+    const pins = SIM_PINS.press[port]!;
+    const actuator = new PressActuator(hw.io, clock, {
+      pumpPin: pins.pump,
+      valvePin: pins.valve,
+      pumpSpeedMmPerS: 0.01,
+      releaseSpeedMmPerS: 0.01,
+    });
+    hold.start(clock.now() / 1000);
+    return {
+      channel: channel.channel,
+      loop: new PressLoop(new StackLoadCell(hw.bus, clock, channel), clock, hold, actuator),
+    };
+  });
+  const programmer = new ProfileProgrammer({ controlPeriodS: 1 / opts.hz });
+  programmer.start(TFAA_DRYING, { runId: 'bench', batch: 'bench' }, clock.now() / 1000);
+  const oven = new OvenLoop(hw.bus, hw.io, clock, programmer, {
+    ssr: SIM_PINS.heaterSsr,
+    contactor: SIM_PINS.heaterContactor,
+    vacuumPump: SIM_PINS.vacuumPump,
+    vacuumSwitch: SIM_PINS.vacuumSwitch,
+  });
+
+  const periodMs = 1000 / opts.hz;
+  const starts: number[] = [];
+  const walls: number[] = [];
+  let published = 0;
+  let busy = false;
+  const publish = (channel: string, stream: string, fields: Record<string, unknown>) => {
+    published++;
+    publisher.publish({ channel, stream, fields }).catch(() => undefined);
+  };
+  const tick = async () => {
+    const t0 = performance.now();
+    starts.push(t0);
+    if (busy) return;
+    busy = true;
+    const samples = await Promise.all(presses.map((p) => p.loop.sample()));
+    for (const [i, s] of samples.entries()) {
+      const ch = presses[i]!.channel;
+      if (s.reading && s.control) {
+        publish(ch, 'pressure', {
+          ts: s.ts,
+          pressureMPa: s.reading.pressureMPa,
+          forceN: s.reading.forceN,
+          setpointMPa: s.control.setpointMPa ?? 0,
+          outputMmPerS: s.control.velocityMmPerS,
+          excursion: s.control.excursion,
+        });
+      }
+      for (const e of s.control?.events ?? []) publish(ch, 'events', { ts: s.ts, ...eventFields(e) });
+    }
+    const o = await oven.sample();
+    publish('oven', 'oven', {
+      ts: o.ts,
+      tempC: o.reading.tempC ?? -1,
+      setpointC: o.out.setpointC ?? 0,
+      heaterDuty: o.out.heaterDuty,
+    });
+    for (const e of o.out.events) publish('oven', 'events', { ts: o.ts, ...eventFields(e) });
+    walls.push(performance.now() - t0);
+    busy = false;
+  };
+  const cpu0 = process.cpuUsage();
+  const timer = clock.setInterval(() => void tick(), periodMs);
+  await new Promise((r) => setTimeout(r, opts.seconds * 1000));
+  clock.clearTimer(timer);
+  const cpu = process.cpuUsage(cpu0);
+  for (const p of presses) p.loop.stop();
+  oven.off();
+  await publisher.close();
+  hw.close();
+  await broker.close();
+  rmSync(journalDir, { recursive: true, force: true });
+
+  const jitter = starts
+    .slice(1)
+    .map((t, i) => Math.abs(t - starts[i]! - periodMs))
+    .sort((a, b) => a - b);
+  const wallSorted = [...walls].sort((a, b) => a - b);
+  return {
+    hz: opts.hz,
+    periods: starts.length,
+    loops: walls.length,
+    jitterMs: {
+      p50: quantile(jitter, 0.5),
+      p99: quantile(jitter, 0.99),
+      max: jitter[jitter.length - 1] ?? Number.NaN,
+    },
+    loopWallMs: { p50: quantile(wallSorted, 0.5), p99: quantile(wallSorted, 0.99) },
+    // The whole process's CPU over the run (drivers, controllers, publisher, broker), per loop.
+    cpuMsPerLoop: (cpu.user + cpu.system) / 1000 / Math.max(1, walls.length),
+    published,
+  };
+}
+
+const benchArgs = z.object({
+  seconds: num('seconds').pipe(z.number().positive().max(3600)).default(60),
+  hz: num('hz').pipe(z.number().positive().max(100)).default(10),
+  json: z.boolean().default(false),
+});
+
+async function runBench(argv: string[]): Promise<number> {
+  const { values } = args(argv, { seconds: { type: 'string' }, hz: { type: 'string' } });
+  const o = parse(benchArgs, values);
+  const r = await runLoopBench({ seconds: o.seconds, hz: o.hz });
+  if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  else {
+    process.stdout.write(
+      [
+        `control loop at ${r.hz} Hz for ${o.seconds} s (3 presses + oven, real drivers on the simulated rig, full telemetry): ${r.loops} loops in ${r.periods} periods`,
+        `  period jitter: p50 ${r.jitterMs.p50.toFixed(2)} ms, p99 ${r.jitterMs.p99.toFixed(2)} ms, max ${r.jitterMs.max.toFixed(2)} ms`,
+        `  loop wall time: p50 ${r.loopWallMs.p50.toFixed(2)} ms, p99 ${r.loopWallMs.p99.toFixed(2)} ms`,
+        `  process CPU per loop: ${r.cpuMsPerLoop.toFixed(2)} ms; ${r.published} samples published`,
+      ].join('\n') + '\n',
+    );
+  }
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   try {
@@ -208,6 +382,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runPressure(rest);
       case 'profile':
         return await runProfileCmd(rest);
+      case 'bench':
+        return await runBench(rest);
       case 'cells': {
         // The cell-health simulator is its own module; loaded by specifier so this file builds without it.
         const specifier = './sim-cells.js';
