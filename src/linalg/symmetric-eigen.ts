@@ -21,11 +21,7 @@ export function symmetricEigen(matrix: Float64Array, n: number): SymmetricEigen 
 }
 
 function tridiagonalize(V: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
-  const at = (i: number, j: number) => V[i * n + j]!;
-  const set = (i: number, j: number, x: number) => {
-    V[i * n + j] = x;
-  };
-  for (let j = 0; j < n; j++) d[j] = at(n - 1, j);
+  for (let j = 0; j < n; j++) d[j] = V[(n - 1) * n + j]!;
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
     let h = 0;
@@ -33,9 +29,9 @@ function tridiagonalize(V: Float64Array, n: number, d: Float64Array, e: Float64A
     if (scale === 0) {
       e[i] = d[i - 1]!;
       for (let j = 0; j < i; j++) {
-        d[j] = at(i - 1, j);
-        set(i, j, 0);
-        set(j, i, 0);
+        d[j] = V[(i - 1) * n + j]!;
+        V[i * n + j] = 0;
+        V[j * n + i] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -51,11 +47,11 @@ function tridiagonalize(V: Float64Array, n: number, d: Float64Array, e: Float64A
       for (let j = 0; j < i; j++) e[j] = 0;
       for (let j = 0; j < i; j++) {
         f = d[j]!;
-        set(j, i, f);
-        g = e[j]! + at(j, j) * f;
+        V[j * n + i] = f;
+        g = e[j]! + V[j * n + j]! * f;
         for (let k = j + 1; k <= i - 1; k++) {
-          g += at(k, j) * d[k]!;
-          e[k]! += at(k, j) * f;
+          g += V[k * n + j]! * d[k]!;
+          e[k]! += V[k * n + j]! * f;
         }
         e[j] = g;
       }
@@ -70,31 +66,31 @@ function tridiagonalize(V: Float64Array, n: number, d: Float64Array, e: Float64A
         f = d[j]!;
         g = e[j]!;
         for (let k = j; k <= i - 1; k++) V[k * n + j]! -= f * e[k]! + g * d[k]!;
-        d[j] = at(i - 1, j);
-        set(i, j, 0);
+        d[j] = V[(i - 1) * n + j]!;
+        V[i * n + j] = 0;
       }
     }
     d[i] = h;
   }
   for (let i = 0; i < n - 1; i++) {
-    set(n - 1, i, at(i, i));
-    set(i, i, 1);
+    V[(n - 1) * n + i] = V[i * n + i]!;
+    V[i * n + i] = 1;
     const h = d[i + 1]!;
     if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = at(k, i + 1) / h;
+      for (let k = 0; k <= i; k++) d[k] = V[k * n + i + 1]! / h;
       for (let j = 0; j <= i; j++) {
         let g = 0;
-        for (let k = 0; k <= i; k++) g += at(k, i + 1) * at(k, j);
+        for (let k = 0; k <= i; k++) g += V[k * n + i + 1]! * V[k * n + j]!;
         for (let k = 0; k <= i; k++) V[k * n + j]! -= g * d[k]!;
       }
     }
-    for (let k = 0; k <= i; k++) set(k, i + 1, 0);
+    for (let k = 0; k <= i; k++) V[k * n + i + 1] = 0;
   }
   for (let j = 0; j < n; j++) {
-    d[j] = at(n - 1, j);
-    set(n - 1, j, 0);
+    d[j] = V[(n - 1) * n + j]!;
+    V[(n - 1) * n + j] = 0;
   }
-  set(n - 1, n - 1, 1);
+  V[(n - 1) * n + n - 1] = 1;
   e[0] = 0;
 }
 
