@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../src/clock';
 import { idSchema } from '../src/rig/config';
-import { encodePoint, pointFromSample } from '../src/telemetry/line-protocol';
+import { lineFromSample } from '../src/telemetry/line-protocol';
 import { type Ack, type DeadLetter, decodeSamples } from '../src/telemetry/schemas';
 import { parseTopic, rigTopic } from '../src/telemetry/topics';
 import { ContiguousWatermark } from '../src/telemetry/watermark';
@@ -45,6 +45,7 @@ export type PendingPoint = { line: string; rig: string; key: string; seq: number
 const MAX_PENDING = 200_000;
 const MAX_BACKOFF_MS = 10_000;
 const ACK_EVERY_MS = 1000;
+const MAX_WRITES = 2;
 
 export class InfluxWriter extends EventEmitter {
   readonly stats: WriterStats = {
@@ -61,8 +62,10 @@ export class InfluxWriter extends EventEmitter {
   private pending: PendingPoint[] = [];
   private flushTimer: TimerHandle | undefined;
   private ackTimer: TimerHandle | undefined;
-  private flushing: Promise<void> | undefined;
+  private readonly writes = new Set<Promise<void>>();
   private backoffMs = 0;
+  /** While InfluxDB is failing: no write before this time. */
+  private retryAt = 0;
   private healthy = true;
   private closed = false;
   /** rig -> `<channel>/<stream>` -> watermark */
@@ -176,7 +179,7 @@ export class InfluxWriter extends EventEmitter {
         this.stats.duplicates++; // already in InfluxDB: a re-delivery
         continue;
       }
-      const line = encodePoint(pointFromSample(t.rig, t.channel, t.stream, decoded.sample));
+      const line = lineFromSample(t.rig, t.channel, t.stream, decoded.sample);
       this.enqueue({ line, rig: t.rig, key, seq: decoded.sample.seq });
     }
   }
@@ -203,51 +206,63 @@ export class InfluxWriter extends EventEmitter {
     }
     this.pending.push(point);
     this.stats.pending = this.pending.length;
-    if (this.pending.length >= this.config.batchSize) void this.flush();
+    if (this.pending.length >= this.config.batchSize) this.kick();
     else if (!this.flushTimer)
-      this.flushTimer = this.clock.setTimeout(() => void this.flush(), this.config.flushMs);
+      this.flushTimer = this.clock.setTimeout(() => this.kick(), this.config.flushMs);
   }
 
-  /** Writes everything pending; resolves when InfluxDB has answered (or the attempt failed). */
-  flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+  /**
+   * Starts writes of pending batches, up to MAX_WRITES at once, so decoding the next batch overlaps
+   * InfluxDB's answer to the last (order does not matter: points are keyed by seq).
+   */
+  private kick(): void {
     this.clock.clearTimer(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.pending.length === 0) return Promise.resolve();
-    this.flushing = this.writeBatch().finally(() => {
-      this.flushing = undefined;
-      this.stats.pending = this.pending.length;
-      if (this.pending.length > 0 && !this.closed && !this.flushTimer) {
-        const wait =
-          this.backoffMs || (this.pending.length >= this.config.batchSize ? 0 : this.config.flushMs);
-        this.flushTimer = this.clock.setTimeout(() => void this.flush(), wait);
-      }
-    });
-    return this.flushing;
+    if (this.clock.now() < this.retryAt) {
+      this.flushTimer = this.clock.setTimeout(() => this.kick(), this.retryAt - this.clock.now());
+      return;
+    }
+    while (this.writes.size < MAX_WRITES && this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.config.batchSize);
+      const write: Promise<void> = this.writeBatch(batch).finally(() => {
+        this.writes.delete(write);
+        this.stats.pending = this.pending.length;
+        if (this.closed || this.pending.length === 0 || this.flushTimer) return;
+        if (this.pending.length >= this.config.batchSize || this.retryAt > 0) this.kick();
+        else this.flushTimer = this.clock.setTimeout(() => this.kick(), this.config.flushMs);
+      });
+      this.writes.add(write);
+    }
   }
 
-  private async writeBatch(): Promise<void> {
-    const batch = this.pending.slice(0, this.config.batchSize);
+  /** Writes everything pending now; resolves when InfluxDB has answered these writes. */
+  async flush(): Promise<void> {
+    this.retryAt = 0;
+    this.kick();
+    await Promise.all([...this.writes]);
+  }
+
+  private async writeBatch(batch: PendingPoint[]): Promise<void> {
     try {
       const res = await this.influx.write(batch.map((p) => p.line));
       if (res.status === 204) {
-        this.pending.splice(0, batch.length);
         for (const p of batch) {
           this.mark(p.rig, p.key).add(p.seq);
           this.changedRigs.add(p.rig);
         }
         this.stats.written += batch.length;
         this.backoffMs = 0;
+        this.retryAt = 0;
         this.setHealthy(true);
         this.emit('written', batch.length, batch); // the batch, for latency measurements
         return;
       }
       if (res.status === 400) {
-        this.pending.splice(0, batch.length);
         for (const p of batch) this.deadLetter(p.rig, 'influxdb/write', `InfluxDB 400: ${res.body}`, p.line);
         return;
       }
-      if (res.status === 404) await this.influx.ensureDatabase();
+      this.pending.unshift(...batch); // kept, to be retried
+      if (res.status === 404) await this.influx.ensureDatabase().catch(() => undefined);
       const alarm = res.status === 401 || res.status === 403;
       this.retryLater(
         `${alarm ? 'ALARM: InfluxDB refuses the writer' : 'InfluxDB'} ${res.status}: ${res.body.slice(0, 200)}`,
@@ -255,6 +270,7 @@ export class InfluxWriter extends EventEmitter {
       if (alarm)
         this.emit('alarm', `InfluxDB ${res.status}: check the writer's InfluxDB user and its rights`);
     } catch (err) {
+      this.pending.unshift(...batch);
       this.retryLater(`InfluxDB unreachable: ${(err as Error).message}`);
     }
   }
@@ -262,6 +278,7 @@ export class InfluxWriter extends EventEmitter {
   private retryLater(message: string): void {
     this.stats.retries++;
     this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : 250);
+    this.retryAt = this.clock.now() + this.backoffMs;
     this.setHealthy(false);
     this.fail(message);
   }
@@ -288,7 +305,7 @@ export class InfluxWriter extends EventEmitter {
     this.closed = true;
     this.clock.clearTimer(this.flushTimer);
     this.clock.clearTimer(this.ackTimer);
-    if (this.pending.length > 0) await this.flush().catch(() => undefined);
+    await this.flush().catch(() => undefined);
     this.publishAcks();
     const client = this.client;
     if (!client) return;

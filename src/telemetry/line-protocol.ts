@@ -26,16 +26,21 @@ function fieldValue(key: string, v: number | boolean | string): string {
   return String(v);
 }
 
-export function encodePoint(p: Point): string {
-  const tags = Object.keys(p.tags)
+/** Measurement and its sorted, escaped tags: everything before the first unescaped space. */
+export function seriesPrefix(measurement: string, tags: Record<string, string>): string {
+  const t = Object.keys(tags)
     .sort()
-    .filter((k) => p.tags[k] !== '')
-    .map((k) => `,${escapeKey(k)}=${escapeKey(p.tags[k] as string)}`)
+    .filter((k) => tags[k] !== '')
+    .map((k) => `,${escapeKey(k)}=${escapeKey(tags[k] as string)}`)
     .join('');
+  return `${escapeMeasurement(measurement)}${t}`;
+}
+
+export function encodePoint(p: Point): string {
   const fields = Object.entries(p.fields)
     .map(([k, v]) => `${escapeKey(k)}=${fieldValue(k, v)}`)
     .join(',');
-  return `${escapeMeasurement(p.measurement)}${tags} ${fields} ${pointTimestampNs(p)}`;
+  return `${seriesPrefix(p.measurement, p.tags)} ${fields} ${pointTimestampNs(p)}`;
 }
 
 /**
@@ -58,4 +63,42 @@ export function pointFromSample(rig: string, channel: string, streamName: string
   const fields: Record<string, number | boolean | string> = {};
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) fields[k] = v as number | boolean | string;
   return { measurement: streamName, tags, fields, tsMs: ts };
+}
+
+/** Series prefixes and field keys already escaped: a writer sees the same few thousand again and again. */
+const prefixCache = new Map<string, string>();
+const fieldKeyCache = new Map<string, string>();
+const CACHE_LIMIT = 10_000;
+
+/**
+ * encodePoint(pointFromSample(...)), without building the point: the writer's hot path. The series
+ * prefix (measurement and sorted, escaped tags) and the escaped field keys are cached.
+ */
+export function lineFromSample(rig: string, channel: string, streamName: string, sample: Sample): string {
+  const { ts, cell, coating } = sample;
+  const id = `${streamName}\u0000${rig}\u0000${channel}\u0000${cell ?? ''}\u0000${coating ?? ''}`;
+  let prefix = prefixCache.get(id);
+  if (prefix === undefined) {
+    const tags: Record<string, string> = { rig, channel };
+    if (cell) tags.cell = cell;
+    if (coating) tags.coating = coating;
+    prefix = seriesPrefix(streamName, tags);
+    if (prefixCache.size >= CACHE_LIMIT) prefixCache.clear();
+    prefixCache.set(id, prefix);
+  }
+  let fields = '';
+  for (const key in sample) {
+    if (key === 'ts' || key === 'cell' || key === 'coating') continue;
+    const v = sample[key];
+    if (v === undefined) continue;
+    let k = fieldKeyCache.get(key);
+    if (k === undefined) {
+      k = escapeKey(key);
+      if (fieldKeyCache.size >= CACHE_LIMIT) fieldKeyCache.clear();
+      fieldKeyCache.set(key, k);
+    }
+    fields += `${fields ? ',' : ''}${k}=${fieldValue(key, v as number | boolean | string)}`;
+  }
+  const seq = typeof sample.seq === 'number' ? Math.trunc(sample.seq) % 1_000_000 : 0;
+  return `${prefix} ${fields} ${Math.trunc(ts)}${String(seq).padStart(6, '0')}`;
 }

@@ -84,26 +84,56 @@ export const ackSchema = z.object({
 });
 export type Ack = z.infer<typeof ackSchema>;
 
-/** Parses and validates one MQTT payload for a stream; the error names the field. */
-export function decodeSample(
-  streamName: string,
+/** Samples one message may carry: the publisher batches a stream's backlog after an outage. */
+export const MAX_BATCH = 500;
+
+type Decoded = { ok: true; sample: Sample } | { ok: false; error: string };
+
+function issuesText(error: z.ZodError, prefix = ''): string {
+  return error.issues.map((i) => `${prefix}${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ');
+}
+
+function parsePayload(
   payload: Uint8Array | string,
-): { ok: true; sample: Sample } | { ok: false; error: string } {
+): { ok: true; json: unknown } | { ok: false; error: string } {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
   if (size > MAX_PAYLOAD_BYTES)
     return { ok: false, error: `payload is ${size} bytes (limit ${MAX_PAYLOAD_BYTES})` };
-  let json: unknown;
   try {
-    json = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'));
+    return {
+      ok: true,
+      json: JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8')),
+    };
   } catch (e) {
     return { ok: false, error: `not JSON: ${(e as Error).message}` };
   }
-  const parsed = schemaForStream(streamName).safeParse(json);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      error: parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; '),
-    };
-  }
-  return { ok: true, sample: parsed.data };
+}
+
+/** Parses and validates one MQTT payload holding one sample; the error names the field. */
+export function decodeSample(streamName: string, payload: Uint8Array | string): Decoded {
+  const parsed = parsePayload(payload);
+  if (!parsed.ok) return parsed;
+  const sample = schemaForStream(streamName).safeParse(parsed.json);
+  return sample.success ? { ok: true, sample: sample.data } : { ok: false, error: issuesText(sample.error) };
+}
+
+/**
+ * Parses a payload holding one sample or an array of up to MAX_BATCH samples of the stream. Each element
+ * is judged on its own: one bad sample in a batch does not cost the others.
+ */
+export function decodeSamples(streamName: string, payload: Uint8Array | string): Decoded[] {
+  const parsed = parsePayload(payload);
+  if (!parsed.ok) return [parsed];
+  const items = Array.isArray(parsed.json) ? parsed.json : [parsed.json];
+  if (items.length === 0) return [{ ok: false, error: 'empty batch' }];
+  if (items.length > MAX_BATCH)
+    return [{ ok: false, error: `batch of ${items.length} samples (limit ${MAX_BATCH})` }];
+  const schema = schemaForStream(streamName);
+  const batch = Array.isArray(parsed.json);
+  return items.map((item, i) => {
+    const r = schema.safeParse(item);
+    return r.success
+      ? { ok: true, sample: r.data }
+      : { ok: false, error: issuesText(r.error, batch ? `[${i}].` : '') };
+  });
 }

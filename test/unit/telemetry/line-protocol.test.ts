@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodePoint, pointFromSample } from '../../../src/telemetry/line-protocol';
-import { decodeSample, MAX_PAYLOAD_BYTES } from '../../../src/telemetry/schemas';
+import { encodePoint, lineFromSample, pointFromSample } from '../../../src/telemetry/line-protocol';
+import { decodeSample, MAX_PAYLOAD_BYTES, type Sample } from '../../../src/telemetry/schemas';
 import { parseTopic, rigTopic, streamTopic } from '../../../src/telemetry/topics';
 
 describe('line protocol', () => {
@@ -26,6 +26,37 @@ describe('line protocol', () => {
       tsMs: 1,
     });
     expect(line).toBe('events,channel=c,rig=r note="say \\"hi\\" \\\\ bye",excursion=true 1000000');
+  });
+});
+
+describe("lineFromSample (the writer's fast path)", () => {
+  it('writes exactly what encodePoint(pointFromSample(...)) writes', () => {
+    const samples: Sample[] = [
+      {
+        ts: 1_700_000_000_123,
+        seq: 42,
+        cell: 'TFAA NMC811',
+        coating: 'TFAA-2wt%',
+        pressureMPa: 150,
+        forceN: 11780.97,
+      },
+      {
+        ts: 1_700_000_000_124,
+        seq: 1_000_043,
+        pressureMPa: 149.5,
+        forceN: 1,
+        excursion: true,
+        note: 'a "b"',
+      },
+      { ts: 1_700_000_000_125, seq: 0, cell: 'x,y=z', pressureMPa: -0.5, forceN: 0 },
+    ];
+    for (const s of samples) {
+      for (let again = 0; again < 2; again++) {
+        expect(lineFromSample('rig01', 'ch 1', 'pressure', s)).toBe(
+          encodePoint(pointFromSample('rig01', 'ch 1', 'pressure', s)),
+        );
+      }
+    }
   });
 });
 
