@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import alert from '../../nodes/alert/alert';
+import cellHealth from '../../nodes/cell-health/cell-health';
 import rig from '../../nodes/rig/rig';
 import { VirtualClock } from '../../src/clock';
 import { errors, type FlowNode, helper, lastStatus, startFlow, stopFlow } from '../support/node-red';
@@ -152,4 +155,62 @@ describe('alert node', () => {
     await late.publishAsync(`cellrig/v1/${rigId}/ch1/alert`, '', { retain: true, qos: 1 });
     await late.endAsync();
   });
+});
+
+describe('cell health in the default flow (flows/rig.json)', () => {
+  it('raises the pristine alerts on MQTT, retained, and none for TFAA, on virtual time', async () => {
+    const url = inject('mqttUrl');
+    const rigId = `flow${process.pid}`;
+    const flow = JSON.parse(readFileSync(join(__dirname, '../../flows/rig.json'), 'utf8')) as FlowNode[];
+    const mine = flow.filter((n) => n.type === 'cell-health' || n.type === 'alert');
+    expect(mine.map((n) => `${n.type}:${n.channel ?? ''}:${n.coating ?? ''}`)).toEqual([
+      'cell-health:ch1:pristine',
+      'cell-health:ch2:LNO',
+      'cell-health:ch3:TFAA-2wt%',
+      'alert::',
+    ]);
+    const loaded = new Set(mine.map((n) => n.id));
+    // Loaded on their tab without the other nodes of the flow, wired only to each other.
+    const tab = { id: mine[0]!.z as string, type: 'tab' };
+    const nodes = mine.map((n) => ({
+      ...n,
+      wires: (n.wires as string[][]).map((w) => w.filter((id) => loaded.has(id))),
+    }));
+    const alertNodeId = mine.find((n) => n.type === 'alert')!.id;
+    const rigNode = {
+      id: mine.find((n) => n.type === 'alert')!.rig as string,
+      type: 'rig',
+      rigId,
+      backend: 'sim',
+      seed: 1,
+      broker: url,
+    };
+    const clock = new VirtualClock();
+    await startFlow([rig, cellHealth, alert], [tab, rigNode, ...nodes] as FlowNode[], { clock });
+    expect(mine.every((n) => n.type !== 'cell-health' || n.secondsPerCycle === 20)).toBe(true);
+    const watcher = await mqtt.connectAsync(url, { clientId: `flow-watch-${process.pid}` });
+    const states: Record<string, { level: number; softShort: string; resistanceGrowth: string }> = {};
+    watcher.on('message', (topic, p) => {
+      if (p.length) states[topic.split('/')[3]!] = JSON.parse(p.toString());
+    });
+    await watcher.subscribeAsync(`cellrig/v1/${rigId}/+/alert`, { qos: 1 });
+    for (let cycle = 1; cycle <= 61; cycle++) await clock.tick(20_000);
+    // The publisher's journal and sender run on the rig's clock: give them virtual and real time.
+    for (let i = 0; i < 20 && !(states.ch1 && states.ch2 && states.ch3); i++) {
+      await clock.tick(1000);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(states.ch1).toMatchObject({ level: 2, softShort: 'active', resistanceGrowth: 'active' });
+    expect(states.ch2).toMatchObject({ level: 1, softShort: 'normal', resistanceGrowth: 'active' });
+    expect(states.ch3).toMatchObject({ level: 0, softShort: 'normal', resistanceGrowth: 'normal' });
+    expect(lastStatus(helper.getNode(mine[0]!.id))).toMatchObject({ fill: 'red' });
+    expect(lastStatus(helper.getNode(mine[2]!.id))).toMatchObject({
+      fill: 'green',
+      text: expect.stringMatching(/stabilised/),
+    });
+    expect(lastStatus(helper.getNode(alertNodeId))?.fill).toBe('red');
+    for (const ch of ['ch1', 'ch2', 'ch3'])
+      await watcher.publishAsync(`cellrig/v1/${rigId}/${ch}/alert`, '', { retain: true, qos: 1 });
+    await watcher.endAsync();
+  }, 120_000);
 });
