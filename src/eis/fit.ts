@@ -206,14 +206,27 @@ function lmTolerances(nResiduals: number, nFree: number) {
   return { ftol: STATISTICAL_TOLERANCE / Math.max(1, nResiduals - nFree), xtol: 1e-10, gtol: 1e-10 };
 }
 
-function automaticStarts(circuit: Circuit, spectrum: Spectrum, count: number, seed: number): Float64Array[] {
+function automaticStarts(circuit: Circuit, spectrum: Spectrum, total: number, seed: number): Float64Array[] {
   const features = spectrumFeatures(spectrum);
-  const bases = arcVariants(features, arcCount(circuit)).map((arcs) =>
-    guessParameters(circuit, features, arcs),
-  );
+  const count = arcCount(circuit);
+  // Arc sets from the -Im apexes and from the relaxation-time distribution: each sees what the other
+  // can miss (a shoulder; a depressed arc the coarse distribution splits in two).
+  const arcSets = [
+    ...arcVariants(features.arcs, features, count),
+    ...arcVariants(features.relaxationArcs, features, count),
+  ];
+  const seen = new Set<string>();
+  const bases = arcSets
+    .filter((arcs) => {
+      const key = arcs.map((a) => `${a.fHz.toPrecision(2)}:${a.rOhm.toPrecision(2)}`).join(',');
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map((arcs) => guessParameters(circuit, features, arcs));
   const random = seededRandom(seed);
   const starts = [...bases];
-  for (let i = 0; starts.length < Math.max(count, bases.length); i++) {
+  for (let i = 0; starts.length < Math.max(total, bases.length); i++) {
     starts.push(perturbed(circuit, bases[i % bases.length]!, random, 1));
   }
   return starts;

@@ -52,9 +52,13 @@ export function arcCount(circuit: Circuit): number {
 }
 
 /** Candidate arc sets: the apexes found, and for each missing arc every gap it could hide in. */
-export function arcVariants(features: SpectrumFeatures, count: number): Arc[][] {
+export function arcVariants(
+  detected: readonly ArcFeature[],
+  features: SpectrumFeatures,
+  count: number,
+): Arc[][] {
   if (count === 0) return [[]];
-  const found = [...features.arcs].sort((a, b) => b.rOhm - a.rOhm).slice(0, count);
+  const found = [...detected].sort((a, b) => b.rOhm - a.rOhm).slice(0, count);
   found.sort((a, b) => b.fHz - a.fHz);
   const missing = count - found.length;
   const small = Math.max(features.rSpanOhm / (count + 1), 1e-9);
