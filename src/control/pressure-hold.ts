@@ -272,6 +272,9 @@ export class PressureHold {
       }
       return;
     }
+    // After an overload trip the press is not holding: samples stay tagged, but excursion events would
+    // only repeat the trip alarm as the stopped stack creeps across the band edge.
+    if (this.phase === 'release' || this.phase === 'tripped') return;
     const deviation = pressure - c.targetMPa;
     if (!inBand) {
       if (!this.excursion) {
