@@ -34,7 +34,7 @@ export const writerConfigSchema = z
       .max(64)
       .regex(/^[A-Za-z0-9_-]*$/, 'letters, digits, _ and - only'),
     batchSize: z.coerce.number().int().min(1).max(50_000).default(1000),
-    flushMs: z.coerce.number().int().min(10).max(60_000).default(250),
+    flushMs: z.coerce.number().int().min(10).max(60_000).default(100),
   })
   .transform((c) => ({ ...c, clientId: c.clientId || `cellrig-writer-${c.rig || 'all'}` }));
 export type WriterConfig = z.infer<typeof writerConfigSchema>;
