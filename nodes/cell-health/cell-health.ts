@@ -11,6 +11,7 @@ import { CellMonitor, type CycleOutcome } from '../../src/health/cell-monitor';
 import { coatingSchema, idSchema } from '../../src/rig/config';
 import { clockFor, errorMessage, short, status, validateConfig } from '../shared/node-support';
 import { stateFile } from './state-file';
+import { type CycleData, telemetryMsgs } from './telemetry';
 
 const configSchema = z.object({
   channel: idSchema,
@@ -43,7 +44,7 @@ export default function register(RED: NodeAPI): void {
         : status.idle('waiting for cycle 1'),
     );
 
-    const handle = (payload: unknown, send: Send): string | null => {
+    const handle = (payload: unknown, send: Send, msPerCellS: number): string | null => {
       const out = monitor.addCycle(payload, clock.now());
       if ('rejected' in out) {
         this.status(status.warn(short(out.rejected)));
@@ -51,14 +52,15 @@ export default function register(RED: NodeAPI): void {
       }
       store.save(monitor.toJSON());
       for (const w of out.warnings) this.warn(`${cfg.channel}: ${w}`);
-      send([healthMsg(cfg, out), telemetryMsgs(cfg, out)]);
+      const ctx = { ...cfg, nowMs: clock.now(), msPerCellS };
+      send([healthMsg(cfg, out), telemetryMsgs(ctx, out, payload as CycleData)]);
       this.status(statusOf(out));
       return null;
     };
 
     this.on('input', (msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void) => {
       try {
-        const rejected = handle(msg.payload, send);
+        const rejected = handle(msg.payload, send, 1000);
         if (rejected) this.warn(`${cfg.channel}: cycle not used: ${rejected}`);
         done();
       } catch (err) {
@@ -74,7 +76,8 @@ export default function register(RED: NodeAPI): void {
         cycler.skip(monitor.lastCycle);
         cycler.start((c) => {
           try {
-            handle(c, (msgs) => this.send(msgs));
+            const cellS = c.timeS[c.timeS.length - 1]! - c.timeS[0]!;
+            handle(c, (msgs) => this.send(msgs), cellS > 0 ? (cfg.secondsPerCycle * 1000) / cellS : 0);
           } catch (err) {
             this.error(`cell-health: ${errorMessage(err)}`);
           }
@@ -119,31 +122,6 @@ function healthMsg(cfg: Config, o: CycleOutcome): NodeMessageInFlow {
       warnings: o.warnings,
     },
   } as NodeMessageInFlow;
-}
-
-function telemetryMsgs(cfg: Config, o: CycleOutcome): NodeMessageInFlow[] {
-  const tags = { cell: cfg.cell, coating: cfg.coating };
-  const out: NodeMessageInFlow[] = [];
-  const s = o.summary;
-  const retention = o.health.retention.find((r) => r.cycle === o.cycle)?.retention;
-  if (s) {
-    const fields: Record<string, unknown> = {
-      ...tags,
-      cycle: o.cycle,
-      chargeMAh: s.chargeAh * 1000,
-      dischargeMAh: s.dischargeAh * 1000,
-    };
-    if (retention !== undefined) fields.retention = retention;
-    if (s.coulombicEfficiency !== null) fields.coulombicEfficiency = s.coulombicEfficiency;
-    out.push({ _msgid: '', channel: cfg.channel, stream: 'cycle', payload: fields } as NodeMessageInFlow);
-  }
-  if (o.rCatOhm !== null) {
-    const fields: Record<string, unknown> = { ...tags, cycle: o.cycle, rCatOhm: o.rCatOhm };
-    if (o.fit && Number.isFinite(o.fit.rSeOhm))
-      Object.assign(fields, { rSeOhm: o.fit.rSeOhm, rmse: o.fit.rmsRelative });
-    out.push({ _msgid: '', channel: cfg.channel, stream: 'eis-fit', payload: fields } as NodeMessageInFlow);
-  }
-  return out;
 }
 
 function statusOf(o: CycleOutcome) {

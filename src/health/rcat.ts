@@ -26,6 +26,8 @@ export type RcatFit = {
   readonly cathodeHz: number;
   readonly anodeHz: number;
   readonly rmsRelative: number;
+  /** Root mean square of the fit's residuals (Ohm). */
+  readonly rmseOhm: number;
   /** The DRT peak nearest the cathode arc's apex (null when the DRT could not be computed). */
   readonly drtCathodeHz: number | null;
   readonly warning?: string;
@@ -86,6 +88,7 @@ export function fitRcat(
     cathodeHz: cathode.hz,
     anodeHz: anode.hz,
     rmsRelative: result.rmsRelative,
+    rmseOhm: result.rmse,
     drtCathodeHz,
     ...(problems.length ? { warning: `cycle ${cycle}: ${problems.join('; ')}` } : {}),
   };
@@ -110,6 +113,7 @@ export function fitRcatSeries(spectra: readonly { cycle: number; spectrum: Spect
         cathodeHz: Number.NaN,
         anodeHz: Number.NaN,
         rmsRelative: Number.NaN,
+        rmseOhm: Number.NaN,
         drtCathodeHz: null,
         warning: `cycle ${cycle}: spectrum not fitted (${(e as Error).message})`,
       });

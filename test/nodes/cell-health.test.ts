@@ -63,6 +63,17 @@ describe('cell-health node', () => {
     const cyc = telemetry.find((t) => t.stream === 'cycle' && t.payload.cycle === 1)!;
     expect(cyc.payload).toMatchObject({ retention: 1, cell: 'pristine-01', coating: 'pristine' });
     expect(cyc.payload.dischargeMAh as number).toBeCloseTo(1.8, 2);
+    // The cycle's trace, compressed into the 1 s it took, and its spectrum, for the Cell dashboard.
+    const trace = telemetry.filter((t) => t.stream === 'cycling' && t.payload.cycle === 61);
+    expect(trace.length).toBeGreaterThan(50);
+    expect(trace.length).toBeLessThanOrEqual(100);
+    const ts = trace.map((t) => t.payload.ts as number);
+    expect(Math.max(...ts) - Math.min(...ts)).toBeGreaterThan(900);
+    expect(Math.max(...ts) - Math.min(...ts)).toBeLessThanOrEqual(1000);
+    const spectrum = telemetry.filter((t) => t.stream === 'spectrum' && t.payload.cycle === 61);
+    expect(spectrum).toHaveLength(81);
+    expect(spectrum[0]!.payload).toMatchObject({ fHz: 1e6 });
+    expect(fit.payload.rmse as number).toBeLessThan(1);
   }, 60_000);
 
   it('takes cycles from messages and shrugs off bad ones: wrong shape, a duplicate, NaN readings, a restarted counter', async () => {
