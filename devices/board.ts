@@ -28,29 +28,60 @@ export type RigHardware = {
   close(): void;
 };
 
+/** Where a Firmata microcontroller usually appears on a Raspberry Pi (an Arduino over USB). */
+export const DEFAULT_SERIAL_PORT = '/dev/ttyACM0';
+
+/**
+ * Opens the rig's board. `sim` (the default, and what the tests use) answers from the simulated rig;
+ * `firmata` talks to a USB-attached microcontroller running StandardFirmata through johnny-five's own
+ * Firmata IO, which works on every Raspberry Pi (the Pi 5 included). A board that is not there rejects
+ * with an error naming the port, which the nodes show as "not available".
+ */
 export function openRigHardware(config: RigConfig, clock: Clock, timeoutMs = 5000): Promise<RigHardware> {
+  if (config.backend === 'firmata') return openFirmata(config, clock, timeoutMs);
   const sim = new SimRig(clock, { seed: config.seed, loadCellPorts: [0, 1, 2, 3, 4, 5, 6, 7] });
   const io = new SimIO(sim);
   const board = new Board({ io, repl: false, debug: false, sigint: false, timeout: timeoutMs } as never);
+  return whenReady(board, `${config.backend} board`, timeoutMs, () => ({
+    board,
+    bus: new I2cBus(io as unknown as I2cIo, clock),
+    io,
+    sim,
+    close: () => io.close(),
+  }));
+}
+
+function openFirmata(config: RigConfig, clock: Clock, timeoutMs: number): Promise<RigHardware> {
+  const port = config.serialPort ?? DEFAULT_SERIAL_PORT;
+  const board = new Board({ port, repl: false, debug: false, sigint: false, timeout: timeoutMs } as never);
+  const what = `Firmata board on ${port}`;
+  return whenReady(board, what, timeoutMs, () => {
+    const io = (board as unknown as { io: RigIo & I2cIo & { transport?: { close?(): void } } }).io;
+    return {
+      board,
+      bus: new I2cBus(io, clock),
+      io,
+      close: () => io.transport?.close?.(),
+    };
+  });
+}
+
+function whenReady(
+  board: Board,
+  what: string,
+  timeoutMs: number,
+  make: () => RigHardware,
+): Promise<RigHardware> {
   const events = board as unknown as EventEmitter;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${config.backend} board not ready within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => reject(new Error(`${what}: not ready within ${timeoutMs} ms`)), timeoutMs);
     events.once('ready', () => {
       clearTimeout(timer);
-      resolve({
-        board,
-        bus: new I2cBus(io as unknown as I2cIo, clock),
-        io,
-        sim,
-        close: () => io.close(),
-      });
+      resolve(make());
     });
     events.once('error', (err: Error) => {
       clearTimeout(timer);
-      reject(err);
+      reject(new Error(`${what}: ${err.message}`));
     });
   });
 }

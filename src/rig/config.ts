@@ -10,13 +10,15 @@ export const idSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, _ and - (it becomes an MQTT topic level)');
 
-export const ioBackendSchema = z.enum(['sim']);
+export const ioBackendSchema = z.enum(['sim', 'firmata']);
 
 export const rigConfigSchema = z.object({
   rigId: idSchema,
   backend: ioBackendSchema.default('sim'),
   /** Seed of the simulated rig's noise, so a simulated run repeats exactly. */
   seed: z.coerce.number().int().min(0).default(1),
+  /** Serial port of the Firmata microcontroller (backend 'firmata'); /dev/ttyACM0 when not set. */
+  serialPort: z.string().trim().min(1).max(200).optional(),
 });
 export type RigConfig = z.infer<typeof rigConfigSchema>;
 

@@ -202,3 +202,19 @@ describe('stack-pressure node holding the press', () => {
     });
   });
 });
+
+describe('stack-pressure node without hardware', () => {
+  it('shows "not available" when the rig is a Firmata board that is not plugged in, and the flow keeps running', async () => {
+    await startFlow(mods, [
+      rig({ backend: 'firmata' }),
+      stack({ control: 'hold' }),
+      { id: 'out', type: 'helper' },
+    ]);
+    const node = helper.getNode('sp1');
+    // johnny-five gives up on the missing serial port after its 5 s connect timeout (real time).
+    for (let i = 0; i < 40 && !/not available/.test(lastStatus(node)?.text ?? ''); i++)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(lastStatus(node)).toMatchObject({ fill: 'grey', text: expect.stringMatching(/not available/) });
+    expect(errors(node)).toHaveLength(0);
+  }, 20_000);
+});
