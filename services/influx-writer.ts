@@ -150,9 +150,15 @@ export class InfluxWriter extends EventEmitter {
 
   private mark(rig: string, key: string, start = -1): ContiguousWatermark {
     let byKey = this.marks.get(rig);
-    if (!byKey) this.marks.set(rig, (byKey = new Map()));
+    if (!byKey) {
+      byKey = new Map();
+      this.marks.set(rig, byKey);
+    }
     let wm = byKey.get(key);
-    if (!wm) byKey.set(key, (wm = new ContiguousWatermark(start)));
+    if (!wm) {
+      wm = new ContiguousWatermark(start);
+      byKey.set(key, wm);
+    }
     return wm;
   }
 
