@@ -141,6 +141,9 @@ export class CircuitEvaluator {
   /** Impedance of each inner node over the current grid, reused while the grid length stays the same. */
   private scratch = new Map<CircuitNode, { re: Float64Array; im: Float64Array }>();
   private scratchLength = -1;
+  /** (Z / Z_c)^2 per frequency, for a parallel block's chain rule. */
+  private factorRe = new Float64Array(0);
+  private factorIm = new Float64Array(0);
 
   constructor(readonly circuit: Circuit) {
     this.nParams = circuit.parameterNames.length;
@@ -175,6 +178,8 @@ export class CircuitEvaluator {
     if (omega.length !== this.scratchLength) {
       this.scratch.clear();
       this.scratchLength = omega.length;
+      this.factorRe = new Float64Array(omega.length);
+      this.factorIm = new Float64Array(omega.length);
     }
     this.node(node, params, omega, re, im, jac);
   }
@@ -201,18 +206,24 @@ export class CircuitEvaluator {
       const out = this.elementOut;
       const def = node.def;
       const at = node.paramStart;
+      if (!jac) {
+        for (let i = 0; i < n; i++) {
+          def.evaluate(p, at, omega[i]!, out);
+          re[i] = out[0]!;
+          im[i] = out[1]!;
+        }
+        return;
+      }
       const m = def.params.length;
       const stride = 2 * n;
       for (let i = 0; i < n; i++) {
         def.evaluate(p, at, omega[i]!, out);
         re[i] = out[0]!;
         im[i] = out[1]!;
-        if (jac) {
-          for (let k = 0; k < m; k++) {
-            const col = (at + k) * stride;
-            jac[col + i] = out[2 + 2 * k]!;
-            jac[col + n + i] = out[3 + 2 * k]!;
-          }
+        for (let k = 0; k < m; k++) {
+          const col = (at + k) * stride;
+          jac[col + i] = out[2 + 2 * k]!;
+          jac[col + n + i] = out[3 + 2 * k]!;
         }
       }
       return;
@@ -230,31 +241,46 @@ export class CircuitEvaluator {
       }
       return;
     }
-    // Parallel: Y = sum 1/Z_c, Z = 1/Y, dZ/dp = (Z / Z_c)^2 dZ_c/dp for p in child c. Each child's
-    // columns are first scaled by (1/Z_c)^2, then the whole block's by Z^2; Y accumulates in re/im.
+    // Parallel: Y = sum 1/Z_c, Z = 1/Y, and dZ/dp = (Z / Z_c)^2 dZ_c/dp for p in child c.
     re.fill(0);
     im.fill(0);
     for (const child of children) {
       const b = this.buffers(child);
       this.node(child, p, omega, b.re, b.im, jac);
-      const [start, end] = paramRange(child);
       for (let i = 0; i < n; i++) {
         const d = b.re[i]! * b.re[i]! + b.im[i]! * b.im[i]!;
-        const ar = b.re[i]! / d;
-        const ai = -b.im[i]! / d;
-        re[i]! += ar;
-        im[i]! += ai;
-        if (jac) scaleColumns(jac, n, i, start, end, ar * ar - ai * ai, 2 * ar * ai);
+        re[i]! += b.re[i]! / d;
+        im[i]! -= b.im[i]! / d;
       }
     }
-    const [start, end] = paramRange(node);
     for (let i = 0; i < n; i++) {
       const yd = re[i]! * re[i]! + im[i]! * im[i]!;
-      const zr = re[i]! / yd;
-      const zi = -im[i]! / yd;
-      re[i] = zr;
-      im[i] = zi;
-      if (jac) scaleColumns(jac, n, i, start, end, zr * zr - zi * zi, 2 * zr * zi);
+      re[i] = re[i]! / yd;
+      im[i] = -im[i]! / yd;
+    }
+    if (!jac) return;
+    const fr = this.factorRe;
+    const fi = this.factorIm;
+    for (const child of children) {
+      const b = this.buffers(child);
+      for (let i = 0; i < n; i++) {
+        // (Z / Z_c)^2
+        const d = b.re[i]! * b.re[i]! + b.im[i]! * b.im[i]!;
+        const qr = (re[i]! * b.re[i]! + im[i]! * b.im[i]!) / d;
+        const qi = (im[i]! * b.re[i]! - re[i]! * b.im[i]!) / d;
+        fr[i] = qr * qr - qi * qi;
+        fi[i] = 2 * qr * qi;
+      }
+      const [start, end] = paramRange(child);
+      for (let k = start; k < end; k++) {
+        const col = k * 2 * n;
+        for (let i = 0; i < n; i++) {
+          const dr = jac[col + i]!;
+          const di = jac[col + n + i]!;
+          jac[col + i] = dr * fr[i]! - di * fi[i]!;
+          jac[col + n + i] = dr * fi[i]! + di * fr[i]!;
+        }
+      }
     }
   }
 }
@@ -263,25 +289,6 @@ function paramRange(node: CircuitNode): [number, number] {
   return node.kind === 'element'
     ? [node.paramStart, node.paramStart + node.def.params.length]
     : [node.paramStart, node.paramEnd];
-}
-
-/** Multiplies the Jacobian entries of point i in columns [start, end) by the complex number sr + j si. */
-function scaleColumns(
-  jac: Float64Array,
-  n: number,
-  i: number,
-  start: number,
-  end: number,
-  sr: number,
-  si: number,
-): void {
-  for (let k = start; k < end; k++) {
-    const col = k * 2 * n;
-    const dr = jac[col + i]!;
-    const di = jac[col + n + i]!;
-    jac[col + i] = dr * sr - di * si;
-    jac[col + n + i] = dr * si + di * sr;
-  }
 }
 
 /** Angular frequencies 2 pi f. */

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { circuitImpedance, parseCircuit } from '../../../src/eis/circuit';
+import {
+  angularFrequencies,
+  CircuitEvaluator,
+  circuitImpedance,
+  parseCircuit,
+} from '../../../src/eis/circuit';
 import { dropInductive } from '../../../src/eis/drop-inductive';
 import { FitInputError, fitCircuit } from '../../../src/eis/fit';
 import { parseSpectrumFile } from '../../../src/eis/readers';
@@ -242,6 +247,48 @@ describe('fit input errors', () => {
   it('rejects a spectrum too short for the circuit', () => {
     expect(() => fitCircuit(circuit, spectrum([1], [1], [-1]))).toThrowError(/1 points cannot determine 3/);
     expect(() => fitCircuit(circuit, spectrum([], [], []))).toThrowError(/no points/);
+  });
+});
+
+describe('the Jacobian the fitter uses', () => {
+  it('agrees with central differences through parallel blocks nested two deep', () => {
+    const c = parseCircuit('R0-p(R1-p(R2,CPE2)-p(R3,C3),CPE1)-p(p(R4,C4),Wo1)');
+    const params = Float64Array.from([2, 30, 50, 1e-4, 0.8, 20, 1e-6, 2e-5, 0.9, 40, 3e-3, 25, 5]);
+    const omega = angularFrequencies(logFrequencies(0.01, 1e5, 30));
+    const n = omega.length;
+    const m = params.length;
+    const ev = new CircuitEvaluator(c);
+    const re = new Float64Array(n);
+    const im = new Float64Array(n);
+    const jac = new Float64Array(2 * n * m);
+    ev.evaluate(params, omega, re, im, jac);
+    const plain = new Float64Array(n);
+    const plainIm = new Float64Array(n);
+    ev.evaluate(params, omega, plain, plainIm);
+    expect(Array.from(plain)).toEqual(Array.from(re));
+    let worst = 0;
+    for (let k = 0; k < m; k++) {
+      const h = params[k]! * 1e-6;
+      const at = (d: number) => {
+        const p = Float64Array.from(params);
+        p[k]! += d;
+        const r = new Float64Array(n);
+        const i = new Float64Array(n);
+        ev.evaluate(p, omega, r, i);
+        return [r, i] as const;
+      };
+      const [rp, ip] = at(h);
+      const [rm, imm] = at(-h);
+      for (let i = 0; i < n; i++) {
+        const scale = Math.hypot(re[i]!, im[i]!) / params[k]!;
+        worst = Math.max(
+          worst,
+          Math.abs((rp[i]! - rm[i]!) / (2 * h) - jac[k * 2 * n + i]!) / scale,
+          Math.abs((ip[i]! - imm[i]!) / (2 * h) - jac[k * 2 * n + n + i]!) / scale,
+        );
+      }
+    }
+    expect(worst).toBeLessThan(1e-6);
   });
 });
 
