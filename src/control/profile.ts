@@ -39,8 +39,12 @@ export const temperatureProfileSchema = z.object({
 export type TemperatureProfile = z.infer<typeof temperatureProfileSchema>;
 export type TemperatureProfileInput = z.input<typeof temperatureProfileSchema>;
 
-/** Gains found by relay autotune on the simulated oven (see README, Rig control). */
-export const DEFAULT_OVEN_GAINS = { kp: 0.1, ki: 0.0005, kd: 2 };
+/**
+ * Tyreus-Luyben PID gains from relay autotune on the simulated oven (relay 0..0.6 duty, 0.3 C hysteresis):
+ * it proposed kp 0.169 / 0.163, ki 0.00118 / 0.00101, kd 1.74 / 1.90 at 100 / 160 C; these are their
+ * rounded middle.
+ */
+export const DEFAULT_OVEN_GAINS = { kp: 0.165, ki: 0.0011, kd: 1.8 };
 
 export const profileProgrammerConfigSchema = z.object({
   controlPeriodS: z.number().positive().max(60).default(1),
