@@ -39,6 +39,27 @@ describe('cellrig eis read', () => {
     expect(json.im[0]).toBeCloseTo(-0.38998979, 8);
   });
 
+  it('times repeated parses with --repeat', async () => {
+    const { code, out } = await cli(
+      'read',
+      path.join(dataDir, 'exampleDataGamry.DTA'),
+      '--repeat',
+      '5',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const json = JSON.parse(out);
+    expect(json.f).toHaveLength(72);
+    expect(json.timing.runs).toBe(5);
+    expect(json.timing.minMs).toBeGreaterThan(0);
+  });
+
+  it('says a folder is not a file', async () => {
+    const { code, err } = await cli('read', dataDir);
+    expect(code).toBe(1);
+    expect(err).toMatch(/is a folder/);
+  });
+
   it('names a missing file and exits 1', async () => {
     const { code, err } = await cli('read', path.join(tmp, 'nothing.csv'));
     expect(code).toBe(1);
