@@ -2,7 +2,7 @@
  * `thermal-profile` node: runs a temperature profile (a ready one, e.g. TFAA drying, or the user's) on the
  * rig's oven: thermocouple in, heater SSR, safety contactor and vacuum pump out, every control period.
  * Start, pause, resume, skip, abort and reset by msg; each run has a run id and the powder batch it dries,
- * carried on its telemetry and events. Progress is saved every period, so after a power loss the run
+ * carried on its telemetry and events. Progress is saved on events and every 10 s, so after a power loss the run
  * resumes or aborts by the configured policy. Faults and closing leave the heater off.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
@@ -56,6 +56,7 @@ export default function register(RED: NodeAPI): void {
     let busy = false;
     let closed = false;
     let runCount = 0;
+    let lastSaveMs = 0;
 
     const msg = (stream: string, ts: number, fields: Record<string, unknown>) => ({
       topic: `${rig.rigId}/${config.channel}/${stream}`,
@@ -96,8 +97,13 @@ export default function register(RED: NodeAPI): void {
         const text = `${t} / ${o.setpointC?.toFixed(1)} C, ${run!.segmentIndex + 1}/${run!.profile.segments.length} ${o.phase} ${Math.floor(run!.soakElapsedS)}/${seg.holdS} s`;
         this.status(o.status === 'paused' ? status.warn(`paused ${text}`) : status.ok(text));
       } else this.status(status.idle(`${t} C, ${o.status}`));
-      if (run && (o.status === 'running' || o.status === 'paused' || o.events.length))
+      // Every event, and every 10 s while a run is active: after a power loss at most 10 s of soak is
+      // done again (the safe side), and an SD card is not written every second for days.
+      const active = o.status === 'running' || o.status === 'paused';
+      if (run && (o.events.length || (active && s.ts - lastSaveMs >= 10_000))) {
         saveProgress(stateFile, run);
+        lastSaveMs = s.ts;
+      }
     };
 
     const sample = async (): Promise<void> => {
