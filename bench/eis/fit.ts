@@ -2,7 +2,8 @@
  * Circuit-fit benchmark: every measured spectrum in ../shared/data/eis with its circuit (fit-cases.ts),
  * fitted with no initial guess, and impedance.py's getting-started fit from its documented guess.
  * Prints median and min wall time per fit over RUNS runs (after WARMUP untimed ones), model evaluations
- * per fit and the rms relative residual.
+ * per fit and the rms relative residual. The warm-up matters: V8 optimises the fitter on a background
+ * thread, and a busy machine delays that by dozens of fits.
  *
  *   npm run build && node dist/bench/eis/fit.js [runs]
  */
@@ -16,8 +17,8 @@ import { parseSpectrumFile } from '../../src/eis/readers';
 import type { Spectrum } from '../../src/eis/spectrum';
 import { FIT_CASES } from './fit-cases';
 
-const RUNS = Math.max(20, Number(process.argv[2]) || 50);
-const WARMUP = 5;
+const RUNS = Math.max(20, Number(process.argv[2]) || 100);
+const WARMUP = 50;
 /** From dist/bench/eis/ (compiled) or bench/eis/ (source), the repository root's sibling `shared`. */
 const dataDir = [
   path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'eis'),
