@@ -31,6 +31,8 @@ export const profileRefSchema = z.union([
     .pipe(temperatureProfileSchema),
 ]);
 
+const pin = z.coerce.number().int().min(0).max(255);
+
 export const thermalProfileConfigSchema = z.object({
   channel: idSchema.default('oven'),
   profile: profileRefSchema.default(READY_PROFILES['tfaa-drying']!),
@@ -42,19 +44,15 @@ export const thermalProfileConfigSchema = z.object({
   maxOutageS: num(z.number().positive()),
   /** File that keeps the run's progress across restarts; empty means one per node in the user folder. */
   stateFile: z.string().trim().max(1000).optional(),
+  /** Heater SSR, safety contactor, vacuum pump (outputs) and vacuum switch (input); the simulator's by default. */
   pins: z
     .object({
-      ssr: z.number().int(),
-      contactor: z.number().int(),
-      vacuumPump: z.number().int(),
-      vacuumSwitch: z.number().int(),
+      ssr: pin.default(SIM_PINS.heaterSsr),
+      contactor: pin.default(SIM_PINS.heaterContactor),
+      vacuumPump: pin.default(SIM_PINS.vacuumPump),
+      vacuumSwitch: pin.default(SIM_PINS.vacuumSwitch),
     })
-    .default({
-      ssr: SIM_PINS.heaterSsr,
-      contactor: SIM_PINS.heaterContactor,
-      vacuumPump: SIM_PINS.vacuumPump,
-      vacuumSwitch: SIM_PINS.vacuumSwitch,
-    }),
+    .prefault({}),
 });
 export type ThermalProfileConfig = z.infer<typeof thermalProfileConfigSchema>;
 

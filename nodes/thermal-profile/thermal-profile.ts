@@ -23,6 +23,9 @@ import {
 
 type Def = NodeDef & Record<string, string | number | boolean | undefined> & { rig: string };
 
+/** An empty editor field means "use the default". */
+const blank = (v: unknown) => (v === '' || v === null ? undefined : v);
+
 export default function register(RED: NodeAPI): void {
   function ThermalProfileNode(this: Node, def: Def) {
     RED.nodes.createNode(this, def);
@@ -34,6 +37,12 @@ export default function register(RED: NodeAPI): void {
       stateFile: def.stateFile || undefined,
       powerLossPolicy: def.powerLossPolicy || undefined,
       channel: def.channel || undefined,
+      pins: {
+        ssr: blank(def.ssrPin),
+        contactor: blank(def.contactorPin),
+        vacuumPump: blank(def.vacuumPumpPin),
+        vacuumSwitch: blank(def.vacuumSwitchPin),
+      },
     };
     const config = validateConfig(this, thermalProfileConfigSchema, raw, what);
     if (!config) return;

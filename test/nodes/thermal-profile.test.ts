@@ -199,3 +199,28 @@ describe('thermal-profile node', () => {
     expect(errors(n).join('\n')).toMatch(/segments/);
   });
 });
+
+describe('thermal-profile node wiring', () => {
+  it('drives the heater on the pins it is given, and rejects a pin that is not a number, naming it', async () => {
+    const clock = new VirtualClock();
+    await startFlow(mods, [rig, node({ ssrPin: 7, contactorPin: '' })], { clock });
+    helper.getNode('tp1').receive({ payload: { command: 'start' } });
+    let ssrOn = 0;
+    let defaultPinOn = 0;
+    for (let i = 0; i < 200; i++) {
+      await clock.tick(100);
+      ssrOn += (await hw()).sim.digitalRead(7);
+      defaultPinOn += (await hw()).sim.digitalRead(16);
+    }
+    // Ramping from 25 C at 5 C/min asks for about a tenth of full power: pulses on pin 7, none on 16.
+    expect(ssrOn).toBeGreaterThan(10);
+    expect(defaultPinOn).toBe(0);
+    expect((await hw()).sim.digitalRead(20)).toBe(1);
+    await stopFlow();
+    await startFlow(mods, [rig, node({ ssrPin: 'GPIO7' })], { clock });
+    expect(lastStatus(helper.getNode('tp1'))).toMatchObject({
+      fill: 'red',
+      text: expect.stringContaining('pins.ssr'),
+    });
+  });
+});
