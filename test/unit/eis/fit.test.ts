@@ -109,6 +109,31 @@ describe('circuit fit against impedance.py', () => {
   });
 });
 
+describe('circuit fit with held parameters against impedance.py', () => {
+  // impedance.py docs, fitting example: 'R0-p(R1,C1)-p(R2,C2)-W1' with constants R0 = 0.02 and
+  // W1_1 = 200 ('W' there was the open finite-length Warburg, today's Wo), on the same data and guess.
+  it('reproduces all five free values and their standard errors to 3 significant figures', () => {
+    const circuit = parseCircuit('R0-p(R1,C1)-p(R2,C2)-Wo1');
+    const data = dropInductive(read('exampleData.csv'));
+    const fit = fitCircuit(circuit, data, {
+      fixed: { R0: 0.02, Wo1_1: 200 },
+      initialGuess: [0.005, 0.1, 0.005, 0.1, 0.001],
+    });
+    const documented = {
+      R1: [6.79e-3, 1.08e-3],
+      C1: [5.62, 1.96],
+      R2: [3.91e-3, 1.09e-3],
+      C2: [1.36, 2.61e-1],
+      Wo1_0: [5.88e-2, 1.25e-3],
+    } as const;
+    expect(fit.converged).toBe(true);
+    for (const [name, [v, se]] of Object.entries(documented)) {
+      expect(Number(value(fit, name).value.toPrecision(3))).toBe(v);
+      expect(Number(value(fit, name).stderr!.toPrecision(3))).toBe(se);
+    }
+  });
+});
+
 describe('solid-electrolyte pellet spectra (pF to MOhm)', () => {
   const circuit = parseCircuit('p(R1,CPE1)-p(R2,CPE2)-CPE3');
   const truth = [2.2e4, 1.5e-10, 0.8, 9.5e4, 8e-11, 0.89, 8.6e-6, 0.56];
