@@ -1,6 +1,7 @@
 /** The stack-pressure node's config: a cell channel, plus the pressure hold when the node controls the press. */
 import { z } from 'zod';
 import { SIM_PINS } from '../../devices/sim/sim-rig';
+import { PressureHold } from '../../src/control/pressure-hold';
 import { channelConfigSchema } from '../../src/rig/config';
 
 const optionalNumber = (schema: z.ZodNumber) =>
@@ -36,3 +37,33 @@ export const stackPressureCommandSchema = z.object({
   command: z.enum(['start', 'stop', 'reset']),
   targetMPa: z.number().min(0).max(500).optional(),
 });
+
+export function configFrom(def: Record<string, unknown>): unknown {
+  const calibrated =
+    def.zeroCounts !== undefined &&
+    def.zeroCounts !== '' &&
+    def.countsPerN !== undefined &&
+    def.countsPerN !== '';
+  return {
+    ...def,
+    dieDiameterMm: def.dieDiameterMm || undefined,
+    samplePeriodMs: def.samplePeriodMs || undefined,
+    control: def.control || undefined,
+    calibration: calibrated
+      ? { zeroCounts: Number(def.zeroCounts), countsPerN: Number(def.countsPerN) }
+      : undefined,
+  };
+}
+
+export function holdFor(c: StackPressureConfig): PressureHold | undefined {
+  if (c.control !== 'hold') return undefined;
+  const pick = {
+    targetMPa: c.targetMPa,
+    toleranceMPa: c.toleranceMPa,
+    rampMPaPerS: c.rampMPaPerS,
+    overloadMPa: c.overloadMPa,
+    holdbackS: c.holdbackS,
+  };
+  const defined = Object.fromEntries(Object.entries(pick).filter(([, v]) => v !== undefined));
+  return new PressureHold({ ...defined, dieDiameterMm: c.dieDiameterMm });
+}

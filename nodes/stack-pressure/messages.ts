@@ -1,8 +1,10 @@
 /** The stack-pressure node's outputs: a `pressure` telemetry sample, and one `events` sample per control event. */
-import type { NodeMessage } from 'node-red';
+import type { NodeMessage, NodeStatus } from 'node-red';
 import type { PressLoopSample } from '../../devices/press-loop';
+import type { ControlEvent } from '../../src/control/events';
 import { eventFields } from '../../src/control/events';
 import type { PressureHold } from '../../src/control/pressure-hold';
+import { short, status } from '../shared/node-support';
 
 export type TelemetryMsg = NodeMessage & { channel: string; stream: string };
 type Who = { rigId: string; channel: string; cell: string; coating: string };
@@ -38,5 +40,36 @@ export function pressureMessages(
           : {}),
       })
     : null;
-  return { telemetry, events: (c?.events ?? []).map((e) => msg('events', eventFields(e))) };
+  return { telemetry, events: (c?.events ?? []).map((e) => eventMessage(e, s.ts, who)) };
+}
+
+/** One control event as an `events` telemetry message. */
+export function eventMessage(e: ControlEvent, ts: number, who: Who): TelemetryMsg {
+  return {
+    topic: `${who.rigId}/${who.channel}/events`,
+    channel: who.channel,
+    stream: 'events',
+    payload: { ts, cell: who.cell, coating: who.coating, ...eventFields(e) },
+  };
+}
+
+/** The node's face: pressure, and under control the setpoint and phase; grey when the load cell is away. */
+export function statusFor(s: PressLoopSample, hold: PressureHold | undefined): NodeStatus {
+  const c = s.control;
+  const mpa = s.reading ? `${s.reading.pressureMPa.toFixed(1)} MPa` : '';
+  if (!c || !hold) {
+    if (s.reading) return status.ok(mpa);
+    return s.unavailable ? status.unavailable() : status.error(short(s.readError ?? 'read failed'));
+  }
+  const alarms = hold.activeAlarms;
+  if (c.phase === 'fault') {
+    return s.unavailable
+      ? status.unavailable('not available: press stopped')
+      : status.error(short(`${alarms.join(', ')}: press stopped`));
+  }
+  if (c.phase === 'tripped' || c.phase === 'release')
+    return status.error(short(`overload ${c.phase}: ${mpa}`));
+  if (c.phase === 'idle') return status.idle(`${mpa} (not holding)`);
+  const text = `${mpa} / ${c.setpointMPa?.toFixed(1)} MPa ${c.phase}`;
+  return c.excursion || alarms.length ? status.warn(text) : status.ok(text);
 }

@@ -9,44 +9,15 @@ import { StackLoadCell } from '../../devices/load-cell';
 import { PressActuator } from '../../devices/press-actuator';
 import { PressLoop, type PressLoopSample } from '../../devices/press-loop';
 import type { TimerHandle } from '../../src/clock';
-import { PressureHold } from '../../src/control/pressure-hold';
+import type { PressureHold } from '../../src/control/pressure-hold';
 import { describeZodError } from '../../src/rig/config';
 import { errorMessage, short, status, validateConfig } from '../shared/node-support';
 import { rigRuntime } from '../shared/rig-ref';
-import { type StackPressureConfig, stackPressureCommandSchema, stackPressureConfigSchema } from './config';
-import { pressureMessages } from './messages';
+import { calibrate, calibrationCommandSchema, calibrationEvent, isCalibrationCommand } from './calibrate';
+import { configFrom, holdFor, stackPressureCommandSchema, stackPressureConfigSchema } from './config';
+import { eventMessage, pressureMessages, statusFor } from './messages';
 
 type Def = NodeDef & Record<string, string | number | boolean | undefined> & { rig: string };
-
-function configFrom(def: Def): unknown {
-  const calibrated =
-    def.zeroCounts !== undefined &&
-    def.zeroCounts !== '' &&
-    def.countsPerN !== undefined &&
-    def.countsPerN !== '';
-  return {
-    ...def,
-    dieDiameterMm: def.dieDiameterMm || undefined,
-    samplePeriodMs: def.samplePeriodMs || undefined,
-    control: def.control || undefined,
-    calibration: calibrated
-      ? { zeroCounts: Number(def.zeroCounts), countsPerN: Number(def.countsPerN) }
-      : undefined,
-  };
-}
-
-function holdFor(c: StackPressureConfig): PressureHold | undefined {
-  if (c.control !== 'hold') return undefined;
-  const pick = {
-    targetMPa: c.targetMPa,
-    toleranceMPa: c.toleranceMPa,
-    rampMPaPerS: c.rampMPaPerS,
-    overloadMPa: c.overloadMPa,
-    holdbackS: c.holdbackS,
-  };
-  const defined = Object.fromEntries(Object.entries(pick).filter(([, v]) => v !== undefined));
-  return new PressureHold({ ...defined, dieDiameterMm: c.dieDiameterMm });
-}
 
 export default function register(RED: NodeAPI): void {
   function StackPressureNode(this: Node, def: Def) {
@@ -73,6 +44,7 @@ export default function register(RED: NodeAPI): void {
     let loop: PressLoop | undefined;
     let busy = false;
     let closed = false;
+    let lastCounts: number | undefined;
 
     const send = (s: PressLoopSample): void => {
       const m = pressureMessages(s, { rigId: rig.rigId, ...config }, hold);
@@ -80,30 +52,7 @@ export default function register(RED: NodeAPI): void {
       for (const e of m.events) this.send([null, e]);
     };
 
-    const show = (s: PressLoopSample): void => {
-      const c = s.control;
-      const mpa = s.reading ? `${s.reading.pressureMPa.toFixed(1)} MPa` : '';
-      if (!c) {
-        if (s.reading) this.status(status.ok(mpa));
-        else if (s.unavailable) this.status(status.unavailable());
-        else this.status(status.error(short(s.readError ?? 'read failed')));
-        return;
-      }
-      const alarms = hold!.activeAlarms;
-      if (c.phase === 'fault')
-        this.status(
-          s.unavailable
-            ? status.unavailable(`not available: press stopped`)
-            : status.error(short(`${alarms.join(', ')}: press stopped`)),
-        );
-      else if (c.phase === 'tripped' || c.phase === 'release')
-        this.status(status.error(short(`overload ${c.phase}: ${mpa}`)));
-      else if (c.phase === 'idle') this.status(status.idle(`${mpa} (not holding)`));
-      else {
-        const text = `${mpa} / ${c.setpointMPa?.toFixed(1)} MPa ${c.phase}`;
-        this.status(c.excursion || alarms.length ? status.warn(text) : status.ok(text));
-      }
-    };
+    const show = (s: PressLoopSample): void => this.status(statusFor(s, hold));
 
     const sample = async (): Promise<void> => {
       if (busy || closed) return;
@@ -124,6 +73,7 @@ export default function register(RED: NodeAPI): void {
           if (hold && config.autoStart) hold.start(clock.now() / 1000);
         }
         const s = await loop.sample();
+        if (s.reading) lastCounts = s.reading.counts;
         if (closed) {
           loop.stop();
           return;
@@ -138,12 +88,36 @@ export default function register(RED: NodeAPI): void {
       }
     };
 
+    const recalibrate = async (p: unknown): Promise<void> => {
+      const cmd = calibrationCommandSchema.safeParse(p);
+      const active = hold && ['ramp', 'hold', 'release'].includes(hold.currentPhase);
+      const why = !cmd.success
+        ? describeZodError(cmd.error, `${what} msg.payload`)
+        : active
+          ? 'stop the hold before calibrating'
+          : !lastCounts
+            ? 'no reading yet'
+            : undefined;
+      if (why || !cmd.success || lastCounts === undefined) {
+        this.status(status.error(short(why ?? 'calibration refused')));
+        throw new Error(why);
+      }
+      config.calibration = calibrate(cmd.data, lastCounts, config.calibration);
+      const e = calibrationEvent(cmd.data, config.calibration, clock.now() / 1000);
+      this.send([null, eventMessage(e, clock.now(), { rigId: rig.rigId, ...config })]);
+      this.status(status.ok(short(e.message)));
+    };
+
     this.status(status.idle('starting'));
     const timer: TimerHandle = clock.setInterval(() => void sample(), config.samplePeriodMs);
     void sample();
 
     this.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       const p = msg.payload as { command?: unknown } | undefined;
+      if (isCalibrationCommand(p)) {
+        recalibrate(p).then(() => done(), done);
+        return;
+      }
       if (p && typeof p === 'object' && 'command' in p) {
         const cmd = stackPressureCommandSchema.safeParse(p);
         if (!cmd.success || !hold) {

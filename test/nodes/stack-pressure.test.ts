@@ -7,6 +7,7 @@ import {
   lastStatus,
   nodeModules,
   startFlow,
+  statuses,
   stopFlow,
 } from '../support/node-red';
 
@@ -217,4 +218,47 @@ describe('stack-pressure node without hardware', () => {
     expect(lastStatus(node)).toMatchObject({ fill: 'grey', text: expect.stringMatching(/not available/) });
     expect(errors(node)).toHaveLength(0);
   }, 20_000);
+});
+
+describe('stack-pressure calibration by msg', () => {
+  it('fits the span from a known load, tares to zero, and sends the new values as an event', async () => {
+    const clock = new VirtualClock();
+    await startFlow(
+      mods,
+      [
+        rig(),
+        stack({ wires: [['out'], ['events']] }),
+        { id: 'out', type: 'helper' },
+        { id: 'events', type: 'helper' },
+      ],
+      { clock },
+    );
+    const out: { payload: { pressureMPa: number } }[] = [];
+    const events: { payload: Record<string, unknown> }[] = [];
+    helper.getNode('out').on('input', (m: (typeof out)[number]) => out.push(m));
+    helper.getNode('events').on('input', (m: (typeof events)[number]) => events.push(m));
+    await clock.tick(2000);
+    // The fresh stack carries 150 MPa on the 10 mm die: 11 781 N.
+    helper.getNode('sp1').receive({ payload: { command: 'span', knownForceN: 11_781 } });
+    await clock.tick(0);
+    expect(events[0]!.payload).toMatchObject({ code: 'calibrated' });
+    expect(events[0]!.payload.countsPerN as number).toBeCloseTo(107.37, 0);
+    helper.getNode('sp1').receive({ payload: { command: 'tare' } });
+    await clock.tick(3000);
+    expect(Math.abs(out[out.length - 1]!.payload.pressureMPa)).toBeLessThan(1);
+    expect(lastStatus(helper.getNode('sp1'))).toMatchObject({ fill: 'green' });
+  });
+
+  it('refuses to tare while it holds the press', async () => {
+    const clock = new VirtualClock();
+    await startFlow(
+      mods,
+      [rig(), stack({ control: 'hold', wires: [['out'], []] }), { id: 'out', type: 'helper' }],
+      { clock },
+    );
+    await clock.tick(2000);
+    helper.getNode('sp1').receive({ payload: { command: 'tare' } });
+    await clock.tick(0);
+    expect(statuses(helper.getNode('sp1')).some((s) => /stop the hold/.test(s.text ?? ''))).toBe(true);
+  });
 });
