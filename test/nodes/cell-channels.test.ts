@@ -141,3 +141,21 @@ describe('cell-channels node', () => {
     expect(errors(helper.getNode('cc1')).join('\n')).toMatch(/one path only/);
   });
 });
+
+describe('cell-channels node without hardware', () => {
+  it('shows "not available" on a Firmata rig with no board plugged in, and refuses commands without crashing', async () => {
+    await startFlow(mods, [
+      { ...rig, backend: 'firmata' },
+      cc(),
+      { id: 'out', type: 'helper' },
+      { id: 'events', type: 'helper' },
+    ]);
+    const n = helper.getNode('cc1');
+    for (let i = 0; i < 40 && !/not available/.test(lastStatus(n)?.text ?? ''); i++)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(lastStatus(n)).toMatchObject({ fill: 'grey', text: expect.stringMatching(/not available/) });
+    n.receive({ payload: { command: 'connect', channel: 'ch1', to: 'analyser' } });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lastStatus(n)).toMatchObject({ fill: 'grey', text: expect.stringMatching(/not available/) });
+  }, 20_000);
+});

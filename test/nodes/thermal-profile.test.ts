@@ -224,3 +224,14 @@ describe('thermal-profile node wiring', () => {
     });
   });
 });
+
+describe('thermal-profile node without hardware', () => {
+  it('shows "not available" on a Firmata rig with no board plugged in, without an error', async () => {
+    await startFlow(mods, [{ ...rig, backend: 'firmata' }, node()]);
+    const n = helper.getNode('tp1');
+    for (let i = 0; i < 40 && !/not available/.test(lastStatus(n)?.text ?? ''); i++)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(lastStatus(n)).toMatchObject({ fill: 'grey', text: expect.stringMatching(/not available/) });
+    expect(errors(n)).toHaveLength(0);
+  }, 20_000);
+});
