@@ -58,7 +58,10 @@ export type FitResult = {
   readonly residualIm: Float64Array;
   /** Root mean square of the stacked real and imaginary residuals (Ohm, unweighted). */
   readonly rmse: number;
-  /** sqrt(mean(|Z_fit - Z|^2 / |Z|^2)): the fit's error relative to the data, scale-free. */
+  /**
+   * Root mean square of the stacked relative residuals (Re Z_fit - Re Z)/|Z| and (Im Z_fit - Im Z)/|Z|:
+   * the fit's error relative to the data, scale-free, stacked like rmse and the KK test's residuals.
+   */
   readonly rmsRelative: number;
   readonly iterations: number;
   /** Model evaluations (each with its Jacobian) over all starts. */
@@ -374,7 +377,7 @@ function summarise(
     residualRe,
     residualIm,
     rmse: Math.sqrt(sumSq / (2 * n)),
-    rmsRelative: Math.sqrt(sumRel / n),
+    rmsRelative: Math.sqrt(sumRel / (2 * n)),
     iterations: run.iterations,
     evaluations: run.evaluations,
     starts: run.starts,

@@ -99,6 +99,13 @@ describe('circuit fit against impedance.py', () => {
     let ss = 0;
     for (let i = 0; i < data.fHz.length; i++) ss += fit.residualRe[i]! ** 2 + fit.residualIm[i]! ** 2;
     expect(Math.sqrt(ss / (2 * data.fHz.length))).toBeCloseTo(fit.rmse, 15);
+    // rmsRelative stacks the relative residuals the same way: 2N entries, each over |Z|.
+    let rel = 0;
+    for (let i = 0; i < data.fHz.length; i++) {
+      rel +=
+        (fit.residualRe[i]! ** 2 + fit.residualIm[i]! ** 2) / (data.reOhm[i]! ** 2 + data.imOhm[i]! ** 2);
+    }
+    expect(Math.sqrt(rel / (2 * data.fHz.length))).toBeCloseTo(fit.rmsRelative, 15);
   });
 
   it('fits the same spectrum with no guess at all, to under 2 % rms relative residual', () => {
@@ -151,12 +158,12 @@ describe('solid-electrolyte pellet spectra (pF to MOhm)', () => {
   });
 
   it('finds a small arc on the shoulder of a ten times larger one, which shows no apex of its own', () => {
-    // Apex-only starts end at 8 % here (the small arc merged into the large one); the relaxation-time
+    // Apex-only starts end at 5.8 % here (the small arc merged into the large one); the relaxation-time
     // starts find it.
     const shoulder = [4.2e3, 1e-8, 0.83, 7.2e4, 2e-8, 0.84, 0.056, 0.81];
     const data = synthetic(circuit.text, shoulder, logFrequencies(0.01, 1e5, 60), 0.005, 2);
     const fit = fitCircuit(circuit, data, { weighting: 'modulus' });
-    expect(fit.rmsRelative).toBeLessThan(0.01);
+    expect(fit.rmsRelative).toBeLessThan(0.007);
     expect(Math.abs(value(fit, 'R1').value / shoulder[0]! - 1)).toBeLessThan(0.1);
     expect(Math.abs(value(fit, 'R2').value / shoulder[3]! - 1)).toBeLessThan(0.05);
   });
