@@ -45,8 +45,13 @@ export const eisAnalyzeConfigSchema = z.object({
 export type EisAnalyzeConfig = z.infer<typeof eisAnalyzeConfigSchema>;
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const frequencies = z.array(finite.refine((f) => f > 0, 'must be > 0 Hz')).min(1, 'needs at least one point');
-const parts = z.array(finite);
+/** Instruments give tens to a few hundred points; far more would hold the flow for seconds per fit. */
+export const MAX_POINTS = 5000;
+const frequencies = z
+  .array(finite.refine((f) => f > 0, 'must be > 0 Hz'))
+  .min(1, 'needs at least one point')
+  .max(MAX_POINTS, `at most ${MAX_POINTS} points`);
+const parts = z.array(finite).max(MAX_POINTS, `at most ${MAX_POINTS} points`);
 
 /**
  * A spectrum as this package's Spectrum type ({fHz, reOhm, imOhm}) or in the short form {f, re, im};

@@ -151,6 +151,14 @@ describe('eis-analyze node', () => {
     [{ f: [1], re: [1], im: [-1] }, /1 points cannot determine 7 parameters/],
     [{ volts: [1, 2] }, /expected \{f, re, im\}/],
     [42, /payload/],
+    [
+      {
+        f: Array.from({ length: 5001 }, (_, i) => i + 1),
+        re: new Array(5001).fill(1),
+        im: new Array(5001).fill(-1),
+      },
+      /payload\.f: at most 5000 points/,
+    ],
     ['/no/such/file.csv', /cannot read file '\/no\/such\/file\.csv' \(ENOENT\)/],
   ])(
     'sends a bad spectrum to the second output with the reason, status red (%#)',
