@@ -222,7 +222,17 @@ export class PressureHold {
       if (this.working === c.targetMPa) {
         this.phase = 'hold';
         this.event('hold-start', timeS, `holding ${c.targetMPa} MPa within ${c.toleranceMPa} MPa`);
-      } else feedForward = (Math.sign(c.targetMPa - from) * c.rampMPaPerS) / this.mpaPerMm;
+      } else {
+        // The command applies over the coming period, in which the setpoint moves by at most what is left:
+        // feeding forward the full rate on the last step would carry the stack past the target.
+        const horizonS = dtS > 0 ? dtS : 1;
+        const nextMPa = clamp(
+          c.targetMPa - this.working,
+          -c.rampMPaPerS * horizonS,
+          c.rampMPaPerS * horizonS,
+        );
+        feedForward = nextMPa / horizonS / this.mpaPerMm;
+      }
     }
     const sp = this.working ?? c.targetMPa;
     const pid = this.pid.update(sp, pressure, dtS, { holdIntegral: this.phase === 'ramp' });
