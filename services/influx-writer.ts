@@ -42,10 +42,14 @@ export type WriterCredentials = {
 
 export type PendingPoint = { line: string; rig: string; key: string; seq: number };
 
+/** Points waiting for InfluxDB before the writer stops reading from the broker, and resumes. */
+const HIGH_WATER = 50_000;
+const LOW_WATER = 25_000;
+/** Last resort only: backpressure keeps pending near HIGH_WATER. */
 const MAX_PENDING = 200_000;
 const MAX_BACKOFF_MS = 10_000;
 const ACK_EVERY_MS = 1000;
-const MAX_WRITES = 2;
+const MAX_WRITES = 4;
 
 export class InfluxWriter extends EventEmitter {
   readonly stats: WriterStats = {
@@ -63,6 +67,7 @@ export class InfluxWriter extends EventEmitter {
   private flushTimer: TimerHandle | undefined;
   private ackTimer: TimerHandle | undefined;
   private readonly writes = new Set<Promise<void>>();
+  private held: (() => void)[] = [];
   private backoffMs = 0;
   /** While InfluxDB is failing: no write before this time. */
   private retryAt = 0;
@@ -141,6 +146,12 @@ export class InfluxWriter extends EventEmitter {
     client.on('offline', () => this.emit('offline'));
     client.on('error', (err) => this.fail(`MQTT: ${err.message}`));
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    // Backpressure: MQTT.js reads the next packet only once this callback runs, so while too much waits
+    // for InfluxDB the broker keeps the rest (unacknowledged) instead of this process's memory.
+    client.handleMessage = (_packet, done) => {
+      if (this.pending.length < HIGH_WATER) done();
+      else this.held.push(done);
+    };
   }
 
   private fail(message: string): void {
@@ -233,12 +244,19 @@ export class InfluxWriter extends EventEmitter {
       const write: Promise<void> = this.writeBatch(batch).finally(() => {
         this.writes.delete(write);
         this.stats.pending = this.pending.length;
+        if (this.pending.length < LOW_WATER) this.release();
         if (this.closed || this.pending.length === 0 || this.flushTimer) return;
         if (this.pending.length >= this.config.batchSize || this.retryAt > 0) this.kick();
         else this.flushTimer = this.clock.setTimeout(() => this.kick(), this.config.flushMs);
       });
       this.writes.add(write);
     }
+  }
+
+  private release(): void {
+    const held = this.held;
+    this.held = [];
+    for (const done of held) done();
   }
 
   /** Writes everything pending now; resolves when InfluxDB has answered these writes. */

@@ -45,7 +45,7 @@ function malformed(i: number): [string, Buffer | string] {
     case 6:
       return [topic, JSON.stringify({ ...good(), ts: -1 })];
     case 7:
-      return [topic, JSON.stringify([good()])];
+      return [topic, JSON.stringify([{ ...good(), seq: -1 }])]; // a batch whose one sample is bad
     case 8:
       return [`cellrig/v1/fuzz/a/b/c/d`, JSON.stringify(good())];
     default:
