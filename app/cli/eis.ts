@@ -54,13 +54,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (sub) {
       case 'read':
-        return runRead(rest);
+        return await runRead(rest);
       case 'fit':
-        return runFit(rest);
+        return await runFit(rest);
       case 'validate':
-        return (await loadSub('eis-validate')).main(rest);
+        return await (await loadSub('eis-validate')).main(rest);
       case 'drt':
-        return (await loadSub('eis-drt')).main(rest);
+        return await (await loadSub('eis-drt')).main(rest);
       case undefined:
       case '--help':
       case 'help':
