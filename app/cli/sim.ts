@@ -225,7 +225,7 @@ async function runProfileCmd(argv: string[]): Promise<number> {
  * telemetry). Measures the period jitter (start-to-start interval minus the nominal period) and the CPU
  * time and wall time of one loop.
  */
-type LoopBenchResult = {
+export type LoopBenchResult = {
   hz: number;
   /** Timer firings, and loops run (a firing while the previous loop still runs is skipped). */
   periods: number;
@@ -241,7 +241,7 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-async function runLoopBench(opts: { seconds: number; hz: number }): Promise<LoopBenchResult> {
+export async function runLoopBench(opts: { seconds: number; hz: number }): Promise<LoopBenchResult> {
   const clock = new RealClock();
   const broker = await startEmbeddedBroker('127.0.0.1', 0);
   const journalDir = mkdtempSync(join(tmpdir(), 'cellrig-bench-'));

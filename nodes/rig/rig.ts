@@ -7,7 +7,13 @@ import { describeZodError, rigConfigSchema } from '../../src/rig/config';
 import { clockFor, registerNode } from '../shared/node-support';
 import { type RigConfigNode, RigRuntime } from './rig-runtime';
 
-type RigDef = NodeDef & { rigId: string; backend: string; seed: string | number; broker: string };
+type RigDef = NodeDef & {
+  rigId: string;
+  backend: string;
+  serialPort?: string;
+  seed: string | number;
+  broker: string;
+};
 
 const brokerSchema = z
   .string()
@@ -20,6 +26,7 @@ export default function register(RED: NodeAPI): void {
     const parsed = rigConfigSchema.safeParse({
       rigId: def.rigId,
       backend: def.backend || 'sim',
+      serialPort: def.serialPort || undefined,
       seed: def.seed || 1,
     });
     const broker = brokerSchema.safeParse(def.broker ?? '');

@@ -42,9 +42,20 @@ const IMAGINARY = [
   /^-?z_?imag/,
   /^-?imag/,
   /^-?zi\b/,
+  /^-?im_?ohm/,
 ];
-const REAL = [/^re\(z\)/, /^z'(?!')/, /^zs'(?!')/, /^zreal/, /^zre\b/, /^z_?real/, /^real/, /^zr\b/];
-const FREQUENCY = [/^freq/, /^frequency/, /^f(\/|\[|\(|$)/];
+const REAL = [
+  /^re_?ohm/,
+  /^re\(z\)/,
+  /^z'(?!')/,
+  /^zs'(?!')/,
+  /^zreal/,
+  /^zre\b/,
+  /^z_?real/,
+  /^real/,
+  /^zr\b/,
+];
+const FREQUENCY = [/^freq/, /^frequency/, /^f(\/|\[|\(|$)/, /^f_hz$/];
 const PHASE = [/^phase\(z\)/, /^zphz/, /^phase/, /^-?phz/];
 
 /** The meaning of a column header, or null when it is not one cellrig needs (|Z|, time, Ewe, admittance...). */

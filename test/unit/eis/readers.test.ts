@@ -102,3 +102,13 @@ describe('instrument file readers on the shared real spectra', () => {
     expect(parseSpectrumFile('upload.bin', content).format).toBe('gamry-dta');
   });
 });
+
+describe("cellrig's own spectrum layout (cellrig sim cells)", () => {
+  it('reads f_Hz,re_ohm,im_ohm with the true sign of the imaginary part', () => {
+    const csv = 'f_Hz,re_ohm,im_ohm\n1000,10.5,-2.1\n100,12,-5.5\n10,20,-8\n';
+    const { spectrum } = parseSpectrumFile('cycle-001.csv', Buffer.from(csv));
+    expect(Array.from(spectrum.fHz)).toEqual([1000, 100, 10]);
+    expect(Array.from(spectrum.reOhm)).toEqual([10.5, 12, 20]);
+    expect(Array.from(spectrum.imOhm)).toEqual([-2.1, -5.5, -8]);
+  });
+});
