@@ -5,12 +5,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { dropInductive } from '../../src/eis/drop-inductive';
 import { type DrtResult, distributionOfRelaxationTimes } from '../../src/eis/drt';
 import { plotSvg } from '../../src/plot/svg';
-import { loadSpectrumFile, timingOf, UsageError } from './eis';
+import { loadSpectrumFile, parseFileCommand, reportErrors, timeRuns, timingOf } from './eis-common';
 
 const DrtArgs = z.object({
   lambda: z.coerce.number().positive().finite().optional(),
@@ -30,51 +29,23 @@ const USAGE = `usage: cellrig eis drt FILE [--lambda X] [--penalty 1|2] [--fwhm 
  * bad file or spectrum exits 1 with the message (which names the file and line).
  */
 export async function main(argv: string[]): Promise<number> {
-  try {
-    return run(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`cellrig eis drt: ${err.message}\n${USAGE}`);
-      return 2;
-    }
-    process.stderr.write(`cellrig eis drt: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  }
+  return reportErrors('cellrig eis drt', USAGE, () => run(argv));
 }
 
 function run(argv: string[]): number {
-  let parsedArgs: ReturnType<typeof parseArgs>;
-  try {
-    parsedArgs = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        lambda: { type: 'string' },
-        penalty: { type: 'string' },
-        fwhm: { type: 'string' },
-        'drop-inductive': { type: 'boolean' },
-        plot: { type: 'string' },
-        repeat: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-  const { values, positionals } = parsedArgs;
-  if (positionals.length !== 1) {
-    throw new UsageError(
-      positionals.length === 0 ? 'FILE is missing' : `one FILE expected, got ${positionals.length}`,
-    );
-  }
-  const parsed = DrtArgs.safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UsageError(`--${issue.path.join('.')}: ${issue.message}`);
-  }
-  const args = parsed.data;
-  const file = positionals[0]!;
+  const { file, args } = parseFileCommand(
+    argv,
+    {
+      lambda: { type: 'string' },
+      penalty: { type: 'string' },
+      fwhm: { type: 'string' },
+      'drop-inductive': { type: 'boolean' },
+      plot: { type: 'string' },
+      repeat: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    DrtArgs,
+  );
   const loaded = loadSpectrumFile(file);
   const data = args['drop-inductive'] ? dropInductive(loaded.spectrum) : loaded.spectrum;
   const options = {
@@ -82,14 +53,7 @@ function run(argv: string[]): number {
     penalty: Number(args.penalty) as 1 | 2,
     fwhmCoefficient: args.fwhm,
   };
-  const times: number[] = [];
-  let result: DrtResult | undefined;
-  for (let k = 0; k < args.repeat; k++) {
-    const t0 = process.hrtime.bigint();
-    result = distributionOfRelaxationTimes(data, options);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  const r = result!;
+  const { result: r, times } = timeRuns(args.repeat, () => distributionOfRelaxationTimes(data, options));
   // The first run builds the per-grid matrices; later runs reuse them, as a rig's next spectrum does.
   const timing = args.repeat > 1 ? { ...timingOf(times.slice(1)), firstMs: times[0]! } : undefined;
   if (args.plot) writeFileSync(args.plot, drtPlot(r, basename(file)));

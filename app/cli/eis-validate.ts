@@ -5,11 +5,10 @@
  * 2 on a bad command line.
  */
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { dropInductive } from '../../src/eis/drop-inductive';
 import { type KkResult, kramersKronigTest } from '../../src/eis/kk';
-import { loadSpectrumFile, timingOf, UsageError } from './eis';
+import { loadSpectrumFile, parseFileCommand, reportErrors, timeRuns, timingOf } from './eis-common';
 
 const ValidateArgs = z.object({
   'drop-inductive': z.boolean().default(false),
@@ -31,53 +30,25 @@ const USAGE = `usage: cellrig eis validate FILE [--drop-inductive] [--fit comple
  * bad file or spectrum exits 1 with the message (which names the file and line).
  */
 export async function main(argv: string[]): Promise<number> {
-  try {
-    return run(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`cellrig eis validate: ${err.message}\n${USAGE}`);
-      return 2;
-    }
-    process.stderr.write(`cellrig eis validate: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  }
+  return reportErrors('cellrig eis validate', USAGE, () => run(argv));
 }
 
 function run(argv: string[]): number {
-  let parsedArgs: ReturnType<typeof parseArgs>;
-  try {
-    parsedArgs = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'drop-inductive': { type: 'boolean' },
-        fit: { type: 'string' },
-        mu: { type: 'string' },
-        threshold: { type: 'string' },
-        'max-m': { type: 'string' },
-        'no-capacitance': { type: 'boolean' },
-        rule: { type: 'string' },
-        repeat: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-  const { values, positionals } = parsedArgs;
-  if (positionals.length !== 1) {
-    throw new UsageError(
-      positionals.length === 0 ? 'FILE is missing' : `one FILE expected, got ${positionals.length}`,
-    );
-  }
-  const parsed = ValidateArgs.safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UsageError(`--${issue.path.join('.')}: ${issue.message}`);
-  }
-  const args = parsed.data;
-  const file = positionals[0]!;
+  const { file, args } = parseFileCommand(
+    argv,
+    {
+      'drop-inductive': { type: 'boolean' },
+      fit: { type: 'string' },
+      mu: { type: 'string' },
+      threshold: { type: 'string' },
+      'max-m': { type: 'string' },
+      'no-capacitance': { type: 'boolean' },
+      rule: { type: 'string' },
+      repeat: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    ValidateArgs,
+  );
   const loaded = loadSpectrumFile(file);
   const data = args['drop-inductive'] ? dropInductive(loaded.spectrum) : loaded.spectrum;
   const options = {
@@ -88,14 +59,7 @@ function run(argv: string[]): number {
     seriesCapacitance: !args['no-capacitance'],
     selection: args.rule,
   };
-  const times: number[] = [];
-  let result: KkResult | undefined;
-  for (let k = 0; k < args.repeat; k++) {
-    const t0 = process.hrtime.bigint();
-    result = kramersKronigTest(data, options);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  const r = result!;
+  const { result: r, times } = timeRuns(args.repeat, () => kramersKronigTest(data, options));
   const timing = args.repeat > 1 ? timingOf(times) : undefined;
   const dropped = loaded.spectrum.fHz.length - data.fHz.length;
   if (args.json) {

@@ -2,9 +2,8 @@
  * `cellrig eis`: impedance analysis from the command line. `read` and `fit` live here; `validate` and
  * `drt` live in their own modules (eis-validate.ts, eis-drt.ts), loaded only when asked for.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { circuitImpedance, parseCircuit } from '../../src/eis/circuit';
 import { dropInductive } from '../../src/eis/drop-inductive';
@@ -12,6 +11,17 @@ import { type FitResult, fitCircuit, fitReport } from '../../src/eis/fit';
 import { parseSpectrumFile } from '../../src/eis/readers';
 import type { Spectrum } from '../../src/eis/spectrum';
 import { nyquistSvg } from '../../src/plot/svg';
+import {
+  loadSpectrumFile,
+  oneFile,
+  parseCommandLine,
+  parseFileCommand,
+  readSpectrumBytes,
+  reportErrors,
+  timeRuns,
+  timingOf,
+  UsageError,
+} from './eis-common';
 
 const USAGE = `usage:
   cellrig eis read FILE [--repeat N] [--json]
@@ -23,11 +33,6 @@ const USAGE = `usage:
 FILE is an instrument export (CSV/TXT, EC-Lab .mpt, Gamry .DTA, Autolab, NEISYS); the format is detected
 from its content. --repeat N runs the computation N times in one process and reports the time per run.
 `;
-
-/** A command-line mistake: printed with the usage, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 type Sub = { main(argv: string[]): Promise<number> };
 
@@ -51,12 +56,12 @@ async function loadSub(file: string): Promise<Sub> {
 
 export async function main(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  try {
+  return reportErrors('cellrig eis', USAGE, async () => {
     switch (sub) {
       case 'read':
-        return await runRead(rest);
+        return runRead(rest);
       case 'fit':
-        return await runFit(rest);
+        return runFit(rest);
       case 'validate':
         return await (await loadSub('eis-validate')).main(rest);
       case 'drt':
@@ -69,66 +74,21 @@ export async function main(argv: string[]): Promise<number> {
       default:
         throw new UsageError(`unknown eis command '${sub}'`);
     }
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`cellrig eis: ${err.message}\n${USAGE}`);
-      return 2;
-    }
-    process.stderr.write(`cellrig eis: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  }
-}
-
-/** Reads and parses a spectrum file; errors name the file (and the line, from the reader). */
-export function loadSpectrumFile(file: string): { format: string; spectrum: Spectrum } {
-  return parseSpectrumFile(basename(file), readSpectrumBytes(file));
-}
-
-function readSpectrumBytes(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(
-      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : String(err)}`,
-    );
-  }
-}
-
-type ArgOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
-
-function parse(argv: string[], options: ArgOptions) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-}
-
-function oneFile(positionals: string[]): string {
-  if (positionals.length !== 1) {
-    throw new UsageError(
-      positionals.length === 0 ? 'FILE is missing' : `one FILE expected, got ${positionals.length}`,
-    );
-  }
-  return positionals[0]!;
+  });
 }
 
 function runRead(argv: string[]): number {
-  const { values, positionals } = parse(argv, { json: { type: 'boolean' }, repeat: { type: 'string' } });
+  const { values, positionals } = parseCommandLine(argv, {
+    json: { type: 'boolean' },
+    repeat: { type: 'string' },
+  });
   const file = oneFile(positionals);
   const repeat = positiveInt.max(1_000_000).default(1).safeParse(values.repeat);
   if (!repeat.success) throw new UsageError(`--repeat: ${repeat.error.issues[0]!.message}`);
   // Timed on the file's bytes already in memory: the parse, not the disk.
   const content = readSpectrumBytes(file);
-  const times: number[] = [];
-  let parsed: ReturnType<typeof parseSpectrumFile> | undefined;
-  for (let k = 0; k < repeat.data; k++) {
-    const t0 = process.hrtime.bigint();
-    parsed = parseSpectrumFile(basename(file), content);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  const { format, spectrum } = parsed!;
+  const { result: parsed, times } = timeRuns(repeat.data, () => parseSpectrumFile(basename(file), content));
+  const { format, spectrum } = parsed;
   const timing = repeat.data > 1 ? timingOf(times) : undefined;
   if (values.json) {
     const out = {
@@ -200,25 +160,22 @@ const FitArgs = z.object({
 });
 
 function runFit(argv: string[]): number {
-  const { values, positionals } = parse(argv, {
-    circuit: { type: 'string' },
-    guess: { type: 'string' },
-    fix: { type: 'string' },
-    weight: { type: 'string' },
-    'drop-inductive': { type: 'boolean' },
-    starts: { type: 'string' },
-    seed: { type: 'string' },
-    plot: { type: 'string' },
-    repeat: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  const file = oneFile(positionals);
-  const parsed = FitArgs.safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UsageError(issue.path.length ? `--${issue.path.join('.')}: ${issue.message}` : issue.message);
-  }
-  const args = parsed.data;
+  const { file, args } = parseFileCommand(
+    argv,
+    {
+      circuit: { type: 'string' },
+      guess: { type: 'string' },
+      fix: { type: 'string' },
+      weight: { type: 'string' },
+      'drop-inductive': { type: 'boolean' },
+      starts: { type: 'string' },
+      seed: { type: 'string' },
+      plot: { type: 'string' },
+      repeat: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    FitArgs,
+  );
   const circuit = parseCircuit(args.circuit);
   const loaded = loadSpectrumFile(file);
   const data = args['drop-inductive'] ? dropInductive(loaded.spectrum) : loaded.spectrum;
@@ -229,14 +186,7 @@ function runFit(argv: string[]): number {
     starts: args.starts,
     seed: args.seed,
   };
-  const times: number[] = [];
-  let fit: FitResult | undefined;
-  for (let k = 0; k < args.repeat; k++) {
-    const t0 = process.hrtime.bigint();
-    fit = fitCircuit(circuit, data, options);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  const result = fit!;
+  const { result, times } = timeRuns(args.repeat, () => fitCircuit(circuit, data, options));
   if (args.plot) writeFileSync(args.plot, fitPlot(circuit, data, result, basename(file)));
   const timing = args.repeat > 1 ? timingOf(times) : undefined;
   const dropped = loaded.spectrum.fHz.length - data.fHz.length;
@@ -269,13 +219,6 @@ function runFit(argv: string[]): number {
   if (args.plot) lines.push(`plot written to ${args.plot}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
-}
-
-export function timingOf(times: readonly number[]): { runs: number; medianMs: number; minMs: number } {
-  const sorted = [...times].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { runs: times.length, medianMs: median, minMs: sorted[0]! };
 }
 
 /** Data as points and the fitted model as a smooth line over the measured frequency range. */
