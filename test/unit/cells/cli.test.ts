@@ -2,31 +2,13 @@ import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as health } from '../../../app/cli/health';
 import { main as simCells } from '../../../app/cli/sim-cells';
 import type { CellReport } from '../../../src/cells/analyse';
+import { runCli } from '../../support/cli';
 
 let root: string;
-
-async function run(fn: (argv: string[]) => Promise<number>, argv: string[]) {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    return { code: await fn(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 const digest = async (file: string) =>
   createHash('sha256')
@@ -35,7 +17,7 @@ const digest = async (file: string) =>
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'cellrig-health-'));
-  expect((await run(simCells, ['--seed', '1', '--out', join(root, 'a')])).code).toBe(0);
+  expect((await runCli(simCells, ['--seed', '1', '--out', join(root, 'a')])).code).toBe(0);
 }, 60_000);
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -44,7 +26,7 @@ afterAll(async () => {
 describe('cellrig sim cells + cellrig health on the three reference cells (seed 1)', () => {
   let cells: CellReport[];
   beforeAll(async () => {
-    const r = await run(health, [join(root, 'a'), '--json']);
+    const r = await runCli(health, [join(root, 'a'), '--json']);
     expect(r.code).toBe(0);
     cells = (JSON.parse(r.out) as { cells: CellReport[] }).cells;
   }, 60_000);
@@ -78,7 +60,7 @@ describe('cellrig sim cells + cellrig health on the three reference cells (seed 
   });
 
   it('prints the verdict with its evidence in text form', async () => {
-    const r = await run(health, [join(root, 'a')]);
+    const r = await runCli(health, [join(root, 'a')]);
     expect(r.out).toMatch(/pristine \(pristine\): 100 cycles/);
     expect(r.out).toMatch(/ALERT soft-short \(critical\) from cycle 60/);
     expect(r.out).toMatch(/\[x\] charge-overshoot: charge 3 mAh/);
@@ -89,11 +71,11 @@ describe('cellrig sim cells + cellrig health on the three reference cells (seed 
 describe('cellrig sim cells', () => {
   it('writes the same files from the same seed', async () => {
     expect(
-      (await run(simCells, ['--seed', '1', '--out', join(root, 'b'), '--cells', 'tfaa', '--cycles', '3']))
+      (await runCli(simCells, ['--seed', '1', '--out', join(root, 'b'), '--cells', 'tfaa', '--cycles', '3']))
         .code,
     ).toBe(0);
     expect(
-      (await run(simCells, ['--seed', '1', '--out', join(root, 'c'), '--cells', 'tfaa', '--cycles', '3']))
+      (await runCli(simCells, ['--seed', '1', '--out', join(root, 'c'), '--cells', 'tfaa', '--cycles', '3']))
         .code,
     ).toBe(0);
     for (const f of ['cycling.csv', 'eis/cycle-003.csv', 'cell.json']) {
@@ -102,16 +84,16 @@ describe('cellrig sim cells', () => {
   });
 
   it('refuses an unknown cell and a missing seed with exit code 2', async () => {
-    const r = await run(simCells, ['--seed', '1', '--out', root, '--cells', 'nmc9']);
+    const r = await runCli(simCells, ['--seed', '1', '--out', root, '--cells', 'nmc9']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--cells: unknown cell\(s\) nmc9/);
-    expect((await run(simCells, ['--out', root])).err).toMatch(/--seed/);
+    expect((await runCli(simCells, ['--out', root])).err).toMatch(/--seed/);
   });
 });
 
 describe('cellrig health on bad folders', () => {
   it('names the folder that holds no cells, with exit code 1', async () => {
-    const r = await run(health, [join(root, 'nowhere')]);
+    const r = await runCli(health, [join(root, 'nowhere')]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/nowhere: no such folder/);
   });
@@ -137,7 +119,7 @@ describe('cellrig health on damaged cycling data', () => {
       return f.join(',');
     });
     await writeFile(file, `${restarted.join('\n')}\n`);
-    const r = await run(health, [dir, '--json']);
+    const r = await runCli(health, [dir, '--json']);
     expect(r.code).toBe(0);
     const [cell] = (JSON.parse(r.out) as { cells: CellReport[] }).cells;
     expect(cell!.alerts).toEqual([]);

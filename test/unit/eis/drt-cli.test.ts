@@ -1,31 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../app/cli/eis';
+import { runCli } from '../../support/cli';
 
 const dataDir = path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'eis');
 const tmp = mkdtempSync(path.join(tmpdir(), 'cellrig-drt-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+/** Runs `cellrig eis ...` in process and captures what it prints. */
+const cli = (...argv: string[]) => runCli(main, argv);
 
 describe('cellrig eis drt', () => {
   const lib = path.join(dataDir, 'LIB_data.txt');

@@ -1,28 +1,12 @@
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../../app/cli/eis';
+import { runCli } from '../../support/cli';
 
 const dataDir = path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'eis');
 
 /** Runs `cellrig eis ...` in process and captures what it prints. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = (...argv: string[]) => runCli(main, argv);
 
 describe('cellrig eis validate', () => {
   it('calls the battery spectrum exampleData.csv valid with --json: valid, M, mu and max residuals', async () => {
