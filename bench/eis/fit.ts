@@ -15,26 +15,15 @@ import { dropInductive } from '../../src/eis/drop-inductive';
 import { type FitOptions, type FitResult, fitCircuit } from '../../src/eis/fit';
 import { parseSpectrumFile } from '../../src/eis/readers';
 import type { Spectrum } from '../../src/eis/spectrum';
+import { eisDataDir, median, timeRuns } from './common';
 import { FIT_CASES } from './fit-cases';
 
 const RUNS = Math.max(20, Number(process.argv[2]) || 100);
 const WARMUP = 50;
-/** From dist/bench/eis/ (compiled) or bench/eis/ (source), the repository root's sibling `shared`. */
-const dataDir = [
-  path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'eis'),
-  path.join(__dirname, '..', '..', '..', 'shared', 'data', 'eis'),
-].find((d) => {
-  try {
-    readFileSync(path.join(d, 'SOURCES.md'));
-    return true;
-  } catch {
-    return false;
-  }
-});
 
 function load(file: string, drop: boolean): Spectrum {
-  if (!dataDir) throw new Error('../shared/data/eis not found');
-  const s = parseSpectrumFile(file, readFileSync(path.join(dataDir, file))).spectrum;
+  if (!eisDataDir) throw new Error('../shared/data/eis not found');
+  const s = parseSpectrumFile(file, readFileSync(path.join(eisDataDir, file))).spectrum;
   return drop ? dropInductive(s) : s;
 }
 
@@ -48,14 +37,7 @@ type Row = {
 };
 
 function time(label: string, circuit: Circuit, data: Spectrum, options: FitOptions): Row {
-  let fit = fitCircuit(circuit, data, options);
-  for (let k = 1; k < WARMUP; k++) fit = fitCircuit(circuit, data, options);
-  const times: number[] = [];
-  for (let k = 0; k < RUNS; k++) {
-    const t0 = process.hrtime.bigint();
-    fit = fitCircuit(circuit, data, options);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
+  const { result: fit, times } = timeRuns(() => fitCircuit(circuit, data, options), WARMUP, RUNS);
   return {
     label,
     circuit: circuit.text,
@@ -65,12 +47,6 @@ function time(label: string, circuit: Circuit, data: Spectrum, options: FitOptio
     times,
   };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 function main(): void {
   const rows: Row[] = [];

@@ -15,40 +15,20 @@ import { type DrtResult, distributionOfRelaxationTimes } from '../../src/eis/drt
 import { clearDrtBasisCache } from '../../src/eis/drt-basis';
 import { type KkResult, kramersKronigTest } from '../../src/eis/kk';
 import { parseSpectrumFile } from '../../src/eis/readers';
+import { eisDataDir, median, timeRuns } from './common';
 
 const RUNS = Math.max(20, Number(process.argv[2]) || 50);
 const WARMUP = 5;
-/** From dist/bench/eis/ (compiled) or bench/eis/ (source), the repository root's sibling `shared`. */
-const dataDir = [
-  path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'eis'),
-  path.join(__dirname, '..', '..', '..', 'shared', 'data', 'eis'),
-].find((d) => {
-  try {
-    readFileSync(path.join(d, 'SOURCES.md'));
-    return true;
-  } catch {
-    return false;
-  }
-});
 
 function timed<T>(work: () => T): { result: T; medianMs: number; minMs: number } {
-  for (let k = 0; k < WARMUP; k++) work();
-  const times: number[] = [];
-  let result = work();
-  for (let k = 0; k < RUNS; k++) {
-    const t0 = process.hrtime.bigint();
-    result = work();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  const mid = times.length >> 1;
-  const medianMs = times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
-  return { result, medianMs, minMs: times[0]! };
+  // WARMUP + 1 untimed calls: the warm-up and the one that seeded the result, as this bench always made.
+  const { result, times } = timeRuns(work, WARMUP + 1, RUNS);
+  return { result, medianMs: median(times), minMs: Math.min(...times) };
 }
 
 function main(): void {
-  if (!dataDir) throw new Error('../shared/data/eis not found');
-  const files = readdirSync(dataDir)
+  if (!eisDataDir) throw new Error('../shared/data/eis not found');
+  const files = readdirSync(eisDataDir)
     .filter((n) => !n.endsWith('.md') && !n.startsWith('LICENSE'))
     .sort();
   console.log(
@@ -60,7 +40,7 @@ function main(): void {
   const kkMedians: number[] = [];
   const drtMedians: number[] = [];
   for (const file of files) {
-    const s = parseSpectrumFile(file, readFileSync(path.join(dataDir, file))).spectrum;
+    const s = parseSpectrumFile(file, readFileSync(path.join(eisDataDir, file))).spectrum;
     const kk = timed<KkResult>(() => kramersKronigTest(s));
     clearDrtBasisCache();
     const t0 = process.hrtime.bigint();
@@ -75,9 +55,10 @@ function main(): void {
       `${file.padEnd(26)} ${String(s.fHz.length).padStart(4)} | ${kk.medianMs.toFixed(3).padStart(7)} ${kk.minMs.toFixed(3).padStart(6)} ${String(k.chainsFitted).padStart(6)} ${String(k.M).padStart(3)} ${String(k.valid).padStart(5)} ${Math.max(k.maxResidualRealPct, k.maxResidualImagPct).toFixed(2).padStart(6)} | ${firstMs.toFixed(1).padStart(9)} ${drt.medianMs.toFixed(3).padStart(6)} ${drt.minMs.toFixed(3).padStart(6)} ${String(d.gcvEvaluations).padStart(4)} ${String(d.nnlsIterations).padStart(4)} ${d.lambda.toExponential(1).padStart(9)}${d.lambdaAtBound ? '*' : ' '} ${String(d.peaks.length).padStart(4)}`,
     );
   }
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+  // The upper middle value for an even count, as this line has always printed.
+  const overSpectra = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
   console.log(
-    `median over spectra: KK ${median(kkMedians).toFixed(3)} ms, DRT ${median(drtMedians).toFixed(3)} ms (* lambda at the edge of the GCV range)`,
+    `median over spectra: KK ${overSpectra(kkMedians).toFixed(3)} ms, DRT ${overSpectra(drtMedians).toFixed(3)} ms (* lambda at the edge of the GCV range)`,
   );
 }
 
