@@ -8,11 +8,11 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { StackLoadCell } from '../../devices/load-cell';
 import { PressActuator } from '../../devices/press-actuator';
 import { PressLoop, type PressLoopSample } from '../../devices/press-loop';
-import type { TimerHandle } from '../../src/clock';
 import type { PressureHold } from '../../src/control/pressure-hold';
 import { describeZodError } from '../../src/rig/config';
 import { errorMessage, short, status, validateConfig } from '../shared/node-support';
 import { rigRuntime } from '../shared/rig-ref';
+import { startSampling } from '../shared/sampling';
 import { calibrate, calibrationCommandSchema, calibrationEvent, isCalibrationCommand } from './calibrate';
 import { configFrom, holdFor, stackPressureCommandSchema, stackPressureConfigSchema } from './config';
 import { eventMessage, pressureMessages, statusFor } from './messages';
@@ -42,8 +42,6 @@ export default function register(RED: NodeAPI): void {
     }
     const clock = rig.clock;
     let loop: PressLoop | undefined;
-    let busy = false;
-    let closed = false;
     let lastCounts: number | undefined;
 
     const send = (s: PressLoopSample): void => {
@@ -54,38 +52,29 @@ export default function register(RED: NodeAPI): void {
 
     const show = (s: PressLoopSample): void => this.status(statusFor(s, hold));
 
-    const sample = async (): Promise<void> => {
-      if (busy || closed) return;
-      busy = true;
-      try {
-        if (!loop) {
-          const hw = await rig.hardware();
-          const actuator =
-            hold && config.pumpPin !== undefined && config.valvePin !== undefined
-              ? new PressActuator(hw.io, clock, {
-                  pumpPin: config.pumpPin,
-                  valvePin: config.valvePin,
-                  pumpSpeedMmPerS: hold.config.maxSpeedMmPerS,
-                  releaseSpeedMmPerS: hold.config.maxSpeedMmPerS,
-                })
-              : undefined;
-          loop = new PressLoop(new StackLoadCell(hw.bus, clock, config), clock, hold, actuator);
-          if (hold && config.autoStart) hold.start(clock.now() / 1000);
-        }
-        const s = await loop.sample();
-        if (s.reading) lastCounts = s.reading.counts;
-        if (closed) {
-          loop.stop();
-          return;
-        }
-        show(s);
-        send(s);
-      } catch (err) {
-        loop?.stop();
-        if (!closed) this.status(status.unavailable(short(`not available: ${errorMessage(err)}`)));
-      } finally {
-        busy = false;
+    const step = async (isClosed: () => boolean): Promise<void> => {
+      if (!loop) {
+        const hw = await rig.hardware();
+        const actuator =
+          hold && config.pumpPin !== undefined && config.valvePin !== undefined
+            ? new PressActuator(hw.io, clock, {
+                pumpPin: config.pumpPin,
+                valvePin: config.valvePin,
+                pumpSpeedMmPerS: hold.config.maxSpeedMmPerS,
+                releaseSpeedMmPerS: hold.config.maxSpeedMmPerS,
+              })
+            : undefined;
+        loop = new PressLoop(new StackLoadCell(hw.bus, clock, config), clock, hold, actuator);
+        if (hold && config.autoStart) hold.start(clock.now() / 1000);
       }
+      const s = await loop.sample();
+      if (s.reading) lastCounts = s.reading.counts;
+      if (isClosed()) {
+        loop.stop();
+        return;
+      }
+      show(s);
+      send(s);
     };
 
     const recalibrate = async (p: unknown): Promise<void> => {
@@ -108,9 +97,10 @@ export default function register(RED: NodeAPI): void {
       this.status(status.ok(short(e.message)));
     };
 
-    this.status(status.idle('starting'));
-    const timer: TimerHandle = clock.setInterval(() => void sample(), config.samplePeriodMs);
-    void sample();
+    const { sample } = startSampling(this, clock, config.samplePeriodMs, {
+      step,
+      safe: () => loop?.stop(),
+    });
 
     this.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       const p = msg.payload as { command?: unknown } | undefined;
@@ -141,13 +131,6 @@ export default function register(RED: NodeAPI): void {
       }
       // Any other input asks for a reading now, e.g. from an inject node or a test sequence.
       sample().then(() => done(), done);
-    });
-    this.on('close', (done: () => void) => {
-      closed = true;
-      clock.clearTimer(timer);
-      loop?.stop();
-      this.status({});
-      done();
     });
   }
   RED.nodes.registerType('stack-pressure', StackPressureNode);

@@ -7,12 +7,12 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { OvenLoop, type OvenLoopSample } from '../../devices/oven-loop';
-import type { TimerHandle } from '../../src/clock';
 import { eventFields } from '../../src/control/events';
 import { ProfileProgrammer } from '../../src/control/profile';
 import { describeZodError } from '../../src/rig/config';
 import { errorMessage, short, status, validateConfig } from '../shared/node-support';
 import { rigRuntime } from '../shared/rig-ref';
+import { startSampling } from '../shared/sampling';
 import {
   defaultStateFile,
   loadProgress,
@@ -62,8 +62,6 @@ export default function register(RED: NodeAPI): void {
       ...(config.maxOutageS ? { maxOutageS: config.maxOutageS } : {}),
     });
     let loop: OvenLoop | undefined;
-    let busy = false;
-    let closed = false;
     let runCount = 0;
     let lastSaveMs = 0;
 
@@ -115,25 +113,16 @@ export default function register(RED: NodeAPI): void {
       }
     };
 
-    const sample = async (): Promise<void> => {
-      if (busy || closed) return;
-      busy = true;
-      try {
-        if (!loop) {
-          const hw = await rig.hardware();
-          loop = new OvenLoop(hw.bus, hw.io, clock, programmer, config.pins, config.windowMs);
-          const saved = loadProgress(stateFile);
-          if (saved) programmer.restore(saved, clock.now() / 1000);
-        }
-        const s = await loop.sample();
-        if (closed) loop.off();
-        else report(s);
-      } catch (err) {
-        loop?.off();
-        if (!closed) this.status(status.unavailable(short(`not available: ${errorMessage(err)}`)));
-      } finally {
-        busy = false;
+    const step = async (isClosed: () => boolean): Promise<void> => {
+      if (!loop) {
+        const hw = await rig.hardware();
+        loop = new OvenLoop(hw.bus, hw.io, clock, programmer, config.pins, config.windowMs);
+        const saved = loadProgress(stateFile);
+        if (saved) programmer.restore(saved, clock.now() / 1000);
       }
+      const s = await loop.sample();
+      if (isClosed()) loop.off();
+      else report(s);
     };
 
     const command = (payload: unknown): void => {
@@ -152,9 +141,12 @@ export default function register(RED: NodeAPI): void {
       else programmer.reset();
     };
 
-    this.status(status.idle('starting'));
-    const timer: TimerHandle = clock.setInterval(() => void sample(), config.controlPeriodMs);
-    void sample();
+    const { sample } = startSampling(this, clock, config.controlPeriodMs, {
+      step,
+      // Heater off on a fault and on close; the saved progress stays, so the next deploy resumes or
+      // aborts by the policy.
+      safe: () => loop?.off(),
+    });
 
     this.on('input', (m: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       try {
@@ -169,14 +161,6 @@ export default function register(RED: NodeAPI): void {
         return;
       }
       sample().then(() => done(), done);
-    });
-    this.on('close', (done: () => void) => {
-      closed = true;
-      clock.clearTimer(timer);
-      // Heater off; the saved progress stays, so the next deploy resumes or aborts by the policy.
-      loop?.off();
-      this.status({});
-      done();
     });
   }
   RED.nodes.registerType('thermal-profile', ThermalProfileNode);
