@@ -10,7 +10,7 @@ import { type ControlEvent, eventFields } from '../../src/control/events';
 import { ChannelInterlock, interlockConfigSchema, type SwitchResult } from '../../src/control/interlock';
 import { describeZodError, idSchema } from '../../src/rig/config';
 import { errorMessage, short, status, validateConfig } from '../shared/node-support';
-import { rigRuntime } from '../shared/rig-ref';
+import { rigOrReport } from '../shared/rig-ref';
 
 type Def = NodeDef & { rig: string; channels?: string; contactTimeMs?: string | number };
 
@@ -60,12 +60,8 @@ export default function register(RED: NodeAPI): void {
       what,
     );
     if (!config) return;
-    const rig = rigRuntime(RED, def.rig);
-    if (typeof rig === 'string') {
-      this.error(rig);
-      this.status(status.error(short(rig)));
-      return;
-    }
+    const rig = rigOrReport(RED, this, def.rig);
+    if (!rig) return;
     const clock = rig.clock;
     let interlock: ChannelInterlock | undefined;
     let board: Mcp23017RelayBoard | undefined;

@@ -1,6 +1,7 @@
 /** Finds the rig config node a node is wired to, or says why it cannot be used. */
-import type { NodeAPI } from 'node-red';
+import type { Node, NodeAPI } from 'node-red';
 import type { RigConfigNode, RigRuntime } from '../rig/rig-runtime';
+import { short, status } from './node-support';
 
 export function rigRuntime(RED: NodeAPI, rigNodeId: string | undefined): RigRuntime | string {
   if (!rigNodeId) return 'rig: no rig config node selected';
@@ -8,4 +9,16 @@ export function rigRuntime(RED: NodeAPI, rigNodeId: string | undefined): RigRunt
   if (!rig) return `rig: config node ${rigNodeId} not found`;
   if (rig.configError) return rig.configError;
   return rig.runtime ?? 'rig: not initialised';
+}
+
+/**
+ * The rig runtime for `node`; without one, the reason is logged and shown as a red status and the
+ * caller returns early (the node stays deployed but inert).
+ */
+export function rigOrReport(RED: NodeAPI, node: Node, rigNodeId: string | undefined): RigRuntime | undefined {
+  const rig = rigRuntime(RED, rigNodeId);
+  if (typeof rig !== 'string') return rig;
+  node.error(rig);
+  node.status(status.error(short(rig)));
+  return undefined;
 }

@@ -11,7 +11,7 @@ import { PressLoop, type PressLoopSample } from '../../devices/press-loop';
 import type { PressureHold } from '../../src/control/pressure-hold';
 import { describeZodError } from '../../src/rig/config';
 import { errorMessage, short, status, validateConfig } from '../shared/node-support';
-import { rigRuntime } from '../shared/rig-ref';
+import { rigOrReport } from '../shared/rig-ref';
 import { startSampling } from '../shared/sampling';
 import { calibrate, calibrationCommandSchema, calibrationEvent, isCalibrationCommand } from './calibrate';
 import { configFrom, holdFor, stackPressureCommandSchema, stackPressureConfigSchema } from './config';
@@ -34,12 +34,8 @@ export default function register(RED: NodeAPI): void {
       this.status(status.error(short(message)));
       return;
     }
-    const rig = rigRuntime(RED, def.rig);
-    if (typeof rig === 'string') {
-      this.error(rig);
-      this.status(status.error(short(rig)));
-      return;
-    }
+    const rig = rigOrReport(RED, this, def.rig);
+    if (!rig) return;
     const clock = rig.clock;
     let loop: PressLoop | undefined;
     let lastCounts: number | undefined;

@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { errorMessage, short, status } from '../shared/node-support';
-import { rigRuntime } from '../shared/rig-ref';
+import { rigOrReport } from '../shared/rig-ref';
 
 type TelemetryOutDef = NodeDef & { rig: string; channel: string; stream: string };
 type TelemetryMsg = NodeMessageInFlow & { channel?: unknown; stream?: unknown };
@@ -12,12 +12,8 @@ type TelemetryMsg = NodeMessageInFlow & { channel?: unknown; stream?: unknown };
 export default function register(RED: NodeAPI): void {
   function TelemetryOutNode(this: Node, def: TelemetryOutDef) {
     RED.nodes.createNode(this, def);
-    const rig = rigRuntime(RED, def.rig);
-    if (typeof rig === 'string') {
-      this.error(rig);
-      this.status(status.error(short(rig)));
-      return;
-    }
+    const rig = rigOrReport(RED, this, def.rig);
+    if (!rig) return;
     const publisher = rig.publisher();
     if (!publisher) {
       this.status(status.unavailable('no broker configured'));

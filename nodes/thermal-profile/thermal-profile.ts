@@ -11,7 +11,7 @@ import { eventFields } from '../../src/control/events';
 import { ProfileProgrammer } from '../../src/control/profile';
 import { describeZodError } from '../../src/rig/config';
 import { errorMessage, short, status, validateConfig } from '../shared/node-support';
-import { rigRuntime } from '../shared/rig-ref';
+import { rigOrReport } from '../shared/rig-ref';
 import { startSampling } from '../shared/sampling';
 import {
   defaultStateFile,
@@ -46,12 +46,8 @@ export default function register(RED: NodeAPI): void {
     };
     const config = validateConfig(this, thermalProfileConfigSchema, raw, what);
     if (!config) return;
-    const rig = rigRuntime(RED, def.rig);
-    if (typeof rig === 'string') {
-      this.error(rig);
-      this.status(status.error(short(rig)));
-      return;
-    }
+    const rig = rigOrReport(RED, this, def.rig);
+    if (!rig) return;
     const clock = rig.clock;
     const stateFile =
       config.stateFile ?? defaultStateFile(RED.settings.userDir as string | undefined, def.id);
