@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
+import { dropInductive } from '../../src/eis/drop-inductive';
 import { parseSpectrumFile } from '../../src/eis/readers';
 import type { Spectrum } from '../../src/eis/spectrum';
 
@@ -76,9 +77,17 @@ export function parseFileCommand<S extends z.ZodType>(
   return { file, args: parsed.data };
 }
 
-/** Reads and parses a spectrum file; errors name the file (and the line, from the reader). */
-export function loadSpectrumFile(file: string): { format: string; spectrum: Spectrum } {
-  return parseSpectrumFile(basename(file), readSpectrumBytes(file));
+/**
+ * Reads and parses a spectrum file (errors name the file, and the line, from the reader); with
+ * `dropInductivePoints` the inductive points are dropped (src/eis/drop-inductive.ts), `dropped` of them.
+ */
+export function loadSpectrumData(
+  file: string,
+  dropInductivePoints: boolean,
+): { format: string; data: Spectrum; dropped: number } {
+  const { format, spectrum } = parseSpectrumFile(basename(file), readSpectrumBytes(file));
+  const data = dropInductivePoints ? dropInductive(spectrum) : spectrum;
+  return { format, data, dropped: spectrum.fHz.length - data.fHz.length };
 }
 
 /** A file's bytes; a missing file or a folder is named as such. */

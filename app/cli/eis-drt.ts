@@ -6,10 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { dropInductive } from '../../src/eis/drop-inductive';
 import { type DrtResult, distributionOfRelaxationTimes } from '../../src/eis/drt';
 import { plotSvg } from '../../src/plot/svg';
-import { loadSpectrumFile, parseFileCommand, reportErrors, timeRuns, timingOf } from './eis-common';
+import { loadSpectrumData, parseFileCommand, reportErrors, timeRuns, timingOf } from './eis-common';
 
 const DrtArgs = z.object({
   lambda: z.coerce.number().positive().finite().optional(),
@@ -46,8 +45,7 @@ function run(argv: string[]): number {
     },
     DrtArgs,
   );
-  const loaded = loadSpectrumFile(file);
-  const data = args['drop-inductive'] ? dropInductive(loaded.spectrum) : loaded.spectrum;
+  const { format, data } = loadSpectrumData(file, args['drop-inductive']);
   const options = {
     lambda: args.lambda,
     penalty: Number(args.penalty) as 1 | 2,
@@ -60,7 +58,7 @@ function run(argv: string[]): number {
   if (args.json) {
     const out = {
       file: basename(file),
-      format: loaded.format,
+      format,
       points: data.fHz.length,
       lambda: r.lambda,
       lambdaSource: r.lambdaSource,
@@ -79,7 +77,7 @@ function run(argv: string[]): number {
     return 0;
   }
   const lines = [
-    `${file}: ${loaded.format}, ${data.fHz.length} points`,
+    `${file}: ${format}, ${data.fHz.length} points`,
     `DRT (Gaussian RBF, ${options.penalty === 1 ? '1st' : '2nd'}-derivative penalty): lambda ${r.lambda.toExponential(3)} ${
       r.lambdaSource === 'gcv'
         ? `by GCV${r.lambdaAtBound ? ' (at the edge of the searched range)' : ''}`

@@ -6,9 +6,8 @@
  */
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { dropInductive } from '../../src/eis/drop-inductive';
 import { type KkResult, kramersKronigTest } from '../../src/eis/kk';
-import { loadSpectrumFile, parseFileCommand, reportErrors, timeRuns, timingOf } from './eis-common';
+import { loadSpectrumData, parseFileCommand, reportErrors, timeRuns, timingOf } from './eis-common';
 
 const ValidateArgs = z.object({
   'drop-inductive': z.boolean().default(false),
@@ -49,8 +48,7 @@ function run(argv: string[]): number {
     },
     ValidateArgs,
   );
-  const loaded = loadSpectrumFile(file);
-  const data = args['drop-inductive'] ? dropInductive(loaded.spectrum) : loaded.spectrum;
+  const { format, data, dropped } = loadSpectrumData(file, args['drop-inductive']);
   const options = {
     fitType: args.fit,
     muThreshold: args.mu,
@@ -61,11 +59,10 @@ function run(argv: string[]): number {
   };
   const { result: r, times } = timeRuns(args.repeat, () => kramersKronigTest(data, options));
   const timing = args.repeat > 1 ? timingOf(times) : undefined;
-  const dropped = loaded.spectrum.fHz.length - data.fHz.length;
   if (args.json) {
     const out = {
       file: basename(file),
-      format: loaded.format,
+      format,
       points: data.fHz.length,
       dropped,
       valid: r.valid,
@@ -95,7 +92,7 @@ function run(argv: string[]): number {
   }
   const worst = worstPoint(data.fHz, r);
   const lines = [
-    `${file}: ${loaded.format}, ${data.fHz.length} points${dropped ? ` (${dropped} inductive dropped)` : ''}`,
+    `${file}: ${format}, ${data.fHz.length} points${dropped ? ` (${dropped} inductive dropped)` : ''}`,
     `Kramers-Kronig (linear, ${r.fitType} fit${options.seriesCapacitance ? ', series C' : ''}): ${r.valid ? 'VALID' : 'INVALID'}`,
     `  M = ${r.M} RC elements, mu = ${r.mu.toFixed(3)} (threshold ${args.mu}, ${args.rule} rule${r.muCriterionMet ? '' : ', never reached'})`,
     `  max |residual| ${r.maxResidualRealPct.toFixed(3)} % real, ${r.maxResidualImagPct.toFixed(3)} % imaginary (limit ${r.thresholdPct} %), rms ${r.rmsResidualPct.toFixed(3)} %`,

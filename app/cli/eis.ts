@@ -6,13 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { circuitImpedance, parseCircuit } from '../../src/eis/circuit';
-import { dropInductive } from '../../src/eis/drop-inductive';
 import { type FitResult, fitCircuit, fitReport } from '../../src/eis/fit';
 import { parseSpectrumFile } from '../../src/eis/readers';
 import type { Spectrum } from '../../src/eis/spectrum';
 import { nyquistSvg } from '../../src/plot/svg';
 import {
-  loadSpectrumFile,
+  loadSpectrumData,
   oneFile,
   parseCommandLine,
   parseFileCommand,
@@ -177,8 +176,7 @@ function runFit(argv: string[]): number {
     FitArgs,
   );
   const circuit = parseCircuit(args.circuit);
-  const loaded = loadSpectrumFile(file);
-  const data = args['drop-inductive'] ? dropInductive(loaded.spectrum) : loaded.spectrum;
+  const { format, data, dropped } = loadSpectrumData(file, args['drop-inductive']);
   const options = {
     initialGuess: args.guess,
     fixed: args.fix,
@@ -189,11 +187,10 @@ function runFit(argv: string[]): number {
   const { result, times } = timeRuns(args.repeat, () => fitCircuit(circuit, data, options));
   if (args.plot) writeFileSync(args.plot, fitPlot(circuit, data, result, basename(file)));
   const timing = args.repeat > 1 ? timingOf(times) : undefined;
-  const dropped = loaded.spectrum.fHz.length - data.fHz.length;
   if (args.json) {
     const out = {
       file: basename(file),
-      format: loaded.format,
+      format,
       points: data.fHz.length,
       dropped,
       ...fitReport(result),
@@ -204,7 +201,7 @@ function runFit(argv: string[]): number {
   }
   const width = Math.max(...result.parameters.map((p) => p.name.length));
   const lines = [
-    `${file}: ${loaded.format}, ${data.fHz.length} points${dropped ? ` (${dropped} inductive dropped)` : ''}`,
+    `${file}: ${format}, ${data.fHz.length} points${dropped ? ` (${dropped} inductive dropped)` : ''}`,
     `circuit ${result.circuit}, ${result.weighting} weighting, ${options.initialGuess ? 'from the given guess' : `${result.starts} automatic starts`}`,
     ...result.parameters.map(
       (p) =>
