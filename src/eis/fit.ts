@@ -4,15 +4,11 @@
  * that enforce the bounds (parameter-transform.ts). Without an initial guess, it scouts from guesses
  * read off the spectrum plus seeded random starts (initial-guess.ts) and polishes the best.
  */
+import { choleskyInPlace, choleskySolveInPlace } from '../linalg/cholesky';
 import { seededRandom } from '../random';
 import { angularFrequencies, type Circuit, CircuitEvaluator, type CircuitNode } from './circuit';
 import { arcCount, arcVariants, guessParameters, perturbed } from './initial-guess';
-import {
-  choleskyInPlace,
-  choleskySolveInPlace,
-  LevenbergMarquardt,
-  type StopReason,
-} from './levenberg-marquardt';
+import { LevenbergMarquardt, type StopReason } from './levenberg-marquardt';
 import { outOfBounds, parameterSlope, toInternal, toParameter } from './parameter-transform';
 import type { Spectrum } from './spectrum';
 import { spectrumFeatures } from './spectrum-features';

@@ -7,6 +7,7 @@
  * little more than the residual), so an iteration is one model evaluation. All buffers live in the
  * solver, which is reused across starts: an iteration allocates nothing.
  */
+import { choleskyInPlace, choleskySolveInPlace } from '../linalg/cholesky';
 
 export type LeastSquaresProblem = {
   readonly nVars: number;
@@ -200,35 +201,4 @@ function halfSquaredNorm(r: Float64Array): number {
   let s = 0;
   for (let i = 0; i < r.length; i++) s += r[i]! * r[i]!;
   return 0.5 * s;
-}
-
-/** Lower-triangular Cholesky factor of a symmetric positive definite m x m matrix, in place. */
-export function choleskyInPlace(a: Float64Array, m: number): boolean {
-  for (let j = 0; j < m; j++) {
-    let d = a[j * m + j]!;
-    for (let k = 0; k < j; k++) d -= a[j * m + k]! * a[j * m + k]!;
-    if (!(d > 0)) return false;
-    const l = Math.sqrt(d);
-    a[j * m + j] = l;
-    for (let i = j + 1; i < m; i++) {
-      let s = a[i * m + j]!;
-      for (let k = 0; k < j; k++) s -= a[i * m + k]! * a[j * m + k]!;
-      a[i * m + j] = s / l;
-    }
-  }
-  return true;
-}
-
-/** Solves L L^T x = b with the factor from choleskyInPlace; b is overwritten by x. */
-export function choleskySolveInPlace(l: Float64Array, m: number, b: Float64Array): void {
-  for (let i = 0; i < m; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= l[i * m + k]! * b[k]!;
-    b[i] = s / l[i * m + i]!;
-  }
-  for (let i = m - 1; i >= 0; i--) {
-    let s = b[i]!;
-    for (let k = i + 1; k < m; k++) s -= l[k * m + i]! * b[k]!;
-    b[i] = s / l[i * m + i]!;
-  }
 }

@@ -1,11 +1,14 @@
 /** Cholesky factorisation and solves for small dense symmetric positive definite matrices (row-major n x n). */
 
-/** Overwrites the lower triangle of a with L (a = L L^T). Returns false if a is not positive definite. */
-export function choleskyInPlace(a: Float64Array, n: number): boolean {
+/**
+ * Overwrites the lower triangle of a with L (a = L L^T). Returns false if a is not positive definite,
+ * or if a pivot (before its square root) is not above `pivotFloor`.
+ */
+export function choleskyInPlace(a: Float64Array, n: number, pivotFloor = 0): boolean {
   for (let j = 0; j < n; j++) {
     let d = a[j * n + j]!;
     for (let k = 0; k < j; k++) d -= a[j * n + k]! ** 2;
-    if (!(d > 0)) return false;
+    if (!(d > pivotFloor)) return false;
     const ljj = Math.sqrt(d);
     a[j * n + j] = ljj;
     for (let i = j + 1; i < n; i++) {
@@ -33,4 +36,10 @@ export function backSubstituteTransposed(l: Float64Array, n: number, y: Float64A
     for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * y[k]!;
     y[i] = s / l[i * n + i]!;
   }
+}
+
+/** Solves L L^T x = b with the factor from choleskyInPlace; b is overwritten by x. */
+export function choleskySolveInPlace(l: Float64Array, n: number, b: Float64Array): void {
+  forwardSubstitute(l, n, b);
+  backSubstituteTransposed(l, n, b);
 }

@@ -7,7 +7,7 @@
  * columns before it, and once one falls below MIN_PIVOT the system is solved again by Householder QR,
  * which keeps the digits the mu criterion depends on.
  */
-import { backSubstituteTransposed, forwardSubstitute } from './cholesky';
+import { choleskyInPlace, choleskySolveInPlace } from './cholesky';
 
 /** Below this squared distance (relative) a column is too close to the others for the normal equations. */
 const MIN_PIVOT = 1e-9;
@@ -74,9 +74,8 @@ export function solveNormalEquations(gram: Float64Array, rhs: Float64Array, n: n
 
 /** Unit-diagonal Gram (lower triangle) and right-hand side, both overwritten; null below the pivot floor. */
 function solveScaledNormalEquations(g: Float64Array, rhs: Float64Array, n: number): Float64Array | null {
-  if (!choleskyWithPivotFloor(g, n, MIN_PIVOT)) return null;
-  forwardSubstitute(g, n, rhs);
-  backSubstituteTransposed(g, n, rhs);
+  if (!choleskyInPlace(g, n, MIN_PIVOT)) return null;
+  choleskySolveInPlace(g, n, rhs);
   return rhs;
 }
 
@@ -88,23 +87,6 @@ function columnScales(a: Float64Array, m: number, n: number): Float64Array {
     colScale[j] = s > 0 ? 1 / Math.sqrt(s) : 0;
   }
   return colScale;
-}
-
-/** Cholesky of a unit-diagonal (or zero-column) Gram matrix; false when a pivot falls below floor. */
-function choleskyWithPivotFloor(a: Float64Array, n: number, floor: number): boolean {
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= a[j * n + k]! ** 2;
-    if (!(d > floor)) return false;
-    const ljj = Math.sqrt(d);
-    a[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= a[i * n + k]! * a[j * n + k]!;
-      a[i * n + j] = s / ljj;
-    }
-  }
-  return true;
 }
 
 /**
