@@ -10,11 +10,12 @@ import {
   startFlow,
   stopFlow,
 } from '../support/node-red';
+import { simRig, waitForStatus } from '../support/rig-flow';
 
 afterEach(stopFlow);
 
 const mods = [nodeModules.rig, cellChannels];
-const rig: FlowNode = { id: 'rig1', type: 'rig', rigId: 'rig01', backend: 'sim', seed: 1, broker: '' };
+const rig = simRig();
 const cc = (extra: Partial<FlowNode> = {}): FlowNode => ({
   id: 'cc1',
   type: 'cell-channels',
@@ -145,14 +146,13 @@ describe('cell-channels node', () => {
 describe('cell-channels node without hardware', () => {
   it('shows "not available" on a Firmata rig with no board plugged in, and refuses commands without crashing', async () => {
     await startFlow(mods, [
-      { ...rig, backend: 'firmata' },
+      simRig({ backend: 'firmata' }),
       cc(),
       { id: 'out', type: 'helper' },
       { id: 'events', type: 'helper' },
     ]);
     const n = helper.getNode('cc1');
-    for (let i = 0; i < 40 && !/not available/.test(lastStatus(n)?.text ?? ''); i++)
-      await new Promise((r) => setTimeout(r, 250));
+    await waitForStatus(n, /not available/);
     expect(lastStatus(n)).toMatchObject({ fill: 'grey', text: expect.stringMatching(/not available/) });
     n.receive({ payload: { command: 'connect', channel: 'ch1', to: 'analyser' } });
     await new Promise((r) => setTimeout(r, 50));

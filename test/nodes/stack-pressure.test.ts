@@ -10,16 +10,8 @@ import {
   statuses,
   stopFlow,
 } from '../support/node-red';
+import { simRig, waitForStatus } from '../support/rig-flow';
 
-const rig = (extra: Partial<FlowNode> = {}): FlowNode => ({
-  id: 'rig1',
-  type: 'rig',
-  rigId: 'rig01',
-  backend: 'sim',
-  seed: 1,
-  broker: '',
-  ...extra,
-});
 const stack = (extra: Partial<FlowNode> = {}): FlowNode => ({
   id: 'sp1',
   type: 'stack-pressure',
@@ -39,7 +31,7 @@ afterEach(stopFlow);
 describe('stack-pressure node', () => {
   it('sends the channel stack pressure every sample period, near 150 MPa on a fresh stack', async () => {
     const clock = new VirtualClock();
-    await startFlow(mods, [rig(), stack(), { id: 'out', type: 'helper' }], { clock });
+    await startFlow(mods, [simRig(), stack(), { id: 'out', type: 'helper' }], { clock });
     const out = helper.getNode('out');
     const payloads: { ts: number; pressureMPa: number; cell: string }[] = [];
     out.on('input', (msg: { payload: (typeof payloads)[number]; channel: string; stream: string }) => {
@@ -59,7 +51,7 @@ describe('stack-pressure node', () => {
   });
 
   it('turns red and names the field when the mux port is out of range, without crashing', async () => {
-    await startFlow(mods, [rig(), stack({ muxPort: 9 }), { id: 'out', type: 'helper' }], {
+    await startFlow(mods, [simRig(), stack({ muxPort: 9 }), { id: 'out', type: 'helper' }], {
       clock: new VirtualClock(),
     });
     const node = helper.getNode('sp1');
@@ -68,7 +60,7 @@ describe('stack-pressure node', () => {
   });
 
   it('turns red and names rigId when its rig config is malformed', async () => {
-    await startFlow(mods, [rig({ rigId: 'rig 01' }), stack(), { id: 'out', type: 'helper' }], {
+    await startFlow(mods, [simRig({ rigId: 'rig 01' }), stack(), { id: 'out', type: 'helper' }], {
       clock: new VirtualClock(),
     });
     expect(lastStatus(helper.getNode('sp1'))).toMatchObject({
@@ -81,7 +73,7 @@ describe('stack-pressure node', () => {
     const clock = new VirtualClock();
     await startFlow(
       mods,
-      [rig(), stack(), stack({ id: 'sp2', channel: 'ch9', muxPort: 7 }), { id: 'out', type: 'helper' }],
+      [simRig(), stack(), stack({ id: 'sp2', channel: 'ch9', muxPort: 7 }), { id: 'out', type: 'helper' }],
       {
         clock,
       },
@@ -121,7 +113,7 @@ describe('stack-pressure node holding the press', () => {
   const holdNode = (extra: Partial<FlowNode> = {}) =>
     stack({ control: 'hold', wires: [['out'], ['events']], ...extra });
   const flow = (extra: Partial<FlowNode> = {}): FlowNode[] => [
-    rig(),
+    simRig(),
     holdNode(extra),
     { id: 'out', type: 'helper' },
     { id: 'events', type: 'helper' },
@@ -176,7 +168,7 @@ describe('stack-pressure node holding the press', () => {
     await stopFlow();
     expect(hw.sim.digitalRead(5)).toBe(0);
     expect(hw.sim.digitalRead(6)).toBe(0);
-    await startFlow(mods, [rig()], { clock });
+    await startFlow(mods, [simRig()], { clock });
   });
 
   it('answers a bad command with a red status naming the field, and keeps sampling', async () => {
@@ -207,14 +199,13 @@ describe('stack-pressure node holding the press', () => {
 describe('stack-pressure node without hardware', () => {
   it('shows "not available" when the rig is a Firmata board that is not plugged in, and the flow keeps running', async () => {
     await startFlow(mods, [
-      rig({ backend: 'firmata' }),
+      simRig({ backend: 'firmata' }),
       stack({ control: 'hold' }),
       { id: 'out', type: 'helper' },
     ]);
     const node = helper.getNode('sp1');
     // johnny-five gives up on the missing serial port after its 5 s connect timeout (real time).
-    for (let i = 0; i < 40 && !/not available/.test(lastStatus(node)?.text ?? ''); i++)
-      await new Promise((r) => setTimeout(r, 250));
+    await waitForStatus(node, /not available/);
     expect(lastStatus(node)).toMatchObject({ fill: 'grey', text: expect.stringMatching(/not available/) });
     expect(errors(node)).toHaveLength(0);
   }, 20_000);
@@ -226,7 +217,7 @@ describe('stack-pressure calibration by msg', () => {
     await startFlow(
       mods,
       [
-        rig(),
+        simRig(),
         stack({ wires: [['out'], ['events']] }),
         { id: 'out', type: 'helper' },
         { id: 'events', type: 'helper' },
@@ -253,7 +244,7 @@ describe('stack-pressure calibration by msg', () => {
     const clock = new VirtualClock();
     await startFlow(
       mods,
-      [rig(), stack({ control: 'hold', wires: [['out'], []] }), { id: 'out', type: 'helper' }],
+      [simRig(), stack({ control: 'hold', wires: [['out'], []] }), { id: 'out', type: 'helper' }],
       { clock },
     );
     await clock.tick(2000);

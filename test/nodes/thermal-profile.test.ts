@@ -13,6 +13,7 @@ import {
   startFlow,
   stopFlow,
 } from '../support/node-red';
+import { simRig, waitForStatus } from '../support/rig-flow';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -21,7 +22,7 @@ afterEach(async () => {
 });
 
 const mods = [nodeModules.rig, thermalProfile];
-const rig: FlowNode = { id: 'rig1', type: 'rig', rigId: 'rig01', backend: 'sim', seed: 1, broker: '' };
+const rig = simRig();
 const SHORT = JSON.stringify({
   name: 'short dry',
   segments: [
@@ -227,10 +228,9 @@ describe('thermal-profile node wiring', () => {
 
 describe('thermal-profile node without hardware', () => {
   it('shows "not available" on a Firmata rig with no board plugged in, without an error', async () => {
-    await startFlow(mods, [{ ...rig, backend: 'firmata' }, node()]);
+    await startFlow(mods, [simRig({ backend: 'firmata' }), node()]);
     const n = helper.getNode('tp1');
-    for (let i = 0; i < 40 && !/not available/.test(lastStatus(n)?.text ?? ''); i++)
-      await new Promise((r) => setTimeout(r, 250));
+    await waitForStatus(n, /not available/);
     expect(lastStatus(n)).toMatchObject({ fill: 'grey', text: expect.stringMatching(/not available/) });
     expect(errors(n)).toHaveLength(0);
   }, 20_000);
