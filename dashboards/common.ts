@@ -17,31 +17,35 @@ export const CHANNEL_FILTER = `"channel" =~ /^$channel$/`;
 
 /** `$rig`: every rig that has sent stack pressure. */
 export function rigVariable(opts: { multi: boolean }): QueryVariableBuilder {
-  const query = 'SHOW TAG VALUES FROM "pressure" WITH KEY = "rig"';
-  const v = new QueryVariableBuilder('rig')
-    .label('Rig')
-    .datasource(influxDatasource)
-    .query(query)
-    .definition(query)
-    .refresh(VariableRefresh.OnDashboardLoad)
-    .sort(VariableSort.AlphabeticalAsc)
-    .multi(opts.multi)
-    .includeAll(opts.multi);
-  return v;
+  return pressureTagVariable('rig', 'Rig', 'SHOW TAG VALUES FROM "pressure" WITH KEY = "rig"', opts.multi);
 }
 
 /** `$channel`: the cell channels of the selected rig(s). */
 export function channelVariable(opts: { multi: boolean }): QueryVariableBuilder {
-  const query = `SHOW TAG VALUES FROM "pressure" WITH KEY = "channel" WHERE ${RIG_FILTER}`;
-  return new QueryVariableBuilder('channel')
-    .label('Channel')
+  return pressureTagVariable(
+    'channel',
+    'Channel',
+    `SHOW TAG VALUES FROM "pressure" WITH KEY = "channel" WHERE ${RIG_FILTER}`,
+    opts.multi,
+  );
+}
+
+/** A variable over a tag's values, read again on dashboard load, sorted A-Z; multi-value with "All" if `multi`. */
+function pressureTagVariable(
+  name: string,
+  label: string,
+  query: string,
+  multi: boolean,
+): QueryVariableBuilder {
+  return new QueryVariableBuilder(name)
+    .label(label)
     .datasource(influxDatasource)
     .query(query)
     .definition(query)
     .refresh(VariableRefresh.OnDashboardLoad)
     .sort(VariableSort.AlphabeticalAsc)
-    .multi(opts.multi)
-    .includeAll(opts.multi);
+    .multi(multi)
+    .includeAll(multi);
 }
 
 /** Controller events (segment changes, trips, holdback, faults) as annotations on every time panel. */
