@@ -101,7 +101,8 @@ export async function main(_argv: string[]): Promise<number> {
         resolveExit(1);
       }
     };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    // on, not once: a second Ctrl-C during the shutdown must not kill the process before outputs are safe.
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
   });
 }
