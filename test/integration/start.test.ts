@@ -7,8 +7,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
-import { pressureSampleSchema } from '../../src/telemetry/schemas';
+import mqtt from 'mqtt';
+import { afterAll, expect, inject, it } from 'vitest';
+import { pressureSampleSchema, rigStatusSchema } from '../../src/telemetry/schemas';
 import { freePort } from '../support/services';
 
 const root = join(__dirname, '../..');
@@ -87,3 +88,38 @@ it('starts the editor, the default flow and the embedded broker, and stops clean
   // Nothing left listening.
   await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
 }, 40_000);
+
+it('with MQTT_URL set, uses that broker and leaves a retained offline status on SIGINT', async () => {
+  const port = await freePort();
+  const data = mkdtempSync(join(tmpdir(), 'cellrig-start-'));
+  dirs.push(data);
+  const rig = `start${process.pid}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    MQTT_URL: inject('mqttUrl'),
+    RIG_ID: rig,
+    CELLRIG_DATA: data,
+  };
+  delete env.INFLUX_URL;
+  const app = spawn(process.execPath, [join(root, 'dist/bin/cellrig.js'), 'start'], { env, cwd: root });
+  children.push(app);
+  const watcher = await mqtt.connectAsync(inject('mqttUrl'), { clientId: `start-watch-${process.pid}` });
+  const statuses: string[] = [];
+  watcher.on('message', (topic, payload) => {
+    if (topic === `cellrig/v1/${rig}/status`)
+      statuses.push(rigStatusSchema.parse(JSON.parse(`${payload}`)).state);
+  });
+  await watcher.subscribeAsync(`cellrig/v1/${rig}/status`, { qos: 1 });
+  await waitFor('online status', 10_000, async () => statuses.includes('online'));
+  const exited = new Promise<number | null>((r) => app.once('exit', (code) => r(code)));
+  app.kill('SIGINT');
+  expect(await exited).toBe(0);
+  await waitFor('offline status', 5_000, async () => statuses.at(-1) === 'offline');
+  // Retained: a subscriber arriving now still learns the rig is offline.
+  const late = await mqtt.connectAsync(inject('mqttUrl'), { clientId: `start-late-${process.pid}` });
+  const retained = new Promise<string>((r) => late.on('message', (_t, p) => r(`${p}`)));
+  await late.subscribeAsync(`cellrig/v1/${rig}/status`, { qos: 1 });
+  expect(rigStatusSchema.parse(JSON.parse(await retained)).state).toBe('offline');
+  await Promise.all([watcher.endAsync(), late.endAsync()]);
+}, 30_000);
