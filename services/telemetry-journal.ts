@@ -16,8 +16,8 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  statSync,
   unlinkSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -86,7 +86,14 @@ export class TelemetryJournal extends EventEmitter {
     };
     mkdirSync(this.opts.dir, { recursive: true });
     this.recover();
-    this.timer = this.opts.clock.setInterval(() => this.sync(), this.opts.fsyncMs);
+    this.timer = this.opts.clock.setInterval(() => {
+      try {
+        this.sync();
+      } catch (err) {
+        // A full or failing disk is an alarm for the rig's operator, never a crash of its process.
+        this.emit('problem', `telemetry journal: ${(err as Error).message}`);
+      }
+    }, this.opts.fsyncMs);
   }
 
   get nextIndex(): number {
@@ -107,6 +114,21 @@ export class TelemetryJournal extends EventEmitter {
     return this.nextSeq.get(key) ?? 0;
   }
 
+  /** Never issue `seq` or below again for `key` (the writer has it: a lost state file must not rewind). */
+  raiseSeq(key: string, seq: number): boolean {
+    if (this.peekSeq(key) > seq) return false;
+    this.nextSeq.set(key, seq + 1);
+    this.dirty = true;
+    return true;
+  }
+
+  /** The highest seq of each stream still in the journal. */
+  lastSeqs(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const s of this.segments) for (const [k, r] of s.keys) out.set(k, Math.max(out.get(k) ?? -1, r.max));
+    return out;
+  }
+
   /** Appends a record with the stream's next seq (the payload must carry that seq). */
   append(key: string, seq: number, topic: string, payload: string): JournalRecord {
     if (seq !== this.peekSeq(key))
@@ -122,9 +144,7 @@ export class TelemetryJournal extends EventEmitter {
     seg.count++;
     seg.bytes += Buffer.byteLength(line);
     seg.lastWriteMs = this.opts.clock.now();
-    const range = seg.keys.get(key);
-    if (range) range.max = seq;
-    else seg.keys.set(key, { min: seq, max: seq });
+    extendRange(seg, key, seq);
     this.stats.appended++;
     this.stats.bytes += Buffer.byteLength(line);
     this.dirty = true;
@@ -215,7 +235,9 @@ export class TelemetryJournal extends EventEmitter {
 
   private dropOldest(): void {
     const s = this.segments.shift() as Segment;
-    this.writeState(); // the seqs must survive the segment that proved them
+    // The seqs must survive the segment that proved them, and the state must not run ahead of the disk.
+    if (this.fd !== undefined) fsyncSync(this.fd);
+    this.writeState();
     unlinkSync(s.file);
     this.stats.bytes -= s.bytes;
     this.stats.segments = this.segments.length;
@@ -229,7 +251,13 @@ export class TelemetryJournal extends EventEmitter {
       cursor: this.cursor,
       nextSeq: Object.fromEntries(this.nextSeq),
     };
-    writeFileSync(`${file}.tmp`, JSON.stringify(state));
+    const fd = openSync(`${file}.tmp`, 'w');
+    try {
+      writeSync(fd, JSON.stringify(state));
+      fsyncSync(fd); // a power cut must not leave an empty state behind the rename
+    } finally {
+      closeSync(fd);
+    }
     renameSync(`${file}.tmp`, file);
   }
 
@@ -272,7 +300,8 @@ export class TelemetryJournal extends EventEmitter {
         bytes: 0,
         file: join(this.opts.dir, name),
         keys: new Map(),
-        lastWriteMs: this.opts.clock.now(),
+        // Age from the file, so restarts do not keep resetting the retention clock.
+        lastWriteMs: Math.min(this.opts.clock.now(), statSync(join(this.opts.dir, name)).mtimeMs),
       };
       const { records, goodBytes, bad } = this.load(seg);
       if (bad) {
@@ -284,21 +313,27 @@ export class TelemetryJournal extends EventEmitter {
         } else this.problems.push(bad);
       }
       for (const r of records) {
-        const range = seg.keys.get(r.key);
-        if (range) range.max = r.seq;
-        else seg.keys.set(r.key, { min: r.seq, max: r.seq });
+        extendRange(seg, r.key, r.seq);
         this.nextSeq.set(r.key, Math.max(this.nextSeq.get(r.key) ?? 0, r.seq + 1));
       }
       seg.count = records.length;
       seg.bytes = goodBytes;
       this.stats.bytes += goodBytes;
       this.segments.push(seg);
+      const stateAhead = this.nextIndexValue > first + records.length;
       this.nextIndexValue = Math.max(this.nextIndexValue, first + records.length);
-      if (i === files.length - 1) {
+      // Append to the last segment only when its indices run on; otherwise the next append starts one.
+      if (i === files.length - 1 && !stateAhead) {
         this.openRecords = records;
         this.fd = openSync(seg.file, 'a');
       }
     }
     this.stats.segments = this.segments.length;
   }
+}
+
+function extendRange(seg: Segment, key: string, seq: number): void {
+  const range = seg.keys.get(key);
+  if (range) range.max = seq;
+  else seg.keys.set(key, { min: seq, max: seq });
 }
