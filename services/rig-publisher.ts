@@ -11,8 +11,17 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../src/clock';
 import { idSchema } from '../src/rig/config';
-import { type Ack, ackSchema, type RigStatus, type Sample, schemaForStream } from '../src/telemetry/schemas';
+import {
+  type Ack,
+  ackSchema,
+  MAX_BATCH,
+  MAX_PAYLOAD_BYTES,
+  type RigStatus,
+  type Sample,
+  schemaForStream,
+} from '../src/telemetry/schemas';
 import { rigTopic, streamTopic } from '../src/telemetry/topics';
+import { endClient } from './mqtt-end';
 import { type JournalRecord, TelemetryJournal } from './telemetry-journal';
 
 export type RigPublisherOptions = {
@@ -23,7 +32,7 @@ export type RigPublisherOptions = {
   journalDir: string;
   username?: string;
   password?: string;
-  /** Messages (each up to MAX_BATCH samples) awaiting PUBACK at most. */
+  /** Messages (each up to MAX_SAMPLES samples) awaiting PUBACK at most. */
   window?: number;
   /** How long a stream's watermark may stall behind what was sent before it is replayed. */
   replayAfterMs?: number;
@@ -33,9 +42,10 @@ export type RigPublisherOptions = {
 export type PublishInput = { channel: string; stream: string; fields: Record<string, unknown> };
 
 const TICK_MS = 1000;
-/** Samples per message at most: well under the writer's payload limit (64 KiB) and batch limit. */
-const MAX_BATCH = 200;
-const MAX_MESSAGE_BYTES = 48 * 1024;
+/** Samples per message at most: well under the writer's batch limit. */
+const MAX_SAMPLES = Math.min(200, MAX_BATCH);
+/** Bytes per message at most, under the writer's payload limit with room for the array's brackets. */
+const MAX_MESSAGE_BYTES = Math.floor(MAX_PAYLOAD_BYTES * 0.75);
 /** Samples taken from the journal per round, then grouped per stream. */
 const GATHER = 1600;
 const STUCK_MS = 30_000;
@@ -44,9 +54,9 @@ export class RigPublisher extends EventEmitter {
   readonly journal: TelemetryJournal;
   readonly stats = { published: 0, acked: 0, replays: 0 };
   private readonly client: MqttClient;
-  /** Journal index -> when it was sent, for samples awaiting PUBACK. */
-  private readonly inflight = new Map<number, number>();
-  private inflightMessages = 0;
+  /** Messages awaiting PUBACK: id -> the lowest journal index in it and when it was sent. */
+  private readonly inflight = new Map<number, { minIndex: number; sentAt: number }>();
+  private messageIds = 0;
   private sendIndex: number;
   private highWater: number;
   private generation = 0;
@@ -55,6 +65,8 @@ export class RigPublisher extends EventEmitter {
   private readonly sentSeq = new Map<string, number>();
   private readonly lastAdvance = new Map<string, number>();
   private readonly lastReplay = new Map<string, number>();
+  /** Holes already reported: stream -> the seq that is gone. */
+  private readonly gaps = new Map<string, number>();
   /** Latest retained payload per topic, published again on every (re)connect. */
   private readonly retained = new Map<string, string>();
   private readonly timer: TimerHandle;
@@ -68,8 +80,15 @@ export class RigPublisher extends EventEmitter {
       ...options.journal,
     });
     this.journal.on('full', (bytes: number) => this.emit('alarm', `telemetry journal full (${bytes} bytes)`));
+    this.journal.on('problem', (message: string) => this.emit('alarm', message));
     this.sendIndex = this.journal.cursor;
     this.highWater = this.journal.nextIndex;
+    // What the journal holds counts as sent, so a stream that stays silent after a restart is still
+    // replayed if the writer never got it.
+    for (const [key, seq] of this.journal.lastSeqs()) {
+      this.sentSeq.set(key, seq);
+      this.lastAdvance.set(key, options.clock.now());
+    }
     const status = (state: RigStatus['state']) => this.statusMessage(state);
     const ackTopic = rigTopic(options.rigId, 'ack');
     this.client = mqtt.connect(options.url, {
@@ -86,21 +105,36 @@ export class RigPublisher extends EventEmitter {
         retain: true,
       },
     });
-    this.client.on('connect', () => {
-      this.client.publish(rigTopic(options.rigId, 'status'), status('online'), { qos: 1, retain: true });
-      this.client.subscribe(ackTopic, { qos: 1 });
-      this.restartFrom(this.journal.cursor);
-      for (const [topic, payload] of this.retained)
-        this.client.publish(topic, payload, { qos: 1, retain: true });
-      this.emit('connect');
-    });
+    this.client.on('connect', () =>
+      this.guard(() => {
+        this.client.publish(rigTopic(options.rigId, 'status'), status('online'), { qos: 1, retain: true });
+        this.client.subscribe(ackTopic, { qos: 1 });
+        for (const [topic, payload] of this.retained)
+          this.client.publish(topic, payload, { qos: 1, retain: true });
+        this.emit('connect');
+        this.restartFrom(this.journal.cursor);
+      }),
+    );
     this.client.on('message', (topic, payload) => {
-      if (topic === ackTopic) this.onAck(payload);
+      if (topic === ackTopic) this.guard(() => this.onAck(payload));
     });
     this.client.on('offline', () => this.emit('offline'));
     // Never 'error': an unhandled 'error' event would take the Node-RED process down.
     this.client.on('error', (err) => this.emit('problem', `MQTT: ${err.message}`));
-    this.timer = options.clock.setInterval(() => this.tick(), TICK_MS);
+    this.timer = options.clock.setInterval(() => this.guard(() => this.tick()), TICK_MS);
+    // After the listeners, so what recovery found damaged is heard.
+    queueMicrotask(() => {
+      for (const problem of this.journal.problems) this.emit('alarm', problem);
+    });
+  }
+
+  /** Runs a callback from a timer or the MQTT client: a disk error becomes an alarm, never a crash. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.emit('alarm', `telemetry journal: ${(err as Error).message}`);
+    }
   }
 
   get connected(): boolean {
@@ -131,8 +165,16 @@ export class RigPublisher extends EventEmitter {
       return Promise.reject(new Error(`${stream} sample rejected: ${why}`));
     }
     const topic = streamTopic(this.options.rigId, channel, stream);
-    this.journal.append(key, seq, topic, JSON.stringify(parsed.data));
-    this.pump();
+    const payload = JSON.stringify(parsed.data);
+    // A sample the writer would refuse must not take a seq: it would leave a gap nothing can fill.
+    if (Buffer.byteLength(payload) > MAX_MESSAGE_BYTES)
+      return Promise.reject(new Error(`${stream} sample rejected: ${Buffer.byteLength(payload)} bytes`));
+    try {
+      this.journal.append(key, seq, topic, payload);
+    } catch (err) {
+      return Promise.reject(new Error(`telemetry journal: ${(err as Error).message}`));
+    }
+    this.guard(() => this.pump());
     return Promise.resolve(parsed.data);
   }
 
@@ -153,7 +195,6 @@ export class RigPublisher extends EventEmitter {
   private restartFrom(index: number): void {
     this.generation++; // PUBACKs of the abandoned attempt no longer count
     this.inflight.clear();
-    this.inflightMessages = 0;
     this.sendIndex = index;
     this.pump();
   }
@@ -166,11 +207,7 @@ export class RigPublisher extends EventEmitter {
   private pump(): void {
     if (this.closing) return;
     const window = this.options.window ?? 64;
-    while (
-      this.client.connected &&
-      this.inflightMessages < window &&
-      this.sendIndex < this.journal.nextIndex
-    ) {
+    while (this.client.connected && this.inflight.size < window && this.sendIndex < this.journal.nextIndex) {
       const groups = new Map<string, JournalRecord[]>();
       let taken = 0;
       while (this.sendIndex < this.journal.nextIndex && taken < GATHER) {
@@ -190,29 +227,32 @@ export class RigPublisher extends EventEmitter {
       }
       for (const group of groups.values()) for (const chunk of byteChunks(group)) this.send(chunk);
     }
-    if (this.inflight.size === 0) this.journal.cursor = this.sendIndex;
+    this.advanceCursor();
+  }
+
+  /** The journal resumes (after a restart) at the lowest index the broker has not acknowledged. */
+  private advanceCursor(): void {
+    let lowest = this.sendIndex;
+    for (const m of this.inflight.values()) lowest = Math.min(lowest, m.minIndex);
+    this.journal.cursor = lowest;
   }
 
   private send(records: JournalRecord[]): void {
     const now = this.options.clock.now();
     const first = records[0] as JournalRecord;
-    for (const r of records) this.inflight.set(r.index, now);
-    if (!this.lastAdvance.has(first.key)) this.lastAdvance.set(first.key, now);
+    const last = records[records.length - 1] as JournalRecord;
+    const id = this.messageIds++;
+    this.inflight.set(id, { minIndex: first.index, sentAt: now });
+    // A stream that was caught up starts its stall clock now, not when it last advanced.
+    if ((this.sentSeq.get(first.key) ?? -1) <= this.acked(first.key)) this.lastAdvance.set(first.key, now);
     const payload = records.length === 1 ? first.payload : `[${records.map((r) => r.payload).join(',')}]`;
     const gen = this.generation;
-    this.inflightMessages++;
     this.client.publish(first.topic, payload, { qos: 1 }, (err) => {
       if (err || gen !== this.generation) return;
-      this.inflightMessages--;
-      for (const r of records) this.inflight.delete(r.index);
+      this.inflight.delete(id);
       this.stats.acked += records.length;
-      const last = records[records.length - 1] as JournalRecord;
       this.sentSeq.set(first.key, Math.max(this.sentSeq.get(first.key) ?? -1, last.seq));
-      // Within a generation indices enter `inflight` in order: its first key is the lowest.
-      this.journal.cursor = this.inflight.size
-        ? (this.inflight.keys().next().value as number)
-        : this.sendIndex;
-      this.pump();
+      this.guard(() => this.pump());
     });
     this.stats.published++;
   }
@@ -231,6 +271,9 @@ export class RigPublisher extends EventEmitter {
     const now = this.options.clock.now();
     for (const [key, seq] of Object.entries(ack.streams)) {
       if (seq > this.acked(key)) this.lastAdvance.set(key, now);
+      // The writer has seqs this journal has not issued: its state was lost. Never issue them twice.
+      if (this.journal.raiseSeq(key, seq))
+        this.emit('alarm', `${key}: journal state behind the writer; seq continues at ${seq + 1}`);
     }
     this.ack = ack;
     this.ackAt = now;
@@ -239,7 +282,8 @@ export class RigPublisher extends EventEmitter {
   private tick(): void {
     const now = this.options.clock.now();
     if (this.client.connected) {
-      const oldest = this.inflight.size ? (this.inflight.values().next().value as number) : now;
+      // Insertion order is send order: the first message is the oldest.
+      const oldest = this.inflight.values().next().value?.sentAt ?? now;
       if (now - oldest > STUCK_MS) this.restartFrom(this.journal.cursor);
       else this.replayStalled(now);
     }
@@ -251,6 +295,7 @@ export class RigPublisher extends EventEmitter {
     const after = this.options.replayAfterMs ?? 10_000;
     if (!this.ack?.ok || now - this.ackAt > 3 * after) return;
     let from = Number.POSITIVE_INFINITY;
+    let streams = 0;
     for (const [key, sent] of this.sentSeq) {
       const acked = this.acked(key);
       if (sent <= acked) continue;
@@ -259,16 +304,22 @@ export class RigPublisher extends EventEmitter {
       this.lastReplay.set(key, now);
       const index = this.journal.findSeq(key, acked + 1);
       if (index === undefined) {
-        this.emit(
-          'alarm',
-          `${key}: seq ${acked + 1} is no longer in the journal; the writer will never have it`,
-        );
+        if (this.gaps.get(key) !== acked + 1) {
+          this.gaps.set(key, acked + 1); // said once per hole, not every 10 s
+          this.emit(
+            'alarm',
+            `${key}: seq ${acked + 1} is no longer in the journal; the writer will never have it`,
+          );
+        }
         continue;
       }
-      this.stats.replays++;
+      streams++;
       from = Math.min(from, index);
     }
-    if (from < this.sendIndex) this.restartFrom(from);
+    if (from < this.sendIndex) {
+      this.stats.replays += streams;
+      this.restartFrom(from);
+    }
   }
 
   private statusMessage(state: RigStatus['state']): string {
@@ -304,10 +355,7 @@ export class RigPublisher extends EventEmitter {
         );
       });
     }
-    // A clean end waits for in-flight messages; with the broker gone it would wait forever.
-    const ended = this.client.endAsync(false);
-    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 1500));
-    if ((await Promise.race([ended, timeout])) === 'timeout') await this.client.endAsync(true);
+    await endClient(this.client);
   }
 }
 
@@ -318,7 +366,7 @@ function byteChunks(records: JournalRecord[]): JournalRecord[][] {
   let bytes = 0;
   for (const r of records) {
     const size = Buffer.byteLength(r.payload) + 1;
-    if (chunk.length > 0 && (bytes + size > MAX_MESSAGE_BYTES || chunk.length >= MAX_BATCH)) {
+    if (chunk.length > 0 && (bytes + size > MAX_MESSAGE_BYTES || chunk.length >= MAX_SAMPLES)) {
       out.push(chunk);
       chunk = [];
       bytes = 0;
