@@ -89,14 +89,15 @@ export class InfluxHttp {
     });
   }
 
-  async query(q: string, useDb = true): Promise<InfluxQueryResult> {
+  /** `timeoutMs`: longer for queries over a whole history, such as the writer's reconciliation. */
+  async query(q: string, useDb = true, timeoutMs = this.timeoutMs): Promise<InfluxQueryResult> {
     const params = new URLSearchParams({ q, epoch: 'ms' });
     if (useDb) params.set('db', this.target.db);
     const res = await fetch(`${this.target.url}/query`, {
       method: 'POST',
       body: params,
       headers: this.auth(true),
-      signal: AbortSignal.timeout(this.timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     if (!res.ok) throw new Error(`InfluxDB /query ${res.status}: ${(await res.text()).slice(0, 300)}`);
     return (await res.json()) as InfluxQueryResult;

@@ -7,6 +7,9 @@ import type { InfluxHttp } from './influx-http';
 
 export type SeriesMark = { rig: string; channel: string; stream: string; mark: number };
 
+/** A month of 10 Hz samples on a Pi's InfluxDB takes a while to count. */
+const HISTORY_TIMEOUT_MS = 120_000;
+
 const quote = (s: string) => s.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
 const ident = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
 
@@ -14,6 +17,8 @@ export async function reconcileWatermarks(influx: InfluxHttp, rig: string): Prom
   const where = rig ? `WHERE rig = '${quote(rig)}'` : '';
   const res = await influx.query(
     `SELECT count("seq"), min("seq"), max("seq") FROM /.*/ ${where} GROUP BY "rig", "channel"`,
+    true,
+    HISTORY_TIMEOUT_MS,
   );
   const result = res.results[0];
   if (result?.error) {
@@ -27,8 +32,9 @@ export async function reconcileWatermarks(influx: InfluxHttp, rig: string): Prom
     const channel = s.tags?.channel;
     if (!r || !channel || !Number.isFinite(count)) continue;
     const series = { rig: r, channel, stream: s.name };
-    // Series start at seq 0; one that does not is missing its beginning.
-    if (min !== 0) marks.push({ ...series, mark: -1 });
+    // Series start at seq 0. One that starts later lost its beginning to a retention policy (or never
+    // had it): nothing below `min` can come back, so the watermark starts just under it.
+    if (min !== 0) marks.push({ ...series, mark: min - 1 });
     else if (count === max + 1) marks.push({ ...series, mark: max });
     else marks.push({ ...series, mark: await bisectHole(influx, series, max) });
   }
@@ -46,7 +52,9 @@ async function bisectHole(
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
     const q = `SELECT count("seq") FROM ${ident(s.stream)} WHERE rig = '${quote(s.rig)}' AND channel = '${quote(s.channel)}' AND "seq" <= ${mid}`;
-    const n = Number((await influx.query(q)).results[0]?.series?.[0]?.values[0]?.[1] ?? 0);
+    const n = Number(
+      (await influx.query(q, true, HISTORY_TIMEOUT_MS)).results[0]?.series?.[0]?.values[0]?.[1] ?? 0,
+    );
     if (n === mid + 1) lo = mid;
     else hi = mid;
   }

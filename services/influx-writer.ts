@@ -18,6 +18,7 @@ import { ContiguousWatermark } from '../src/telemetry/watermark';
 import type { WriterConfig } from '../src/telemetry/writer-config';
 import { InfluxHttp } from './influx-http';
 import { reconcileWatermarks } from './influx-reconcile';
+import { endClient } from './mqtt-end';
 
 export type WriterStats = {
   received: number;
@@ -152,6 +153,10 @@ export class InfluxWriter extends EventEmitter {
       if (this.pending.length < HIGH_WATER) done();
       else this.held.push(done);
     };
+    // Held messages of a lost connection are the broker's again (persistent session): forget them.
+    client.on('close', () => {
+      this.held = [];
+    });
   }
 
   private fail(message: string): void {
@@ -267,35 +272,49 @@ export class InfluxWriter extends EventEmitter {
   }
 
   private async writeBatch(batch: PendingPoint[]): Promise<void> {
+    let res: { status: number; body: string };
     try {
-      const res = await this.influx.write(batch.map((p) => p.line));
-      if (res.status === 204) {
-        for (const p of batch) {
-          this.mark(p.rig, p.key).add(p.seq);
-          this.changedRigs.add(p.rig);
-        }
-        this.stats.written += batch.length;
-        this.backoffMs = 0;
-        this.retryAt = 0;
-        this.setHealthy(true);
-        this.emit('written', batch.length, batch); // the batch, for latency measurements
-        return;
-      }
-      if (res.status === 400) {
-        for (const p of batch) this.deadLetter(p.rig, 'influxdb/write', `InfluxDB 400: ${res.body}`, p.line);
-        return;
-      }
-      this.pending.unshift(...batch); // kept, to be retried
-      if (res.status === 404) await this.influx.ensureDatabase().catch(() => undefined);
-      const alarm = res.status === 401 || res.status === 403;
-      this.retryLater(
-        `${alarm ? 'ALARM: InfluxDB refuses the writer' : 'InfluxDB'} ${res.status}: ${res.body.slice(0, 200)}`,
-      );
-      if (alarm)
-        this.emit('alarm', `InfluxDB ${res.status}: check the writer's InfluxDB user and its rights`);
+      res = await this.influx.write(batch.map((p) => p.line));
     } catch (err) {
       this.pending.unshift(...batch);
       this.retryLater(`InfluxDB unreachable: ${(err as Error).message}`);
+      return;
+    }
+    if (res.status === 204) {
+      this.settle(batch);
+      this.stats.written += batch.length;
+      this.backoffMs = 0;
+      this.retryAt = 0;
+      this.setHealthy(true);
+      this.emit('written', batch.length, batch); // the batch, for latency measurements
+      return;
+    }
+    if (res.status === 400) {
+      // Halve until the refused points stand alone: one bad point must not cost its batch-mates.
+      if (batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        await this.writeBatch(batch.slice(0, half));
+        await this.writeBatch(batch.slice(half));
+        return;
+      }
+      for (const p of batch) this.deadLetter(p.rig, 'influxdb/write', `InfluxDB 400: ${res.body}`, p.line);
+      this.settle(batch); // dead-lettered is final: the watermark must not wait for it
+      return;
+    }
+    this.pending.unshift(...batch); // kept, to be retried
+    if (res.status === 404) await this.influx.ensureDatabase().catch(() => undefined);
+    const alarm = res.status === 401 || res.status === 403;
+    this.retryLater(
+      `${alarm ? 'ALARM: InfluxDB refuses the writer' : 'InfluxDB'} ${res.status}: ${res.body.slice(0, 200)}`,
+    );
+    if (alarm) this.emit('alarm', `InfluxDB ${res.status}: check the writer's InfluxDB user and its rights`);
+  }
+
+  /** These seqs are done with (written, or dead-lettered for good): the watermarks may pass them. */
+  private settle(points: PendingPoint[]): void {
+    for (const p of points) {
+      this.mark(p.rig, p.key).add(p.seq);
+      this.changedRigs.add(p.rig);
     }
   }
 
@@ -331,10 +350,6 @@ export class InfluxWriter extends EventEmitter {
     this.clock.clearTimer(this.ackTimer);
     await this.flush().catch(() => undefined);
     this.publishAcks();
-    const client = this.client;
-    if (!client) return;
-    const ended = client.endAsync(false);
-    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 1500));
-    if ((await Promise.race([ended, timeout])) === 'timeout') await client.endAsync(true);
+    if (this.client) await endClient(this.client);
   }
 }

@@ -49,9 +49,12 @@ export function encodePoint(p: Point): string {
  * sample now overwrites exactly itself: a point per seq, however often it arrives.
  */
 export function pointTimestampNs(p: Point): string {
-  const seq = p.fields.seq;
+  return timestampNs(p.tsMs, p.fields.seq);
+}
+
+function timestampNs(tsMs: number, seq: unknown): string {
   const sub = typeof seq === 'number' ? Math.trunc(seq) % 1_000_000 : 0;
-  return `${Math.trunc(p.tsMs)}${String(sub).padStart(6, '0')}`;
+  return `${Math.trunc(tsMs)}${String(sub).padStart(6, '0')}`;
 }
 
 /** One measurement per stream; rig, channel, cell and coating as tags; everything else as fields. */
@@ -99,6 +102,5 @@ export function lineFromSample(rig: string, channel: string, streamName: string,
     }
     fields += `${fields ? ',' : ''}${k}=${fieldValue(key, v as number | boolean | string)}`;
   }
-  const seq = typeof sample.seq === 'number' ? Math.trunc(sample.seq) % 1_000_000 : 0;
-  return `${prefix} ${fields} ${Math.trunc(ts)}${String(seq).padStart(6, '0')}`;
+  return `${prefix} ${fields} ${timestampNs(ts, sample.seq)}`;
 }
