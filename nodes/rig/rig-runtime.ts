@@ -21,6 +21,8 @@ export type RigLink = {
   password?: string;
   /** Folder of the rig's telemetry journal. */
   journalDir: string;
+  /** Where the publisher's alarms go (journal full, a seq lost for good, a failing disk). */
+  onAlarm?: (message: string) => void;
 };
 
 export class RigRuntime {
@@ -51,7 +53,8 @@ export class RigRuntime {
   /** The rig's MQTT publisher, or undefined when no broker is configured. */
   publisher(): RigPublisher | undefined {
     if (this.closed || !this.link.brokerUrl) return undefined;
-    this.publisherInstance ??= new RigPublisher({
+    if (this.publisherInstance) return this.publisherInstance;
+    this.publisherInstance = new RigPublisher({
       url: this.link.brokerUrl,
       rigId: this.config.rigId,
       clock: this.clock,
@@ -59,6 +62,7 @@ export class RigRuntime {
       username: this.link.username,
       password: this.link.password,
     });
+    this.publisherInstance.on('alarm', (message: string) => this.link.onAlarm?.(message));
     return this.publisherInstance;
   }
 

@@ -43,6 +43,7 @@ export default function register(RED: NodeAPI): void {
       password: this.credentials?.password || process.env.MQTT_PASSWORD,
       // Beside the flows in Node-RED's user folder, so a restart finds what was not yet delivered.
       journalDir: join(RED.settings.userDir ?? join(tmpdir(), 'cellrig'), 'journal', parsed.data.rigId),
+      onAlarm: (message: string) => this.error(`telemetry: ${message}`),
     });
     this.runtime = runtime;
     this.on('close', (_removed: boolean, done: () => void) => {
