@@ -51,6 +51,7 @@ const MAX_PENDING = 200_000;
 const MAX_BACKOFF_MS = 10_000;
 const ACK_EVERY_MS = 1000;
 const MAX_WRITES = 4;
+const CLOSE_FLUSH_MS = 2000;
 
 export class InfluxWriter extends EventEmitter {
   readonly stats: WriterStats = {
@@ -348,7 +349,16 @@ export class InfluxWriter extends EventEmitter {
     this.closed = true;
     this.clock.clearTimer(this.flushTimer);
     this.clock.clearTimer(this.ackTimer);
-    await this.flush().catch(() => undefined);
+    // Bounded, so a hanging InfluxDB cannot hold up a shutdown: what is not written now is replayed
+    // from the rigs' journals, since the watermark never covered it.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.flush().catch(() => undefined),
+      new Promise((r) => {
+        timer = setTimeout(r, CLOSE_FLUSH_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     this.publishAcks();
     if (this.client) await endClient(this.client);
   }
