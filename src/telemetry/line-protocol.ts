@@ -54,7 +54,25 @@ export function pointTimestampNs(p: Point): string {
 
 function timestampNs(tsMs: number, seq: unknown): string {
   const sub = typeof seq === 'number' ? Math.trunc(seq) % 1_000_000 : 0;
-  return `${Math.trunc(tsMs)}${String(sub).padStart(6, '0')}`;
+  return `${msText(Math.trunc(tsMs))}${sixDigits(sub)}`;
+}
+
+const ZEROS = ['000000', '00000', '0000', '000', '00', '0', ''];
+
+/** `String(n).padStart(6, '0')`, without padStart's allocations for the usual 0 <= n < 10^6. */
+function sixDigits(n: number): string {
+  if (n < 0 || n >= 1_000_000) return String(n).padStart(6, '0');
+  const s = String(n);
+  return `${ZEROS[s.length]}${s}`;
+}
+
+/**
+ * `String(ms)`. Epoch milliseconds are above 2^31, so V8 prints them as doubles (slow); printed as two
+ * small integers they cost a tenth.
+ */
+function msText(ms: number): string {
+  if (ms < 1_000_000 || ms > Number.MAX_SAFE_INTEGER || !Number.isInteger(ms)) return String(ms);
+  return `${Math.floor(ms / 1_000_000)}${sixDigits(ms % 1_000_000)}`;
 }
 
 /** One measurement per stream; rig, channel, cell and coating as tags; everything else as fields. */
@@ -72,14 +90,21 @@ export function pointFromSample(rig: string, channel: string, streamName: string
 const prefixCache = new Map<string, string>();
 const fieldKeyCache = new Map<string, string>();
 const CACHE_LIMIT = 10_000;
+/** The last series encoded: consecutive samples (one message) are nearly always of the same series. */
+let last = { streamName: '', rig: '', channel: '', cell: '', coating: '', prefix: '' };
 
-/**
- * encodePoint(pointFromSample(...)), without building the point: the writer's hot path. The series
- * prefix (measurement and sorted, escaped tags) and the escaped field keys are cached.
- */
-export function lineFromSample(rig: string, channel: string, streamName: string, sample: Sample): string {
-  const { ts, cell, coating } = sample;
-  const id = `${streamName}\u0000${rig}\u0000${channel}\u0000${cell ?? ''}\u0000${coating ?? ''}`;
+function cachedPrefix(rig: string, channel: string, streamName: string, cell = '', coating = ''): string {
+  const l = last;
+  if (
+    l.prefix !== '' &&
+    l.rig === rig &&
+    l.channel === channel &&
+    l.streamName === streamName &&
+    l.cell === cell &&
+    l.coating === coating
+  )
+    return l.prefix;
+  const id = `${streamName}\u0000${rig}\u0000${channel}\u0000${cell}\u0000${coating}`;
   let prefix = prefixCache.get(id);
   if (prefix === undefined) {
     const tags: Record<string, string> = { rig, channel };
@@ -89,6 +114,16 @@ export function lineFromSample(rig: string, channel: string, streamName: string,
     if (prefixCache.size >= CACHE_LIMIT) prefixCache.clear();
     prefixCache.set(id, prefix);
   }
+  last = { streamName, rig, channel, cell, coating, prefix };
+  return prefix;
+}
+
+/**
+ * encodePoint(pointFromSample(...)), without building the point: the writer's hot path. The series
+ * prefix (measurement and sorted, escaped tags) and the escaped field keys are cached.
+ */
+export function lineFromSample(rig: string, channel: string, streamName: string, sample: Sample): string {
+  const prefix = cachedPrefix(rig, channel, streamName, sample.cell, sample.coating);
   let fields = '';
   for (const key in sample) {
     if (key === 'ts' || key === 'cell' || key === 'coating') continue;
@@ -100,7 +135,8 @@ export function lineFromSample(rig: string, channel: string, streamName: string,
       if (fieldKeyCache.size >= CACHE_LIMIT) fieldKeyCache.clear();
       fieldKeyCache.set(key, k);
     }
-    fields += `${fields ? ',' : ''}${k}=${fieldValue(key, v as number | boolean | string)}`;
+    const value = fieldValue(key, v as number | boolean | string);
+    fields = fields === '' ? `${k}=${value}` : `${fields},${k}=${value}`;
   }
-  return `${prefix} ${fields} ${timestampNs(ts, sample.seq)}`;
+  return `${prefix} ${fields} ${timestampNs(sample.ts, sample.seq)}`;
 }

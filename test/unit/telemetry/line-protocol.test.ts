@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { encodePoint, lineFromSample, pointFromSample } from '../../../src/telemetry/line-protocol';
+import { seededRandom } from '../../../src/random';
+import {
+  encodePoint,
+  lineFromSample,
+  pointFromSample,
+  pointTimestampNs,
+} from '../../../src/telemetry/line-protocol';
 import { decodeSample, MAX_PAYLOAD_BYTES, type Sample } from '../../../src/telemetry/schemas';
 import { parseTopic, rigTopic, streamTopic } from '../../../src/telemetry/topics';
 
@@ -66,6 +72,35 @@ describe('point timestamps', () => {
       encodePoint({ measurement: 'm', tags: {}, fields: { seq }, tsMs: 1_700_000_000_000 }).split(' ')[2];
     expect(at(1)).not.toBe(at(2));
     expect(at(1_000_001)).toBe('1700000000000000001');
+  });
+
+  it('print the truncated ms, then the seq mod 10^6 padded to six digits', () => {
+    const reference = (tsMs: number, seq: number) =>
+      `${Math.trunc(tsMs)}${String(Math.trunc(seq) % 1_000_000).padStart(6, '0')}`;
+    const rng = seededRandom(6);
+    const times = [
+      0,
+      1,
+      999_999,
+      1_000_000,
+      1_000_001,
+      1_700_000_000_000,
+      1_700_000_000_999.7,
+      2 ** 53,
+      1e21,
+    ];
+    for (let i = 0; i < 2000; i++) times.push(rng.int(0, 10_000_000_000_000), rng.int(0, 1e6) * 1_000_000);
+    const seqs = [0, 7, 999_999, 1_000_000, 1_234_567, Number.MAX_SAFE_INTEGER, 12.9];
+    for (let i = 0; i < 200; i++) seqs.push(rng.int(0, 2 ** 40));
+    for (const tsMs of times)
+      for (const seq of seqs.slice(0, 20))
+        expect(pointTimestampNs({ measurement: 'm', tags: {}, fields: { seq }, tsMs })).toBe(
+          reference(tsMs, seq),
+        );
+    for (const seq of seqs)
+      expect(pointTimestampNs({ measurement: 'm', tags: {}, fields: { seq }, tsMs: 1_700_000_000_000 })).toBe(
+        reference(1_700_000_000_000, seq),
+      );
   });
 });
 
