@@ -25,12 +25,14 @@ import {
 const USAGE = `usage:
   cellrig eis read FILE [--repeat N] [--json]
   cellrig eis fit FILE --circuit STR [--guess v1,v2,...] [--fix NAME=V,...]
-                  [--weight unit|modulus|proportional] [--drop-inductive] [--starts N] [--seed N]
-                  [--plot out.svg] [--repeat N] [--json]
+                  [--weight unit|modulus|proportional] [--method lm|trf] [--drop-inductive]
+                  [--starts N] [--seed N] [--plot out.svg] [--repeat N] [--json]
   cellrig eis validate FILE [--drop-inductive] [--json]
   cellrig eis drt FILE [--lambda X] [--plot out.svg] [--json]
 FILE is an instrument export (CSV/TXT, EC-Lab .mpt, Gamry .DTA, Autolab, NEISYS); the format is detected
 from its content. --repeat N runs the computation N times in one process and reports the time per run.
+fit --method: lm (default) goes to the least-squares minimum; trf is scipy's bounded trust region
+reflective, impedance.py's default fit, which can stop short of it.
 `;
 
 type Sub = { main(argv: string[]): Promise<number> };
@@ -150,6 +152,7 @@ const FitArgs = z.object({
   guess: numberList.optional(),
   fix: fixList.optional(),
   weight: z.enum(['unit', 'modulus', 'proportional']).default('unit'),
+  method: z.enum(['lm', 'trf']).default('lm'),
   'drop-inductive': z.boolean().default(false),
   starts: positiveInt.optional(),
   seed: z.coerce.number().int().optional(),
@@ -166,6 +169,7 @@ function runFit(argv: string[]): number {
       guess: { type: 'string' },
       fix: { type: 'string' },
       weight: { type: 'string' },
+      method: { type: 'string' },
       'drop-inductive': { type: 'boolean' },
       starts: { type: 'string' },
       seed: { type: 'string' },
@@ -181,6 +185,7 @@ function runFit(argv: string[]): number {
     initialGuess: args.guess,
     fixed: args.fix,
     weighting: args.weight,
+    method: args.method,
     starts: args.starts,
     seed: args.seed,
   };
@@ -202,7 +207,7 @@ function runFit(argv: string[]): number {
   const width = Math.max(...result.parameters.map((p) => p.name.length));
   const lines = [
     `${file}: ${format}, ${data.fHz.length} points${dropped ? ` (${dropped} inductive dropped)` : ''}`,
-    `circuit ${result.circuit}, ${result.weighting} weighting, ${options.initialGuess ? 'from the given guess' : `${result.starts} automatic starts`}`,
+    `circuit ${result.circuit}, ${result.weighting} weighting, ${result.method === 'trf' ? 'trust region reflective, ' : ''}${options.initialGuess ? 'from the given guess' : `${result.starts} automatic starts`}`,
     ...result.parameters.map(
       (p) =>
         `  ${p.name.padEnd(width)}  ${p.value.toExponential(4).padStart(12)}  ${p.fixed ? '(fixed)     ' : `+/- ${p.stderr === null ? 'n/a' : p.stderr.toExponential(2)}`.padEnd(12)}  ${p.unit}`,

@@ -3,6 +3,8 @@
  * real and imaginary residuals, w_re (Re Z_fit - Re Z) and w_im (Im Z_fit - Im Z), in internal variables
  * that enforce the bounds (parameter-transform.ts). Without an initial guess, it scouts from guesses
  * read off the spectrum plus seeded random starts (initial-guess.ts) and polishes the best.
+ * With method 'trf' the polish is scipy's bounded Trust Region Reflective (trust-region-reflective.ts)
+ * in parameter space instead, to reproduce impedance.py's results.
  */
 import { choleskyInPlace, choleskySolveInPlace } from '../linalg/cholesky';
 import { seededRandom } from '../random';
@@ -12,6 +14,7 @@ import { LevenbergMarquardt, type StopReason } from './levenberg-marquardt';
 import { outOfBounds, parameterSlope, toInternal, toParameter } from './parameter-transform';
 import type { Spectrum } from './spectrum';
 import { spectrumFeatures } from './spectrum-features';
+import { type TrfStopReason, trustRegionReflective } from './trust-region-reflective';
 
 /**
  * unit: w = 1 (impedance.py's default). modulus: w = 1/|Z|, so every decade of |Z| counts alike.
@@ -19,6 +22,14 @@ import { spectrumFeatures } from './spectrum-features';
  * axis does not take all the weight.
  */
 export type Weighting = 'unit' | 'modulus' | 'proportional';
+
+/**
+ * lm: Levenberg-Marquardt to the least-squares minimum. trf: scipy's least_squares(method='trf') as
+ * curve_fit runs it with bounds, so impedance.py's default fit, including where its gtol test stops.
+ */
+export type FitMethod = 'lm' | 'trf';
+
+export type FitStopReason = StopReason | TrfStopReason;
 
 export type FitOptions = {
   /** One value per free parameter, in parameterNames order (fixed ones left out, as impedance.py does). */
@@ -29,6 +40,9 @@ export type FitOptions = {
   /** Starts scouted when there is no initial guess. */
   readonly starts?: number;
   readonly seed?: number;
+  /** The final run's method ('lm' by default); scouting without a guess is always LM. */
+  readonly method?: FitMethod;
+  /** LM: iterations (default 400). TRF: scipy's max_nfev, trial points (default 100 per free parameter). */
   readonly maxIterations?: number;
 };
 
@@ -44,6 +58,7 @@ export type FittedParameter = {
 export type FitResult = {
   readonly circuit: string;
   readonly weighting: Weighting;
+  readonly method: FitMethod;
   readonly parameters: readonly FittedParameter[];
   /** All parameter values in parameterNames order, fixed ones included. */
   readonly values: Float64Array;
@@ -60,11 +75,14 @@ export type FitResult = {
    */
   readonly rmsRelative: number;
   readonly iterations: number;
-  /** Model evaluations (each with its Jacobian) over all starts. */
+  /**
+   * Model evaluations over all starts: LM's each come with the analytic Jacobian; TRF's include the one
+   * per free parameter that each finite-difference Jacobian takes.
+   */
   readonly evaluations: number;
   readonly starts: number;
   readonly converged: boolean;
-  readonly reason: StopReason;
+  readonly reason: FitStopReason;
 };
 
 /** Scouting without a guess: iterations for every start in the first round, doubling for each half kept. */
@@ -119,13 +137,16 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
   }
 
   const weighting = options.weighting ?? 'unit';
+  const method = options.method ?? 'lm';
   const problem = new CircuitProblem(circuit, spectrum, free, weighting);
   const solver = new LevenbergMarquardt(problem);
-  const fullStart = (p: Float64Array): Float64Array => {
+  const withFixed = (p: Float64Array): Float64Array => {
     for (const [k, v] of fixedValues) p[k] = v;
     problem.fixedParams.set(p);
-    return Float64Array.from(free, (k) => toInternal(kinds[k]!, p[k]!));
+    return p;
   };
+  const fullStart = (p: Float64Array): Float64Array =>
+    Float64Array.from(free, (k) => toInternal(kinds[k]!, withFixed(p)[k]!));
 
   let starts: Float64Array[];
   if (options.initialGuess) {
@@ -174,16 +195,34 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
     }
   }
   const polishFrom = best ? orderArcsByFrequency(circuit, best.p, spectrum) : starts[0]!;
-  const run = solver.run(fullStart(polishFrom), { ...LM_TOLERANCES, maxIterations });
-  iterations += run.iterations;
-  evaluations += run.evaluations;
+  let run: { cost: number; converged: boolean; reason: FitStopReason };
+  let values: Float64Array;
+  if (method === 'trf') {
+    const p = withFixed(Float64Array.from(polishFrom));
+    const trf = trustRegionReflective(
+      problem,
+      free.map((k) => p[k]!),
+      { ...problem.bounds(), maxEvaluations: options.maxIterations },
+    );
+    run = trf;
+    values = problem.withFree(trf.x);
+    iterations += trf.iterations;
+    evaluations += trf.evaluations + trf.jacobians * free.length;
+  } else {
+    const lm = solver.run(fullStart(polishFrom), { ...LM_TOLERANCES, maxIterations });
+    run = lm;
+    values = problem.parametersOf(solver.x);
+    iterations += lm.iterations;
+    evaluations += lm.evaluations;
+  }
   if (!Number.isFinite(run.cost)) {
     throw new FitInputError(
       `${circuit.text} cannot be evaluated on this spectrum from the starting values (try an initial guess)`,
     );
   }
-  return summarise(circuit, problem, solver, fixedValues, {
+  return summarise(circuit, problem, values, fixedValues, {
     weighting,
+    method,
     iterations,
     evaluations,
     starts: starts.length,
@@ -290,6 +329,58 @@ class CircuitProblem {
     return p;
   }
 
+  /** The full parameter vector with these values (parameter space, in order) for the free ones. */
+  withFree(x: ArrayLike<number>): Float64Array {
+    const p = Float64Array.from(this.fixedParams);
+    this.free.forEach((k, j) => {
+      p[k] = x[j]!;
+    });
+    return p;
+  }
+
+  /** Bounds of the free parameters in parameter space, as impedance.py's: lower 0, upper 1 for exponents. */
+  bounds(): { lower: Float64Array; upper: Float64Array } {
+    const kinds = this.circuit.parameterKinds;
+    return {
+      lower: new Float64Array(this.nVars),
+      upper: Float64Array.from(this.free, (k) => (kinds[k] === 'exponent' ? 1 : Number.POSITIVE_INFINITY)),
+    };
+  }
+
+  /** Weighted residuals at free parameters x in parameter space (the trust-region solver's view). */
+  residuals(x: Float64Array, r: Float64Array): void {
+    const p = this.p;
+    p.set(this.fixedParams);
+    for (let j = 0; j < this.free.length; j++) p[this.free[j]!] = x[j]!;
+    this.evaluator.evaluate(p, this.omega, this.re, this.im);
+    this.weightedResiduals(r);
+  }
+
+  /**
+   * The weighted Jacobian in parameter space at the full vector p, free columns only, column-major; leaves
+   * Z(p) in re and im.
+   */
+  parameterJacobian(p: Float64Array): Float64Array {
+    this.evaluator.evaluate(p, this.omega, this.re, this.im, this.jacP);
+    const n = this.re.length;
+    const jac = new Float64Array(2 * n * this.nVars);
+    this.free.forEach((k, j) => {
+      for (let i = 0; i < n; i++) {
+        jac[j * 2 * n + i] = this.jacP[k * 2 * n + i]! * this.wRe[i]!;
+        jac[j * 2 * n + n + i] = this.jacP[k * 2 * n + n + i]! * this.wIm[i]!;
+      }
+    });
+    return jac;
+  }
+
+  private weightedResiduals(r: Float64Array): void {
+    const n = this.re.length;
+    for (let i = 0; i < n; i++) {
+      r[i] = this.wRe[i]! * (this.re[i]! - this.spectrum.reOhm[i]!);
+      r[n + i] = this.wIm[i]! * (this.im[i]! - this.spectrum.imOhm[i]!);
+    }
+  }
+
   evaluate(u: Float64Array, r: Float64Array, jac: Float64Array): void {
     const p = this.p;
     const kinds = this.circuit.parameterKinds;
@@ -298,12 +389,7 @@ class CircuitProblem {
     for (let j = 0; j < free.length; j++) p[free[j]!] = toParameter(kinds[free[j]!]!, u[j]!);
     this.evaluator.evaluate(p, this.omega, this.re, this.im, this.jacP);
     const n = this.re.length;
-    const dataRe = this.spectrum.reOhm;
-    const dataIm = this.spectrum.imOhm;
-    for (let i = 0; i < n; i++) {
-      r[i] = this.wRe[i]! * (this.re[i]! - dataRe[i]!);
-      r[n + i] = this.wIm[i]! * (this.im[i]! - dataIm[i]!);
-    }
+    this.weightedResiduals(r);
     for (let j = 0; j < free.length; j++) {
       const k = free[j]!;
       const slope = parameterSlope(kinds[k]!, p[k]!);
@@ -319,24 +405,24 @@ class CircuitProblem {
 
 type RunSummary = {
   weighting: Weighting;
+  method: FitMethod;
   iterations: number;
   evaluations: number;
   starts: number;
   converged: boolean;
-  reason: StopReason;
+  reason: FitStopReason;
   cost: number;
 };
 
 function summarise(
   circuit: Circuit,
   problem: CircuitProblem,
-  solver: LevenbergMarquardt,
+  values: Float64Array,
   fixedValues: Map<number, number>,
   run: RunSummary,
 ): FitResult {
-  const values = problem.parametersOf(solver.x);
-  // The solver's residuals and Jacobian are at solver.x; re-evaluating fills the model's Z there too.
-  problem.evaluate(solver.x, solver.r, solver.jac);
+  // The analytic Jacobian at the solution, whichever method got there; this also fills the model's Z.
+  const jac = problem.parameterJacobian(values);
   const n = problem.re.length;
   const residualRe = new Float64Array(n);
   const residualIm = new Float64Array(n);
@@ -351,7 +437,7 @@ function summarise(
     const z2 = problem.spectrum.reOhm[i]! ** 2 + problem.spectrum.imOhm[i]! ** 2;
     sumRel += (dr * dr + di * di) / z2;
   }
-  const { stderr, correlation } = covariance(problem, solver, values, run.cost);
+  const { stderr, correlation } = covariance(problem, jac, run.cost);
   let j = 0;
   const parameters = circuit.parameterNames.map((name, k) => {
     const fixed = fixedValues.has(k);
@@ -367,6 +453,7 @@ function summarise(
   return {
     circuit: circuit.text,
     weighting: run.weighting,
+    method: run.method,
     parameters,
     values,
     correlation,
@@ -388,20 +475,16 @@ function summarise(
  */
 function covariance(
   problem: CircuitProblem,
-  solver: LevenbergMarquardt,
-  values: Float64Array,
+  jac: Float64Array,
   cost: number,
 ): { stderr: number[]; correlation: number[][] } {
   const m = problem.nVars;
   const nRes = problem.nResiduals;
-  const kinds = problem.circuit.parameterKinds;
-  const slopes = problem.free.map((k) => parameterSlope(kinds[k]!, values[k]!));
   const a = new Float64Array(m * m);
   for (let x = 0; x < m; x++) {
     for (let y = x; y < m; y++) {
       let s = 0;
-      for (let i = 0; i < nRes; i++) s += solver.jac[x * nRes + i]! * solver.jac[y * nRes + i]!;
-      s /= slopes[x]! * slopes[y]!;
+      for (let i = 0; i < nRes; i++) s += jac[x * nRes + i]! * jac[y * nRes + i]!;
       a[x * m + y] = s;
       a[y * m + x] = s;
     }
@@ -496,6 +579,7 @@ export function fitReport(fit: FitResult) {
   return {
     circuit: fit.circuit,
     weighting: fit.weighting,
+    method: fit.method,
     parameters: fit.parameters.map(({ name, value, stderr, unit, fixed }) => ({
       name,
       value,

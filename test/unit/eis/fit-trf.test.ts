@@ -1,0 +1,206 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../../app/cli/eis';
+import { circuitImpedance, parseCircuit } from '../../../src/eis/circuit';
+import { dropInductive } from '../../../src/eis/drop-inductive';
+import { FitInputError, type FitResult, fitCircuit } from '../../../src/eis/fit';
+import { parseSpectrumFile } from '../../../src/eis/readers';
+import { spectrum } from '../../../src/eis/spectrum';
+import { trustRegionReflective } from '../../../src/eis/trust-region-reflective';
+import { seededRandom } from '../../../src/random';
+import { runCli } from '../../support/cli';
+
+const dataDir = path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'eis');
+const example = path.join(dataDir, 'exampleData.csv');
+const read = (file: string) => parseSpectrumFile(path.basename(file), readFileSync(file)).spectrum;
+
+const value = (fit: FitResult, name: string) => fit.parameters.find((p) => p.name === name)!;
+/** Sum of squared residuals, from rmse over the 2N stacked residuals. */
+const ssr = (fit: FitResult) => fit.rmse ** 2 * 2 * fit.residualRe.length;
+
+const logFrequencies = (fromHz: number, toHz: number, n: number) =>
+  Array.from({ length: n }, (_, i) => fromHz * (toHz / fromHz) ** (i / (n - 1)));
+
+describe('trust region reflective against impedance.py / scipy curve_fit', () => {
+  // impedance.py docs, getting started: exampleData.csv without its Im > 0 points, this guess, default
+  // fit (curve_fit with bounds (0, inf), so scipy's 'trf'). Values and standard errors to 3 s.f.
+  const documented = {
+    R0: [1.65e-2, 1.54e-4],
+    R1: [8.68e-3, 1.91e-4],
+    C1: [3.32, 1.9e-1],
+    R2: [5.39e-3, 2.06e-4],
+    Wo1_0: [6.31e-2, 1.94e-3],
+    Wo1_1: [2.33e2, 1.62e1],
+    C2: [2.2e-1, 1.75e-2],
+  } as const;
+  const circuit = parseCircuit('R0-p(R1,C1)-p(R2-Wo1,C2)');
+  const data = dropInductive(read(example));
+  const guess = [0.01, 0.01, 100, 0.01, 0.05, 100, 1];
+  const trf = fitCircuit(circuit, data, { initialGuess: guess, method: 'trf' });
+
+  it('reproduces all seven documented values and standard errors to 3 significant figures', () => {
+    expect(trf.method).toBe('trf');
+    for (const [name, [v, se]] of Object.entries(documented)) {
+      expect(Number(value(trf, name).value.toPrecision(3))).toBe(v);
+      expect(Number(value(trf, name).stderr!.toPrecision(3))).toBe(se);
+    }
+  });
+
+  it("stops where scipy does: by the gradient test after 16 iterations, at scipy's sum of squares", () => {
+    // scipy 1.17: status 1 (gtol), nit 16, nfev 18 (+ 17 Jacobians of 7 differences), SSR 1.943017e-5.
+    expect(trf.converged).toBe(true);
+    expect(trf.reason).toBe('gradient');
+    expect(trf.iterations).toBe(16);
+    expect(trf.evaluations).toBe(18 + 17 * 7);
+    expect(ssr(trf) / 1.943017e-5 - 1).toBeLessThan(1e-6);
+    expect(ssr(trf) / 1.943017e-5 - 1).toBeGreaterThan(-1e-6);
+  });
+
+  it('stops short of the least-squares minimum that LM reaches', () => {
+    const lm = fitCircuit(circuit, data, { initialGuess: guess });
+    expect(lm.method).toBe('lm');
+    expect(ssr(lm)).toBeLessThan(ssr(trf));
+    expect(value(lm, 'Wo1_1').value).toBeGreaterThan(value(trf, 'Wo1_1').value);
+  });
+
+  it('polishes the scouted best with TRF when there is no guess', () => {
+    const auto = fitCircuit(circuit, data, { method: 'trf' });
+    expect(auto.method).toBe('trf');
+    expect(auto.converged).toBe(true);
+    expect(auto.rmsRelative).toBeLessThan(0.02);
+  });
+});
+
+describe('trust region reflective on synthetic problems', () => {
+  it('recovers the parameters of a noise-free spectrum from a guess off by up to a factor of 2', () => {
+    const circuit = parseCircuit('R0-p(R1,CPE1)-p(R2,C2)');
+    const truth = [10, 100, 1e-5, 0.85, 50, 1e-3];
+    const fHz = logFrequencies(0.1, 1e5, 50);
+    const { re, im } = circuitImpedance(circuit, truth, fHz);
+    const fit = fitCircuit(circuit, spectrum(fHz, re, im), {
+      initialGuess: [15, 60, 2e-5, 0.7, 80, 5e-4],
+      method: 'trf',
+    });
+    expect(fit.converged).toBe(true);
+    truth.forEach((t, k) => {
+      expect(Math.abs(fit.values[k]! / t - 1)).toBeLessThan(1e-4);
+    });
+  });
+
+  it('keeps every variable within its bounds when the unconstrained optimum lies outside', () => {
+    // r = (x0 + 1, x1 - 2): the optimum (-1, 2) is outside 0 <= x0, x1 <= 1; the bounded one is (0, 1).
+    const run = trustRegionReflective(
+      {
+        nVars: 2,
+        nResiduals: 2,
+        residuals: (x, r) => {
+          r[0] = x[0]! + 1;
+          r[1] = x[1]! - 2;
+        },
+      },
+      [0.5, 0.5],
+      { lower: [0, 0], upper: [Number.POSITIVE_INFINITY, 1] },
+    );
+    expect(run.converged).toBe(true);
+    expect(run.x[0]).toBeGreaterThanOrEqual(0);
+    expect(run.x[0]).toBeLessThan(1e-6);
+    expect(run.x[1]).toBeLessThanOrEqual(1);
+    expect(run.x[1]).toBeGreaterThan(1 - 1e-6);
+  });
+
+  it('holds a circuit parameter at its lower bound when the data call for a negative one', () => {
+    // The spectrum of R0-p(R1,C1) shifted 5 Ohm to the left: the best unbounded R0 would be -5 Ohm.
+    const circuit = parseCircuit('R0-p(R1,C1)');
+    const fHz = logFrequencies(1, 1e5, 40);
+    const { re, im } = circuitImpedance(circuit, [2, 100, 1e-6], fHz);
+    const shifted = spectrum(
+      fHz,
+      Array.from(re, (x) => x - 7),
+      im,
+    );
+    const fit = fitCircuit(circuit, shifted, { initialGuess: [1, 50, 2e-6], method: 'trf' });
+    expect(fit.values[0]).toBeGreaterThanOrEqual(0);
+    expect(fit.values[0]).toBeLessThan(0.1);
+    expect(fit.values[1]).toBeGreaterThan(0);
+    expect(fit.values[2]).toBeGreaterThan(0);
+  });
+});
+
+describe('cellrig eis fit --method', () => {
+  const cli = (...argv: string[]) => runCli(main, argv);
+  const args = ['fit', example, '--circuit', 'R0-p(R1,C1)-p(R2-Wo1,C2)', '--drop-inductive'];
+
+  it('runs TRF with --method trf and says so, with reason and iterations, in the JSON', async () => {
+    const { code, out } = await cli(
+      ...args,
+      '--guess',
+      '.01,.01,100,.01,.05,100,1',
+      '--method',
+      'trf',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const json = JSON.parse(out);
+    expect(json.method).toBe('trf');
+    expect(json.reason).toBe('gradient');
+    expect(json.iterations).toBe(16);
+    const wo = json.parameters.find((p: { name: string }) => p.name === 'Wo1_1');
+    expect(Number(wo.value.toPrecision(3))).toBe(233);
+  });
+
+  it('refuses an unknown method as a usage error', async () => {
+    const { code, err } = await cli(...args, '--method', 'dogbox');
+    expect(code).toBe(2);
+    expect(err).toMatch(/--method: /);
+  });
+});
+
+describe('trust region reflective on hostile spectra', () => {
+  it('answers 300 mutated spectra with finite positive values or a FitInputError, never a crash or a hang', () => {
+    const circuits = ['R0-p(R1,CPE1)', 'R0-p(R1,C1)-p(R2-Wo1,C2)', 'L0-R0-Zarc1-K1-Ws1-La1-W1-G1'].map(
+      parseCircuit,
+    );
+    const f0 = logFrequencies(1e-3, 1e4, 40);
+    const base = circuitImpedance(circuits[1]!, [0.0165, 0.0087, 3.3, 0.0054, 0.063, 233, 0.22], f0);
+    const random = seededRandom(7);
+    let results = 0;
+    for (let t = 0; t < 300; t++) {
+      let f = [...f0];
+      let re = Array.from(base.re);
+      let im = Array.from(base.im);
+      switch (random.int(0, 3)) {
+        case 0:
+          re = re.map((v) => v * 10 ** random.uniform(-150, 150));
+          break;
+        case 1:
+          f = f.map(() => 10 ** random.uniform(-12, 15));
+          re = re.map(() => random.normal());
+          im = im.map(() => random.normal());
+          break;
+        case 2:
+          im = im.map((v) => -v);
+          break;
+        default:
+          re = re.map(() => 0);
+          im = im.map(() => 0);
+      }
+      const circuit = circuits[random.int(0, circuits.length - 1)]!;
+      const guess = circuit.parameterNames.map((_, k) =>
+        circuit.parameterKinds[k] === 'exponent' ? random.uniform(0.3, 1) : 10 ** random.uniform(-6, 6),
+      );
+      try {
+        const fit = fitCircuit(circuit, spectrum(f, re, im), {
+          method: 'trf',
+          ...(t % 2 ? { initialGuess: guess } : { starts: 2 }),
+        });
+        for (const p of fit.parameters) expect(Number.isFinite(p.value) && p.value > 0).toBe(true);
+        expect(Number.isFinite(fit.rmse)).toBe(true);
+        results++;
+      } catch (err) {
+        expect(err).toBeInstanceOf(FitInputError);
+      }
+    }
+    expect(results).toBeGreaterThan(150);
+  });
+});
