@@ -102,7 +102,12 @@ function parsePayload(
   try {
     return {
       ok: true,
-      json: JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8')),
+      // A view of the payload's bytes, not a copy of them.
+      json: JSON.parse(
+        typeof payload === 'string'
+          ? payload
+          : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'),
+      ),
     };
   } catch (e) {
     return { ok: false, error: `not JSON: ${(e as Error).message}` };
