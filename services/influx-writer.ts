@@ -19,6 +19,7 @@ import type { WriterConfig } from '../src/telemetry/writer-config';
 import { InfluxHttp } from './influx-http';
 import { reconcileWatermarks } from './influx-reconcile';
 import { endClient } from './mqtt-end';
+import { batchBody, countPoints, type PointRun, pointRun, runText, takePoints } from './point-runs';
 
 export type WriterStats = {
   received: number;
@@ -41,7 +42,9 @@ export type WriterCredentials = {
   influxReadPassword?: string;
 };
 
-export type PendingPoint = { line: string; rig: string; key: string; seq: number };
+/** A stream topic that passed validation, with its series' watermark: topics repeat, checks need not. */
+type StreamTopic = { rig: string; channel: string; stream: string; wm: ContiguousWatermark };
+const TOPIC_CACHE_LIMIT = 10_000;
 
 /** Points waiting for InfluxDB before the writer stops reading from the broker, and resumes. */
 const HIGH_WATER = 50_000;
@@ -65,7 +68,10 @@ export class InfluxWriter extends EventEmitter {
   };
   private client: MqttClient | undefined;
   private readonly influx: InfluxHttp;
-  private pending: PendingPoint[] = [];
+  /** Oldest first; `pendingPoints` counts their points. */
+  private pending: PointRun[] = [];
+  private pendingPoints = 0;
+  private readonly topics = new Map<string, StreamTopic>();
   private flushTimer: TimerHandle | undefined;
   private ackTimer: TimerHandle | undefined;
   private readonly writes = new Set<Promise<void>>();
@@ -151,7 +157,7 @@ export class InfluxWriter extends EventEmitter {
     // Backpressure: MQTT.js reads the next packet only once this callback runs, so while too much waits
     // for InfluxDB the broker keeps the rest (unacknowledged) instead of this process's memory.
     client.handleMessage = (_packet, done) => {
-      if (this.pending.length < HIGH_WATER) done();
+      if (this.pendingPoints < HIGH_WATER) done();
       else this.held.push(done);
     };
     // Held messages of a lost connection are the broker's again (persistent session): forget them.
@@ -180,31 +186,42 @@ export class InfluxWriter extends EventEmitter {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
-    const t = parseTopic(topic);
-    if (t.kind === 'rig') return; // status, ack and dead letters are not samples
+    let t = this.topics.get(topic);
+    if (!t) {
+      const parsed = parseTopic(topic);
+      if (parsed.kind === 'rig') return; // status, ack and dead letters are not samples
+      if (parsed.kind !== 'stream') {
+        this.stats.received++;
+        this.deadLetter(parsed.rig, topic, 'topic is not cellrig/v1/<rig>/<channel>/<stream>', payload);
+        return;
+      }
+      if (![parsed.rig, parsed.channel, parsed.stream].every((s) => idSchema.safeParse(s).success)) {
+        this.stats.received++;
+        this.deadLetter(parsed.rig, topic, 'rig, channel or stream is not a valid id', payload);
+        return;
+      }
+      const { rig, channel, stream } = parsed;
+      t = { rig, channel, stream, wm: this.mark(rig, `${channel}/${stream}`) };
+      if (this.topics.size >= TOPIC_CACHE_LIMIT) this.topics.clear();
+      this.topics.set(topic, t);
+    }
     this.stats.received++;
-    if (t.kind !== 'stream') {
-      this.deadLetter(t.rig, topic, 'topic is not cellrig/v1/<rig>/<channel>/<stream>', payload);
-      return;
-    }
-    if (![t.rig, t.channel, t.stream].every((s) => idSchema.safeParse(s).success)) {
-      this.deadLetter(t.rig, topic, 'rig, channel or stream is not a valid id', payload);
-      return;
-    }
-    const key = `${t.channel}/${t.stream}`;
-    const wm = this.mark(t.rig, key);
-    for (const decoded of decodeSamples(t.stream, payload)) {
+    const { rig, channel, stream, wm } = t;
+    const lines: string[] = [];
+    const seqs: number[] = [];
+    for (const decoded of decodeSamples(stream, payload)) {
       if (!decoded.ok) {
-        this.deadLetter(t.rig, topic, decoded.error, payload);
+        this.deadLetter(rig, topic, decoded.error, payload);
         continue;
       }
       if (decoded.sample.seq <= wm.mark) {
         this.stats.duplicates++; // already in InfluxDB: a re-delivery
         continue;
       }
-      const line = lineFromSample(t.rig, t.channel, t.stream, decoded.sample);
-      this.enqueue({ line, rig: t.rig, key, seq: decoded.sample.seq });
+      lines.push(lineFromSample(rig, channel, stream, decoded.sample));
+      seqs.push(decoded.sample.seq);
     }
+    if (lines.length > 0) this.enqueue(pointRun(rig, wm, lines, seqs));
   }
 
   private deadLetter(rig: string | undefined, topic: string, error: string, payload: Buffer | string): void {
@@ -221,15 +238,16 @@ export class InfluxWriter extends EventEmitter {
     this.emit('deadletter', letter);
   }
 
-  private enqueue(point: PendingPoint): void {
-    if (this.pending.length >= MAX_PENDING) {
-      // Bounded memory: the oldest point leaves; the publisher's journal still has it, and the stalled
-      // watermark makes the publisher replay it once InfluxDB is back.
-      this.pending.shift();
+  private enqueue(run: PointRun): void {
+    while (this.pending.length > 0 && this.pendingPoints + run.seqs.length > MAX_PENDING) {
+      // Bounded memory: the oldest points leave; the publisher's journal still has them, and the stalled
+      // watermark makes the publisher replay them once InfluxDB is back.
+      this.pendingPoints -= (this.pending.shift() as PointRun).seqs.length;
     }
-    this.pending.push(point);
-    this.stats.pending = this.pending.length;
-    if (this.pending.length >= this.config.batchSize) this.kick();
+    this.pending.push(run);
+    this.pendingPoints += run.seqs.length;
+    this.stats.pending = this.pendingPoints;
+    if (this.pendingPoints >= this.config.batchSize) this.kick();
     else if (!this.flushTimer)
       this.flushTimer = this.clock.setTimeout(() => this.kick(), this.config.flushMs);
   }
@@ -246,13 +264,16 @@ export class InfluxWriter extends EventEmitter {
       return;
     }
     while (this.writes.size < MAX_WRITES && this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.config.batchSize);
-      const write: Promise<void> = this.writeBatch(batch).finally(() => {
+      const [batch, rest] = takePoints(this.pending, this.config.batchSize);
+      this.pending = rest;
+      const n = countPoints(batch);
+      this.pendingPoints -= n;
+      const write: Promise<void> = this.writeBatch(batch, n).finally(() => {
         this.writes.delete(write);
-        this.stats.pending = this.pending.length;
-        if (this.pending.length < LOW_WATER) this.release();
+        this.stats.pending = this.pendingPoints;
+        if (this.pendingPoints < LOW_WATER) this.release();
         if (this.closed || this.pending.length === 0 || this.flushTimer) return;
-        if (this.pending.length >= this.config.batchSize || this.retryAt > 0) this.kick();
+        if (this.pendingPoints >= this.config.batchSize || this.retryAt > 0) this.kick();
         else this.flushTimer = this.clock.setTimeout(() => this.kick(), this.config.flushMs);
       });
       this.writes.add(write);
@@ -272,37 +293,40 @@ export class InfluxWriter extends EventEmitter {
     await Promise.all([...this.writes]);
   }
 
-  private async writeBatch(batch: PendingPoint[]): Promise<void> {
+  /** `n`: the points in `batch`. */
+  private async writeBatch(batch: PointRun[], n: number): Promise<void> {
     let res: { status: number; body: string };
     try {
-      res = await this.influx.write(batch.map((p) => p.line));
+      res = await this.influx.writeBody(batchBody(batch));
     } catch (err) {
-      this.pending.unshift(...batch);
+      this.requeue(batch, n);
       this.retryLater(`InfluxDB unreachable: ${(err as Error).message}`);
       return;
     }
     if (res.status === 204) {
       this.settle(batch);
-      this.stats.written += batch.length;
+      this.stats.written += n;
       this.backoffMs = 0;
       this.retryAt = 0;
       this.setHealthy(true);
-      this.emit('written', batch.length, batch); // the batch, for latency measurements
+      this.emit('written', n, batch); // the batch, for latency measurements
       return;
     }
     if (res.status === 400) {
       // Halve until the refused points stand alone: one bad point must not cost its batch-mates.
-      if (batch.length > 1) {
-        const half = Math.ceil(batch.length / 2);
-        await this.writeBatch(batch.slice(0, half));
-        await this.writeBatch(batch.slice(half));
+      if (n > 1) {
+        const half = Math.ceil(n / 2);
+        const [first, second] = takePoints(batch, half);
+        await this.writeBatch(first, half);
+        await this.writeBatch(second, n - half);
         return;
       }
-      for (const p of batch) this.deadLetter(p.rig, 'influxdb/write', `InfluxDB 400: ${res.body}`, p.line);
+      for (const r of batch)
+        this.deadLetter(r.rig, 'influxdb/write', `InfluxDB 400: ${res.body}`, runText(r));
       this.settle(batch); // dead-lettered is final: the watermark must not wait for it
       return;
     }
-    this.pending.unshift(...batch); // kept, to be retried
+    this.requeue(batch, n); // kept, to be retried
     if (res.status === 404) await this.influx.ensureDatabase().catch(() => undefined);
     const alarm = res.status === 401 || res.status === 403;
     this.retryLater(
@@ -311,11 +335,16 @@ export class InfluxWriter extends EventEmitter {
     if (alarm) this.emit('alarm', `InfluxDB ${res.status}: check the writer's InfluxDB user and its rights`);
   }
 
+  private requeue(batch: PointRun[], n: number): void {
+    this.pending.unshift(...batch);
+    this.pendingPoints += n;
+  }
+
   /** These seqs are done with (written, or dead-lettered for good): the watermarks may pass them. */
-  private settle(points: PendingPoint[]): void {
-    for (const p of points) {
-      this.mark(p.rig, p.key).add(p.seq);
-      this.changedRigs.add(p.rig);
+  private settle(runs: PointRun[]): void {
+    for (const r of runs) {
+      for (const seq of r.seqs) r.wm.add(seq);
+      this.changedRigs.add(r.rig);
     }
   }
 
@@ -339,7 +368,7 @@ export class InfluxWriter extends EventEmitter {
     for (const rig of this.changedRigs) {
       const streams: Record<string, number> = {};
       for (const [key, wm] of this.marks.get(rig) ?? []) streams[key] = wm.mark;
-      const ack: Ack = { ts: this.clock.now(), ok: this.healthy, pending: this.pending.length, streams };
+      const ack: Ack = { ts: this.clock.now(), ok: this.healthy, pending: this.pendingPoints, streams };
       this.client.publish(rigTopic(rig, 'ack'), JSON.stringify(ack), { qos: 1, retain: true });
     }
     this.changedRigs.clear();

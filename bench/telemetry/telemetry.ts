@@ -15,7 +15,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { InfluxHttp } from '../../services/influx-http';
-import { InfluxWriter, type PendingPoint } from '../../services/influx-writer';
+import { InfluxWriter } from '../../services/influx-writer';
+import { type PointRun, runText } from '../../services/point-runs';
 import { RigPublisher } from '../../services/rig-publisher';
 import { RealClock } from '../../src/clock';
 import { encodePoint, pointFromSample } from '../../src/telemetry/line-protocol';
@@ -136,9 +137,11 @@ async function latency(mqttUrl: string, influxUrl: string): Promise<{ p50: numbe
   });
   const writer = new InfluxWriter(config, clock);
   const lat: number[] = [];
-  writer.on('written', (_n: number, batch: PendingPoint[]) => {
+  writer.on('written', (_n: number, batch: PointRun[]) => {
     const now = Date.now();
-    for (const p of batch) lat.push(now - Number(p.line.slice(p.line.lastIndexOf(' ') + 1, -6)));
+    for (const run of batch)
+      for (const line of runText(run).split('\n'))
+        lat.push(now - Number(line.slice(line.lastIndexOf(' ') + 1, -6)));
   });
   const ready = new Promise((r) => writer.once('connect', r));
   writer.start();
