@@ -33,7 +33,7 @@ export const FIT_CASES: readonly FitCase[] = [
     file: 'exampleDataGamry.DTA',
     circuit: 'R0-p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)',
     weighting: 'modulus',
-    dropInductive: true,
+    dropInductive: false,
     why: 'HF arc, a small mid arc, a large LF arc',
   },
   {
@@ -61,7 +61,7 @@ export const FIT_CASES: readonly FitCase[] = [
     file: 'DAHN_TXT_example.txt',
     circuit: 'R0-p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)-CPE4',
     weighting: 'modulus',
-    dropInductive: true,
+    dropInductive: false,
     why: 'Li-ion full cell: HF arc, small mid arc, large LF arc, tail',
   },
   {
