@@ -6,8 +6,9 @@
  * C/CPE/W/Wo/Ws (and any diffusion element anywhere) the low-frequency tail, and every other term (a
  * parallel block, K, Zarc, G) an arc. Arcs take the spectrum's -Im apexes in written order; where the
  * spectrum shows fewer apexes than the circuit has arcs (an arc hidden above the highest measured
- * frequency, or merged into a neighbour), the missing ones are tried in each gap, and seeded random
- * starts spread around every variant. The fitter runs all of them briefly and keeps the best.
+ * frequency, or merged into a neighbour), the missing ones are tried in each gap (a gap of many decades
+ * at two points), and seeded random starts spread around every variant. The fitter runs all of them
+ * briefly and keeps the best.
  */
 
 import type { Random } from '../random';
@@ -15,6 +16,8 @@ import type { Circuit, CircuitNode } from './circuit';
 import type { ArcFeature, SpectrumFeatures } from './spectrum-features';
 
 const ALPHA0 = 0.85;
+/** A gap between apexes wider than this (decades) is tried at its quarter points, not its midpoint. */
+const WIDE_GAP_DECADES = 5;
 
 type Arc = { rOhm: number; fHz: number };
 
@@ -63,9 +66,16 @@ export function arcVariants(
   const missing = count - found.length;
   const small = Math.max(features.rSpanOhm / (count + 1), 1e-9);
   if (missing === 0) return [found.map((a) => ({ ...a }))];
-  // Gap edges: one decade beyond each end of the measured range, and the apexes between.
+  // Gap edges: one decade beyond each end of the measured range, and the apexes between. A wide gap's
+  // midpoint lies too far from both ends to find an arc near either (exampleDataGamry.DTA: an apex at
+  // 100 kHz, then -Im rising to the last point), so such a gap offers its quarter points instead.
   const edges = [features.fMaxHz * 10, ...found.map((a) => a.fHz), features.fMinHz / 10];
-  const gaps = edges.slice(1).map((lo, k) => Math.sqrt(lo * edges[k]!));
+  const gaps = edges.slice(1).flatMap((lo, k) => {
+    const hi = edges[k]!;
+    const decades = Math.log10(hi / lo);
+    if (decades <= WIDE_GAP_DECADES) return [Math.sqrt(lo * hi)];
+    return [hi * 10 ** (-decades / 4), hi * 10 ** ((-3 * decades) / 4)];
+  });
   const variants: Arc[][] = [];
   const place = (arcs: ArcFeature[], left: number, fromGap: number) => {
     if (left === 0) {
