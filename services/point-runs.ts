@@ -25,7 +25,27 @@ export function pointRun(rig: string, wm: ContiguousWatermark, lines: string[], 
     end += line.length + 1;
     ends.push(end);
   }
-  return { rig, wm, body: Buffer.from(lines.join('\n')), seqs, ends };
+  return { rig, wm, body: utf8(lines.join('\n')), seqs, ends };
+}
+
+const SLAB_BYTES = 256 * 1024;
+let slab = Buffer.allocUnsafe(0);
+let slabUsed = 0;
+
+/**
+ * Buffer.from(text), cut from a shared slab: Buffer.from allocates a fresh 8 kB pool every two or three
+ * runs, a sixth of the writer's own CPU (measured). A slab lives on while any run cut from it waits.
+ */
+function utf8(text: string): Buffer {
+  const most = text.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+  if (most > SLAB_BYTES / 4) return Buffer.from(text);
+  if (slabUsed + most > slab.length) {
+    slab = Buffer.allocUnsafe(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const start = slabUsed;
+  slabUsed += slab.write(text, start);
+  return slab.subarray(start, slabUsed);
 }
 
 /** The run's lines, joined by '\n'. */

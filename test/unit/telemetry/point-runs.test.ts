@@ -41,6 +41,15 @@ describe('point runs', () => {
     }
   });
 
+  it('keep their own bytes when many share one buffer', () => {
+    const many = Array.from({ length: 3000 }, (_, i) =>
+      pointRun('r1', wm, [`m,tag=é${i} v=${i} ${i}`, `m,tag=x${i} v=${-i} ${i + 1}`], [2 * i, 2 * i + 1]),
+    );
+    many.forEach((r, i) => {
+      expect(runText(r)).toBe(`m,tag=é${i} v=${i} ${i}\nm,tag=x${i} v=${-i} ${i + 1}`);
+    });
+  });
+
   it('join into one /write body, a line per point, UTF-8', () => {
     expect(batchBody(runs()).toString('utf8')).toBe(lines.join('\n'));
     expect(batchBody(runs()).length).toBe(Buffer.byteLength(lines.join('\n')));
