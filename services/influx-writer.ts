@@ -53,7 +53,8 @@ const LOW_WATER = 25_000;
 const MAX_PENDING = 200_000;
 const MAX_BACKOFF_MS = 10_000;
 const ACK_EVERY_MS = 1000;
-const MAX_WRITES = 4;
+/** Writes in flight at once (the telemetry bench gives its raw baseline the same). */
+export const MAX_WRITES = 4;
 const CLOSE_FLUSH_MS = 2000;
 
 export class InfluxWriter extends EventEmitter {
