@@ -1,42 +1,25 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../app/cli/eis';
 import { circuitImpedance, parseCircuit } from '../../../src/eis/circuit';
 import { dropInductive } from '../../../src/eis/drop-inductive';
 import { FitInputError, type FitResult, fitCircuit } from '../../../src/eis/fit';
-import { parseSpectrumFile } from '../../../src/eis/readers';
 import { spectrum } from '../../../src/eis/spectrum';
 import { trustRegionReflective } from '../../../src/eis/trust-region-reflective';
 import { seededRandom } from '../../../src/random';
 import { runCli } from '../../support/cli';
+import { dataDir, GETTING_STARTED, logFrequencies, readShared, robustnessCircuits } from './fit-fixtures';
 
-const dataDir = path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'eis');
-const example = path.join(dataDir, 'exampleData.csv');
-const read = (file: string) => parseSpectrumFile(path.basename(file), readFileSync(file)).spectrum;
+const example = path.join(dataDir, GETTING_STARTED.file);
 
 const value = (fit: FitResult, name: string) => fit.parameters.find((p) => p.name === name)!;
 /** Sum of squared residuals, from rmse over the 2N stacked residuals. */
 const ssr = (fit: FitResult) => fit.rmse ** 2 * 2 * fit.residualRe.length;
 
-const logFrequencies = (fromHz: number, toHz: number, n: number) =>
-  Array.from({ length: n }, (_, i) => fromHz * (toHz / fromHz) ** (i / (n - 1)));
-
 describe('trust region reflective against impedance.py / scipy curve_fit', () => {
-  // impedance.py docs, getting started: exampleData.csv without its Im > 0 points, this guess, default
-  // fit (curve_fit with bounds (0, inf), so scipy's 'trf'). Values and standard errors to 3 s.f.
-  const documented = {
-    R0: [1.65e-2, 1.54e-4],
-    R1: [8.68e-3, 1.91e-4],
-    C1: [3.32, 1.9e-1],
-    R2: [5.39e-3, 2.06e-4],
-    Wo1_0: [6.31e-2, 1.94e-3],
-    Wo1_1: [2.33e2, 1.62e1],
-    C2: [2.2e-1, 1.75e-2],
-  } as const;
-  const circuit = parseCircuit('R0-p(R1,C1)-p(R2-Wo1,C2)');
-  const data = dropInductive(read(example));
-  const guess = [0.01, 0.01, 100, 0.01, 0.05, 100, 1];
+  const { documented, guess } = GETTING_STARTED;
+  const circuit = parseCircuit(GETTING_STARTED.circuit);
+  const data = dropInductive(readShared(GETTING_STARTED.file));
   const trf = fitCircuit(circuit, data, { initialGuess: guess, method: 'trf' });
 
   it('reproduces all seven documented values and standard errors to 3 significant figures', () => {
@@ -158,11 +141,7 @@ describe('cellrig eis fit --method', () => {
 
 describe('trust region reflective on hostile spectra', () => {
   it('answers 300 mutated spectra with finite positive values or a FitInputError, never a crash or a hang', () => {
-    const circuits = ['R0-p(R1,CPE1)', 'R0-p(R1,C1)-p(R2-Wo1,C2)', 'L0-R0-Zarc1-K1-Ws1-La1-W1-G1'].map(
-      parseCircuit,
-    );
-    const f0 = logFrequencies(1e-3, 1e4, 40);
-    const base = circuitImpedance(circuits[1]!, [0.0165, 0.0087, 3.3, 0.0054, 0.063, 233, 0.22], f0);
+    const { circuits, f0, base } = robustnessCircuits();
     const random = seededRandom(7);
     let results = 0;
     for (let t = 0; t < 300; t++) {

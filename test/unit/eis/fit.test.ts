@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   angularFrequencies,
@@ -9,15 +7,11 @@ import {
 } from '../../../src/eis/circuit';
 import { dropInductive } from '../../../src/eis/drop-inductive';
 import { FitInputError, fitCircuit } from '../../../src/eis/fit';
-import { parseSpectrumFile } from '../../../src/eis/readers';
 import { type Spectrum, spectrum } from '../../../src/eis/spectrum';
 import { seededRandom } from '../../../src/random';
+import { GETTING_STARTED, logFrequencies, readShared, robustnessCircuits } from './fit-fixtures';
 
-const dataDir = path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'eis');
-const read = (name: string) => parseSpectrumFile(name, readFileSync(path.join(dataDir, name))).spectrum;
-
-const logFrequencies = (fromHz: number, toHz: number, n: number) =>
-  Array.from({ length: n }, (_, i) => fromHz * (toHz / fromHz) ** (i / (n - 1)));
+const read = readShared;
 
 /** The circuit's spectrum with complex Gaussian noise proportional to |Z| (sd `noise` per part). */
 function synthetic(
@@ -41,20 +35,11 @@ const value = (fit: ReturnType<typeof fitCircuit>, name: string) =>
   fit.parameters.find((p) => p.name === name)!;
 
 describe('circuit fit against impedance.py', () => {
-  // impedance.py docs, getting started: exampleData.csv without its Im > 0 points, this guess, default
-  // (unit) weighting. Printed to 3 significant figures with the standard errors of curve_fit.
-  const documented = {
-    R0: [1.65e-2, 1.54e-4],
-    R1: [8.68e-3, 1.91e-4],
-    C1: [3.32, 1.9e-1],
-    R2: [5.39e-3, 2.06e-4],
-    Wo1_0: [6.31e-2, 1.94e-3],
-    Wo1_1: [2.33e2, 1.62e1],
-    C2: [2.2e-1, 1.75e-2],
-  } as const;
-  const circuit = parseCircuit('R0-p(R1,C1)-p(R2-Wo1,C2)');
-  const data = dropInductive(read('exampleData.csv'));
-  const fit = fitCircuit(circuit, data, { initialGuess: [0.01, 0.01, 100, 0.01, 0.05, 100, 1] });
+  // Default (unit) weighting, LM: it goes on past where scipy's TRF stops (fit-trf.test.ts).
+  const { documented } = GETTING_STARTED;
+  const circuit = parseCircuit(GETTING_STARTED.circuit);
+  const data = dropInductive(read(GETTING_STARTED.file));
+  const fit = fitCircuit(circuit, data, { initialGuess: GETTING_STARTED.guess });
 
   it('reproduces the resistances and capacitances of the getting-started fit to 3 significant figures', () => {
     expect(fit.converged).toBe(true);
@@ -326,11 +311,7 @@ describe('the Jacobian the fitter uses', () => {
 
 describe('fit robustness', () => {
   it('answers 500 mutated spectra with a result or a FitInputError, never NaN, a crash or a hang', () => {
-    const circuits = ['R0-p(R1,CPE1)', 'R0-p(R1,C1)-p(R2-Wo1,C2)', 'L0-R0-Zarc1-K1-Ws1-La1-W1-G1'].map(
-      parseCircuit,
-    );
-    const f0 = logFrequencies(1e-3, 1e4, 40);
-    const base = circuitImpedance(circuits[1]!, [0.0165, 0.0087, 3.3, 0.0054, 0.063, 233, 0.22], f0);
+    const { circuits, f0, base } = robustnessCircuits();
     const special = [Number.NaN, Number.POSITIVE_INFINITY, 0, -1, 1e-300, 1e300, 1.7e308];
     const random = seededRandom(42);
     let results = 0;
