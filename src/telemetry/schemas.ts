@@ -14,7 +14,8 @@ const tagValueSchema = z
   .min(1)
   .max(128)
   .regex(/^[^\n\r\t]+$/, 'no control characters');
-export const fieldValueSchema = z.union([z.number().finite(), z.boolean(), z.string().max(1024)]);
+/** zod 4's z.number() refuses NaN and the infinities: every number here is finite. */
+export const fieldValueSchema = z.union([z.number(), z.boolean(), z.string().max(1024)]);
 
 const sampleCore = {
   ts: z.number().int().min(1_000_000_000_000).max(10_000_000_000_000),
@@ -23,7 +24,6 @@ const sampleCore = {
   coating: tagValueSchema.optional(),
 };
 
-const limitFields = (v: Record<string, unknown>) => Object.keys(v).length <= MAX_FIELDS;
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 /** Names already found valid: the same few recur in every sample (the regex was a quarter of parsing). */
 const validNames = new Set<string>();
@@ -34,19 +34,34 @@ function validName(k: string): boolean {
   validNames.add(k);
   return true;
 }
-const fieldNameOk = (v: Record<string, unknown>) => Object.keys(v).every(validName);
+
+/** The field count and names in one pass over the keys; a bad name is reported under its own path. */
+function checkFieldNames(sample: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  let count = 0;
+  for (const key in sample) {
+    if (++count > MAX_FIELDS) {
+      ctx.addIssue({ code: 'custom', message: `at most ${MAX_FIELDS} fields` });
+      return;
+    }
+    if (!validName(key))
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: 'field names are letters, digits and _, starting with a letter',
+      });
+  }
+}
 
 function stream<T extends z.ZodRawShape>(fields: T) {
   return z
     .object({ ...sampleCore, ...fields })
     .catchall(fieldValueSchema)
-    .refine(limitFields, `at most ${MAX_FIELDS} fields`)
-    .refine(fieldNameOk, 'field names are letters, digits and _, starting with a letter');
+    .superRefine(checkFieldNames);
 }
 
 export const pressureSampleSchema = stream({
-  pressureMPa: z.number().finite(),
-  forceN: z.number().finite(),
+  pressureMPa: z.number(),
+  forceN: z.number(),
 });
 export type PressureSample = z.infer<typeof pressureSampleSchema>;
 
