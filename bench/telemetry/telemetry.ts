@@ -4,14 +4,19 @@
  *  1. points/s the writer sustains from MQTT into InfluxDB, against a raw batched write of the same
  *     points straight into InfluxDB in the same run (goal: ratio >= 0.7). Both sides write the same
  *     points, each into a fresh database, in batches of the same size, through the same HTTP client
- *     (InfluxHttp, one keep-alive agent), with at most the writer's MAX_WRITES requests in flight;
+ *     (InfluxHttp, one keep-alive agent), with at most the writer's MAX_WRITES requests in flight.
+ *     That twice: first with InfluxDB, the broker and the writer sharing the machine's cores, then with
+ *     InfluxDB bound to CPU 0 for both the raw write and the writer's, the writer and broker to the rest.
+ *     On shared cores, also the raw write from a client that itself spends 1-4 us of CPU per point (the
+ *     ratio a writer needing that much CPU could reach there) and what JSON.parse and zod alone cost per
+ *     point, a floor under any writer's CPU;
  *  2. p50/p99 latency from sample to InfluxDB at 3 rigs x 8 channels x 10 Hz through the journaled
  *     publisher;
  *  3. RSS of `cellrig start` running the default flow (goal <= 150 MB).
  *
  *   npm run build && node dist/bench/telemetry/telemetry.js
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +27,15 @@ import { type PointRun, runText } from '../../services/point-runs';
 import { RigPublisher } from '../../services/rig-publisher';
 import { RealClock } from '../../src/clock';
 import { encodePoint, pointFromSample } from '../../src/telemetry/line-protocol';
+import { decodeSamples } from '../../src/telemetry/schemas';
 import { writerConfigSchema } from '../../src/telemetry/writer-config';
-import { freePort, startInflux, startMosquitto } from '../../test/support/services';
+import {
+  freePort,
+  type Influx,
+  type Mosquitto,
+  startInflux,
+  startMosquitto,
+} from '../../test/support/services';
 
 const POINTS = 240_000;
 const BATCH = 5000;
@@ -38,8 +50,13 @@ const sample = (i: number) => ({
 });
 const where = (i: number) => ({ rig: `rig${(i % 3) + 1}`, channel: `ch${(i % 8) + 1}` });
 
-/** The baseline: prebuilt lines, BATCH per request, MAX_WRITES requests in flight as the writer allows. */
-async function rawWrite(influxUrl: string, db: string): Promise<number> {
+/**
+ * The baseline: prebuilt lines, BATCH per request, MAX_WRITES requests in flight as the writer allows.
+ * With `cpuUsPerPoint` > 0 the sender first spends that much CPU per point, in slices of 100 points with a
+ * yield between (as the writer decodes message by message): what InfluxDB still takes from a client that
+ * needs that much CPU on the same machine, so the writer's own figure has a scale.
+ */
+async function rawWrite(influxUrl: string, db: string, cpuUsPerPoint = 0): Promise<number> {
   const influx = new InfluxHttp({ url: influxUrl, db });
   await influx.ensureDatabase();
   const lines = Array.from({ length: POINTS }, (_, i) => {
@@ -50,6 +67,10 @@ async function rawWrite(influxUrl: string, db: string): Promise<number> {
   const sender = async () => {
     for (let i = next; i < POINTS; i = next) {
       next += BATCH;
+      for (let k = 0; cpuUsPerPoint > 0 && k < BATCH; k += 100) {
+        spin((cpuUsPerPoint * 100) / 1000);
+        await new Promise((r) => setImmediate(r));
+      }
       const res = await influx.write(lines.slice(i, i + BATCH));
       if (res.status !== 204) throw new Error(`raw write ${res.status} ${res.body}`);
     }
@@ -57,6 +78,31 @@ async function rawWrite(influxUrl: string, db: string): Promise<number> {
   const t0 = performance.now();
   await Promise.all(Array.from({ length: MAX_WRITES }, sender));
   return POINTS / ((performance.now() - t0) / 1000);
+}
+
+/** Busy for `ms` of this thread's time. */
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+/**
+ * The part of the writer's work no implementation can skip: JSON.parse and the zod schema of every sample,
+ * on the bench's points in messages of 40 (as the publishers sent them), timed alone on a quiet machine.
+ */
+function decodeOnlyUsPerPoint(): number {
+  const messages: string[] = [];
+  for (let i = 0; i < POINTS; i += 40)
+    messages.push(JSON.stringify(Array.from({ length: 40 }, (_, k) => sample(i + k))));
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 5; round++) {
+    const t0 = performance.now();
+    let ok = 0;
+    for (const m of messages) for (const d of decodeSamples('pressure', m)) if (d.ok) ok++;
+    if (ok !== POINTS) throw new Error(`decoded ${ok} of ${POINTS}`);
+    best = Math.min(best, ((performance.now() - t0) * 1000) / POINTS);
+  }
+  return best;
 }
 
 async function startWriter(
@@ -90,8 +136,9 @@ async function startWriter(
 async function writerThroughput(
   mqttUrl: string,
   influxUrl: string,
+  db: string,
 ): Promise<{ rate: number; cpuUsPerPoint: number }> {
-  await (await startWriter(mqttUrl, influxUrl, 'bench_pipeline')).close(); // the session now exists
+  await (await startWriter(mqttUrl, influxUrl, db)).close(); // the session now exists
   const dir = mkdtempSync(join(tmpdir(), 'cellrig-bench-'));
   const clock = new RealClock();
   const pubs = ['rig1', 'rig2', 'rig3'].map(
@@ -116,7 +163,7 @@ async function writerThroughput(
   const t0 = performance.now();
   let t1 = 0;
   let cpu = cpu0;
-  const writer = await startWriter(mqttUrl, influxUrl, 'bench_pipeline', (w) => {
+  const writer = await startWriter(mqttUrl, influxUrl, db, (w) => {
     if (t1 || w.stats.written < POINTS) return;
     t1 = performance.now(); // at the last 204, not a poll later
     cpu = process.cpuUsage(cpu0);
@@ -218,19 +265,55 @@ async function startRss(): Promise<{ rssMB: number; peakMB: number }> {
   return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
 }
 
+type Servers = { mosquitto: Mosquitto; influx: Influx };
+
+/** Writer throughput against the raw write before and after it, so a machine that slows down mid-run does not flatter the ratio. */
+async function throughput({ mosquitto, influx }: Servers, name: string, label: string) {
+  const rawBefore = await rawWrite(influx.url, `bench_${name}_raw1`);
+  await sleep(SETTLE_MS);
+  const pipeline = await writerThroughput(mosquitto.url, influx.url, `bench_${name}_pipeline`);
+  await sleep(SETTLE_MS);
+  const raw = (rawBefore + (await rawWrite(influx.url, `bench_${name}_raw2`))) / 2;
+  console.log(
+    `writer throughput, ${label}: ${pipeline.rate.toFixed(0)} points/s from MQTT into InfluxDB (journaled publishers, batched per stream; writer CPU ${pipeline.cpuUsPerPoint.toFixed(1)} us per point), raw batched write ${raw.toFixed(0)} points/s, ratio ${(pipeline.rate / raw).toFixed(2)} (goal >= 0.7)`,
+  );
+  return raw;
+}
+
+/** Binds every thread of these processes to the listed CPUs (taskset, from util-linux). */
+function pin(pids: (number | undefined)[], cpuList: string): void {
+  for (const pid of pids)
+    execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
+}
+
 async function main(): Promise<void> {
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, Node ${process.version}`);
+  const ncpu = cpus().length;
+  console.log(`machine: ${ncpu} x ${cpus()[0]?.model}, Node ${process.version}`);
   const [mosquitto, influx] = await Promise.all([startMosquitto(), startInflux()]);
   try {
-    const rawBefore = await rawWrite(influx.url, 'bench_raw1');
-    await sleep(SETTLE_MS);
-    const pipeline = await writerThroughput(mosquitto.url, influx.url);
-    // Raw before and after, so a machine that slows down mid-run does not flatter the ratio.
-    await sleep(SETTLE_MS);
-    const raw = (rawBefore + (await rawWrite(influx.url, 'bench_raw2'))) / 2;
+    // 1a. As deployed on one small machine: InfluxDB, the broker and the writer share all the cores.
+    const raw = await throughput({ mosquitto, influx }, 'shared', 'cores shared');
+    // The writer's CPU budget on shared cores: the raw write again from a client that spends 1-4 us of
+    // CPU per point, each as a ratio to the raw figure above.
+    const budget: string[] = [];
+    for (const us of [1, 2, 3, 4]) {
+      await sleep(SETTLE_MS);
+      budget.push(`${us} us ${((await rawWrite(influx.url, `bench_budget${us}`, us)) / raw).toFixed(2)}`);
+    }
+    console.log(`raw batched write from a client spending CPU per point, ratio to raw: ${budget.join(', ')}`);
     console.log(
-      `writer throughput: ${pipeline.rate.toFixed(0)} points/s from MQTT into InfluxDB (journaled publishers, batched per stream; writer CPU ${pipeline.cpuUsPerPoint.toFixed(1)} us per point), raw batched write ${raw.toFixed(0)} points/s, ratio ${(pipeline.rate / raw).toFixed(2)} (goal >= 0.7)`,
+      `JSON.parse and zod alone (no MQTT, no InfluxDB, best of 5): ${decodeOnlyUsPerPoint().toFixed(2)} us per point`,
     );
+    // 1b. InfluxDB on CPU 0 in both phases, this process (the writer, or the raw client) and the broker on
+    // the others: InfluxDB has the same CPU for the raw write as for the writer's, and the ratio says
+    // whether the writer keeps it fed, as when the two do not compete for cores.
+    if (ncpu >= 2) {
+      await sleep(SETTLE_MS);
+      pin([influx.pid], '0');
+      pin([mosquitto.pid, process.pid], `1-${ncpu - 1}`);
+      await throughput({ mosquitto, influx }, 'pinned', 'InfluxDB on its own core');
+      pin([influx.pid, mosquitto.pid, process.pid], `0-${ncpu - 1}`);
+    }
     const single = await singleMessageThroughput(mosquitto.url, influx.url);
     console.log(
       `writer fed one sample per message: ${single.toFixed(0)} points/s, ratio ${(single / raw).toFixed(2)}`,

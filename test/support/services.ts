@@ -38,6 +38,11 @@ abstract class Server {
     this.dir = mkdtempSync(join(tmpdir(), `cellrig-${name}-`));
   }
 
+  /** The server's process id while it runs (the telemetry bench pins it to a core). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   protected abstract command(): [string, string[]];
   protected abstract ready(): Promise<boolean>;
 
