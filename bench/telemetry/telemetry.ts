@@ -56,7 +56,11 @@ const where = (i: number) => ({ rig: `rig${(i % 3) + 1}`, channel: `ch${(i % 8) 
  * yield between (as the writer decodes message by message): what InfluxDB still takes from a client that
  * needs that much CPU on the same machine, so the writer's own figure has a scale.
  */
-async function rawWrite(influxUrl: string, db: string, cpuUsPerPoint = 0): Promise<number> {
+async function rawWrite(
+  influxUrl: string,
+  db: string,
+  cpuUsPerPoint = 0,
+): Promise<{ rate: number; clientCpuUs: number }> {
   const influx = new InfluxHttp({ url: influxUrl, db });
   await influx.ensureDatabase();
   const lines = Array.from({ length: POINTS }, (_, i) => {
@@ -75,20 +79,22 @@ async function rawWrite(influxUrl: string, db: string, cpuUsPerPoint = 0): Promi
       if (res.status !== 204) throw new Error(`raw write ${res.status} ${res.body}`);
     }
   };
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: MAX_WRITES }, sender));
-  return POINTS / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: POINTS / ((performance.now() - t0) / 1000), clientCpuUs: (cpu.user + cpu.system) / POINTS };
 }
 
-/** Busy for `ms` of this thread's time. */
+/** Busy for `ms` of wall-clock time: at most that much CPU when the machine is loaded (rawWrite measures it). */
 function spin(ms: number): void {
   const end = performance.now() + ms;
   while (performance.now() < end);
 }
 
 /**
- * The part of the writer's work no implementation can skip: JSON.parse and the zod schema of every sample,
- * on the bench's points in messages of 40 (as the publishers sent them), timed alone on a quiet machine.
+ * The part of the writer's work no writer that checks its input can skip: JSON.parse and the zod schema of
+ * every sample, on the bench's points in messages of 40 (as the publishers sent them), timed alone.
  */
 function decodeOnlyUsPerPoint(): number {
   const messages: string[] = [];
@@ -269,21 +275,28 @@ type Servers = { mosquitto: Mosquitto; influx: Influx };
 
 /** Writer throughput against the raw write before and after it, so a machine that slows down mid-run does not flatter the ratio. */
 async function throughput({ mosquitto, influx }: Servers, name: string, label: string) {
-  const rawBefore = await rawWrite(influx.url, `bench_${name}_raw1`);
+  const before = await rawWrite(influx.url, `bench_${name}_raw1`);
   await sleep(SETTLE_MS);
   const pipeline = await writerThroughput(mosquitto.url, influx.url, `bench_${name}_pipeline`);
   await sleep(SETTLE_MS);
-  const raw = (rawBefore + (await rawWrite(influx.url, `bench_${name}_raw2`))) / 2;
+  const after = await rawWrite(influx.url, `bench_${name}_raw2`);
+  const raw = (before.rate + after.rate) / 2;
+  const rawCpu = (before.clientCpuUs + after.clientCpuUs) / 2;
   console.log(
-    `writer throughput, ${label}: ${pipeline.rate.toFixed(0)} points/s from MQTT into InfluxDB (journaled publishers, batched per stream; writer CPU ${pipeline.cpuUsPerPoint.toFixed(1)} us per point), raw batched write ${raw.toFixed(0)} points/s, ratio ${(pipeline.rate / raw).toFixed(2)} (goal >= 0.7)`,
+    `writer throughput, ${label}: ${pipeline.rate.toFixed(0)} points/s from MQTT into InfluxDB (journaled publishers, batched per stream; writer CPU ${pipeline.cpuUsPerPoint.toFixed(1)} us per point), raw batched write ${raw.toFixed(0)} points/s (its client's CPU ${rawCpu.toFixed(1)} us per point), ratio ${(pipeline.rate / raw).toFixed(2)} (goal >= 0.7)`,
   );
   return raw;
 }
 
-/** Binds every thread of these processes to the listed CPUs (taskset, from util-linux). */
-function pin(pids: (number | undefined)[], cpuList: string): void {
-  for (const pid of pids)
-    execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
+/** Binds every thread of these processes to the listed CPUs (taskset, from util-linux); false if it cannot. */
+function pin(pids: (number | undefined)[], cpuList: string): boolean {
+  try {
+    for (const pid of pids)
+      execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function main(): Promise<void> {
@@ -296,9 +309,11 @@ async function main(): Promise<void> {
     // The writer's CPU budget on shared cores: the raw write again from a client that spends 1-4 us of
     // CPU per point, each as a ratio to the raw figure above.
     const budget: string[] = [];
+    // 'CPU used': the client's whole CPU per point, its HTTP requests included.
     for (const us of [1, 2, 3, 4]) {
       await sleep(SETTLE_MS);
-      budget.push(`${us} us ${((await rawWrite(influx.url, `bench_budget${us}`, us)) / raw).toFixed(2)}`);
+      const r = await rawWrite(influx.url, `bench_budget${us}`, us);
+      budget.push(`${us} us (CPU used ${r.clientCpuUs.toFixed(1)} us) ${(r.rate / raw).toFixed(2)}`);
     }
     console.log(`raw batched write from a client spending CPU per point, ratio to raw: ${budget.join(', ')}`);
     console.log(
@@ -307,13 +322,11 @@ async function main(): Promise<void> {
     // 1b. InfluxDB on CPU 0 in both phases, this process (the writer, or the raw client) and the broker on
     // the others: InfluxDB has the same CPU for the raw write as for the writer's, and the ratio says
     // whether the writer keeps it fed, as when the two do not compete for cores.
-    if (ncpu >= 2) {
-      await sleep(SETTLE_MS);
-      pin([influx.pid], '0');
-      pin([mosquitto.pid, process.pid], `1-${ncpu - 1}`);
+    await sleep(SETTLE_MS);
+    if (ncpu >= 2 && pin([influx.pid], '0') && pin([mosquitto.pid, process.pid], `1-${ncpu - 1}`)) {
       await throughput({ mosquitto, influx }, 'pinned', 'InfluxDB on its own core');
       pin([influx.pid, mosquitto.pid, process.pid], `0-${ncpu - 1}`);
-    }
+    } else console.log('writer throughput with InfluxDB on its own core: skipped (one CPU, or no taskset)');
     const single = await singleMessageThroughput(mosquitto.url, influx.url);
     console.log(
       `writer fed one sample per message: ${single.toFixed(0)} points/s, ratio ${(single / raw).toFixed(2)}`,
