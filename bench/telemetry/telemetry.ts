@@ -52,9 +52,9 @@ const where = (i: number) => ({ rig: `rig${(i % 3) + 1}`, channel: `ch${(i % 8) 
 
 /**
  * The baseline: prebuilt lines, BATCH per request, MAX_WRITES requests in flight as the writer allows.
- * With `cpuUsPerPoint` > 0 the sender first spends that much CPU per point, in slices of 100 points with a
+ * With `cpuUsPerPoint` > 0 the sender first spins that long per point, in slices of 100 points with a
  * yield between (as the writer decodes message by message): what InfluxDB still takes from a client that
- * needs that much CPU on the same machine, so the writer's own figure has a scale.
+ * needs CPU of its own on the same machine (`clientCpuUs`, measured), so the writer's figure has a scale.
  */
 async function rawWrite(
   influxUrl: string,
@@ -93,8 +93,8 @@ function spin(ms: number): void {
 }
 
 /**
- * The part of the writer's work no writer that checks its input can skip: JSON.parse and the zod schema of
- * every sample, on the bench's points in messages of 40 (as the publishers sent them), timed alone.
+ * What every writer that checks its input must do: JSON.parse and the zod schema of every sample, on the
+ * bench's points in messages of 40 (as the publishers sent them), timed alone.
  */
 function decodeOnlyUsPerPoint(): number {
   const messages: string[] = [];
