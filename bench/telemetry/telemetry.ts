@@ -262,13 +262,18 @@ async function startRss(): Promise<{ rssMB: number; peakMB: number }> {
     env,
     stdio: 'ignore',
   });
-  await sleep(60_000);
-  const status = readFileSync(`/proc/${app.pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
-  app.kill('SIGINT');
-  await new Promise((r) => app.once('exit', r));
-  rmSync(data, { recursive: true, force: true });
-  return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
+  const exited = new Promise((r) => app.once('exit', r));
+  try {
+    await sleep(60_000);
+    if (app.exitCode !== null) throw new Error(`cellrig start exited early (${app.exitCode})`);
+    const status = readFileSync(`/proc/${app.pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
+    return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
+  } finally {
+    app.kill('SIGINT');
+    await exited;
+    rmSync(data, { recursive: true, force: true });
+  }
 }
 
 type Servers = { mosquitto: Mosquitto; influx: Influx };
