@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { circuitImpedance, parseCircuit } from '../../../src/eis/circuit';
 import { parseSpectrumFile } from '../../../src/eis/readers';
+import type { Random } from '../../../src/random';
 
 export const dataDir = path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'eis');
 
@@ -39,4 +40,49 @@ export function robustnessCircuits() {
   const f0 = logFrequencies(1e-3, 1e4, 40);
   const base = circuitImpedance(circuits[1]!, [0.0165, 0.0087, 3.3, 0.0054, 0.063, 233, 0.22], f0);
   return { circuits, f0, base };
+}
+
+/** The ways the robustness tests spoil a spectrum. */
+export type Mutation = 'truncate' | 'special' | 'repeat-f' | 'scale-re' | 'zero' | 'noise' | 'flip-im';
+const SPECIAL = [Number.NaN, Number.POSITIVE_INFINITY, 0, -1, 1e-300, 1e300, 1.7e308];
+
+/** The base spectrum spoilt one way; `at` is the point 'special' and 'repeat-f' spoil. */
+export function mutatedSpectrum(
+  how: Mutation,
+  random: Random,
+  f0: readonly number[],
+  base: { re: ArrayLike<number>; im: ArrayLike<number> },
+  at = 0,
+): { f: number[]; re: number[]; im: number[] } {
+  let f = [...f0];
+  let re = Array.from(base.re);
+  let im = Array.from(base.im);
+  switch (how) {
+    case 'truncate': {
+      const n = random.int(0, 4);
+      [f, re, im] = [f.slice(0, n), re.slice(0, n), im.slice(0, n)];
+      break;
+    }
+    case 'special':
+      [f, re, im][random.int(0, 2)]![at] = SPECIAL[random.int(0, SPECIAL.length - 1)]!;
+      break;
+    case 'repeat-f':
+      f[at] = f[(at + 1) % f.length]!;
+      break;
+    case 'scale-re':
+      re = re.map((v) => v * 10 ** random.uniform(-150, 150));
+      break;
+    case 'zero':
+      re = re.map(() => 0);
+      im = im.map(() => 0);
+      break;
+    case 'noise':
+      f = f.map(() => 10 ** random.uniform(-12, 15));
+      re = re.map(() => random.normal());
+      im = im.map(() => random.normal());
+      break;
+    case 'flip-im':
+      im = im.map((v) => -v);
+  }
+  return { f, re, im };
 }

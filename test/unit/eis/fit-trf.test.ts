@@ -8,7 +8,15 @@ import { spectrum } from '../../../src/eis/spectrum';
 import { trustRegionReflective } from '../../../src/eis/trust-region-reflective';
 import { seededRandom } from '../../../src/random';
 import { runCli } from '../../support/cli';
-import { dataDir, GETTING_STARTED, logFrequencies, readShared, robustnessCircuits } from './fit-fixtures';
+import {
+  dataDir,
+  GETTING_STARTED,
+  logFrequencies,
+  type Mutation,
+  mutatedSpectrum,
+  readShared,
+  robustnessCircuits,
+} from './fit-fixtures';
 
 const example = path.join(dataDir, GETTING_STARTED.file);
 
@@ -145,25 +153,8 @@ describe('trust region reflective on hostile spectra', () => {
     const random = seededRandom(7);
     let results = 0;
     for (let t = 0; t < 300; t++) {
-      let f = [...f0];
-      let re = Array.from(base.re);
-      let im = Array.from(base.im);
-      switch (random.int(0, 3)) {
-        case 0:
-          re = re.map((v) => v * 10 ** random.uniform(-150, 150));
-          break;
-        case 1:
-          f = f.map(() => 10 ** random.uniform(-12, 15));
-          re = re.map(() => random.normal());
-          im = im.map(() => random.normal());
-          break;
-        case 2:
-          im = im.map((v) => -v);
-          break;
-        default:
-          re = re.map(() => 0);
-          im = im.map(() => 0);
-      }
+      const hows: Mutation[] = ['scale-re', 'noise', 'flip-im', 'zero'];
+      const { f, re, im } = mutatedSpectrum(hows[random.int(0, 3)]!, random, f0, base);
       const circuit = circuits[random.int(0, circuits.length - 1)]!;
       const guess = circuit.parameterNames.map((_, k) =>
         circuit.parameterKinds[k] === 'exponent' ? random.uniform(0.3, 1) : 10 ** random.uniform(-6, 6),
