@@ -8,6 +8,7 @@ import { type AlertKind, assessCell, type CellHealth } from '../health/assess';
 import { fitRcatSeries, type RcatFit } from '../health/rcat';
 import { lowFrequencyTailSlope } from '../health/spectrum-tail';
 import type { CellData } from './directory';
+import { UNKNOWN_COATING } from './format';
 
 export type CellAnalysis = {
   readonly data: CellData;
@@ -56,7 +57,7 @@ export function cellReport(a: CellAnalysis): CellReport {
     if (Number.isFinite(f.rCatOhm)) rcat[f.cycle - 1] = Number(f.rCatOhm.toPrecision(5));
   return {
     id: a.data.meta.id,
-    coating: a.data.meta.coating,
+    coating: a.data.meta.coating ?? UNKNOWN_COATING,
     retention: Object.fromEntries(
       a.health.retention.map((r) => [String(r.cycle), Number(r.retention.toFixed(5))]),
     ),

@@ -16,9 +16,9 @@ import {
   EIS_DIR,
   formatCyclingCsv,
   formatSpectrumCsv,
-  parseCellMeta,
   parseCyclingCsv,
   parseSpectrumCsv,
+  readCellMeta,
   SPECTRUM_HEADER,
   spectrumCycle,
   spectrumFileName,
@@ -36,10 +36,13 @@ export type CellData = {
 
 export async function readCellDir(dir: string): Promise<CellData> {
   const metaFile = join(dir, CELL_JSON);
-  const meta = parseCellMeta(metaFile, await readText(metaFile));
+  const { meta, warnings } = readCellMeta(metaFile, await readText(metaFile));
   const cyclingFile = join(dir, CYCLING_CSV);
   const { samples, badLines } = parseCyclingCsv(cyclingFile, await readText(cyclingFile));
-  const warnings = badLines.slice(0, 5).map((b) => `${cyclingFile}:${b.line}: ${b.problem}; row dropped`);
+  for (const b of badLines.slice(0, 5))
+    warnings.push(
+      `${cyclingFile}:${b.line}: ${b.problem}${/kept without/.test(b.problem) ? '' : '; row dropped'}`,
+    );
   if (badLines.length > 5) warnings.push(`${cyclingFile}: ${badLines.length - 5} more bad rows dropped`);
   const spectra: CycleSpectrum[] = [];
   const eisDir = join(dir, EIS_DIR);

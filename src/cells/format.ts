@@ -1,12 +1,12 @@
 /**
  * The on-disk format of one cell, as text in and text out (directory.ts does the file I/O):
  *
- *   <cell>/cell.json             id, coating, nominal capacity, pressure, cathode batch (+ drying run)
- *   <cell>/cycling.csv           time_s,cycle,voltage_V,current_A   (current > 0 while charging)
+ *   <cell>/cell.json             only `id` is required; every other field has a documented default
+ *   <cell>/cycling.csv           time_s,cycle,voltage_V,current_A[,temperature_C]   (current > 0 charging)
  *   <cell>/eis/cycle-NNN.csv     f_Hz,re_ohm,im_ohm                 (true sign of Im, one per cycle)
  *
  * Spectra may also be instrument exports (any format src/eis/readers detects), named cycle-NNN.<ext>.
- * Errors name the file and the line.
+ * Errors name the file and the line; a missing optional field or column is a warning, never an error.
  */
 import { z } from 'zod';
 import type { CyclingSample } from '../cycling/samples';
@@ -15,7 +15,9 @@ import { type Spectrum, spectrum } from '../eis/spectrum';
 export const CELL_JSON = 'cell.json';
 export const CYCLING_CSV = 'cycling.csv';
 export const EIS_DIR = 'eis';
-export const CYCLING_HEADER = 'time_s,cycle,voltage_V,current_A';
+export const CYCLING_COLUMNS = ['time_s', 'cycle', 'voltage_V', 'current_A'] as const;
+export const TEMPERATURE_COLUMN = 'temperature_C';
+export const CYCLING_HEADER = CYCLING_COLUMNS.join(',');
 export const SPECTRUM_HEADER = 'f_Hz,re_ohm,im_ohm';
 
 export const cellMetaSchema = z.object({
@@ -24,17 +26,38 @@ export const cellMetaSchema = z.object({
     .min(1)
     .max(64)
     .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, _ and - (it names a folder and a topic level)'),
-  coating: z.string().min(1).max(64),
-  nominalCapacitymAh: z.number().positive(),
-  pressureMPa: z.number().positive().max(1000),
+  coating: z.string().min(1).max(64).optional(),
+  nominalCapacitymAh: z.number().positive().optional(),
+  pressureMPa: z.number().positive().max(1000).optional(),
+  /** The cell's temperature when cycling.csv has no temperature_C column. */
   temperatureC: z.number().min(-50).max(200).optional(),
-  cathodeBatch: z.object({
-    id: z.string().min(1),
-    /** The coating-drying run the cathode powder came from (its profile log), or null if not dried. */
-    dryingRun: z.string().min(1).nullable(),
-  }),
+  /** Of R_CAT, for normalising it to 25 C; estimated from the data when absent. */
+  activationEnergyEv: z.number().min(0.05).max(2).optional(),
+  cathodeBatch: z
+    .object({
+      id: z.string().min(1),
+      /** The coating-drying run the cathode powder came from (its profile log), or null if not dried. */
+      dryingRun: z.string().min(1).nullable(),
+    })
+    .optional(),
 });
 export type CellMeta = z.infer<typeof cellMetaSchema>;
+
+/**
+ * What an absent cell.json field means. Each absence is a warning (readCellMeta), never an error: the
+ * verdicts do not need any of them (retention is against the cell's own first cycle).
+ */
+export const CELL_META_DEFAULTS: Readonly<Record<Exclude<keyof CellMeta, 'id'>, string>> = {
+  coating: "'unknown'",
+  nominalCapacitymAh: 'not used: retention is against the first cycle, and no capacity check is made',
+  pressureMPa: 'R_CAT is not normalised for stack pressure',
+  temperatureC: "cycling.csv's temperature_C column; without either, R_CAT is not normalised for temperature",
+  activationEnergyEv:
+    'estimated from R_CAT against the logged temperature; without enough temperature spread, none',
+  cathodeBatch: 'none recorded',
+};
+
+export const UNKNOWN_COATING = 'unknown';
 
 export class CellFileError extends Error {
   override name = 'CellFileError';
@@ -48,6 +71,11 @@ export class CellFileError extends Error {
 }
 
 export function parseCellMeta(file: string, text: string): CellMeta {
+  return readCellMeta(file, text).meta;
+}
+
+/** cell.json validated, with a warning for every absent optional field (naming its default) and unknown key. */
+export function readCellMeta(file: string, text: string): { meta: CellMeta; warnings: string[] } {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -63,23 +91,48 @@ export function parseCellMeta(file: string, text: string): CellMeta {
     const why = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new CellFileError(file, null, why);
   }
-  return r.data;
+  const warnings: string[] = [];
+  for (const [field, meaning] of Object.entries(CELL_META_DEFAULTS)) {
+    if (r.data[field as keyof CellMeta] === undefined) warnings.push(`${file}: no ${field}: ${meaning}`);
+  }
+  const known = new Set(Object.keys(cellMetaSchema.shape));
+  for (const key of Object.keys(json as object)) {
+    if (!known.has(key)) warnings.push(`${file}: unknown field '${key}' ignored`);
+  }
+  return { meta: r.data, warnings };
 }
 
 export type ParsedCycling = {
   readonly samples: CyclingSample[];
   /** Lines (1-based) whose values could not all be read; they are kept as NaN for cleanSamples to drop. */
   readonly badLines: readonly { line: number; problem: string }[];
+  /** Whether the file has the optional temperature_C column. */
+  readonly hasTemperature: boolean;
 };
 
-/** Parses cycling.csv. A wrong header is an error; a bad row is kept as NaN and reported by line. */
+/**
+ * Parses cycling.csv. The header names the columns: the four of CYCLING_COLUMNS in any order, and
+ * optionally temperature_C; a missing required column is an error on line 1. A bad row is kept as NaN
+ * and reported by line; a row whose only problem is its temperature keeps its sample without one.
+ */
 export function parseCyclingCsv(file: string, text: string): ParsedCycling {
   const lines = text.split(/\r?\n/);
   while (lines.length > 1 && lines[lines.length - 1]!.trim() === '') lines.pop();
   const header = (lines[0] ?? '').trim().replace(/^\uFEFF/, '');
-  if (header !== CYCLING_HEADER) {
-    throw new CellFileError(file, 1, `expected header '${CYCLING_HEADER}', found '${header}'`);
+  const names = header.split(',').map((h) => h.trim());
+  const at = CYCLING_COLUMNS.map((c) => names.indexOf(c));
+  const tAt = names.indexOf(TEMPERATURE_COLUMN);
+  const unknown = names.filter(
+    (n) => !(CYCLING_COLUMNS as readonly string[]).includes(n) && n !== TEMPERATURE_COLUMN,
+  );
+  if (at.some((i) => i < 0) || unknown.length > 0 || new Set(names).size !== names.length) {
+    throw new CellFileError(
+      file,
+      1,
+      `expected header '${CYCLING_HEADER}' (optionally ',${TEMPERATURE_COLUMN}'), found '${header}'`,
+    );
   }
+  const width = names.length;
   const samples: CyclingSample[] = [];
   const badLines: { line: number; problem: string }[] = [];
   for (let i = 1; i < lines.length; i++) {
@@ -87,28 +140,35 @@ export function parseCyclingCsv(file: string, text: string): ParsedCycling {
     const raw = lines[i]!.trim();
     const fields = raw.split(',');
     const values = fields.map((f) => (f.trim() === '' ? Number.NaN : Number(f)));
-    if (fields.length !== 4 || values.some((v) => !Number.isFinite(v))) {
+    const [t, c, v, a] = at.map((k) => values[k] ?? Number.NaN) as [number, number, number, number];
+    const temp = tAt >= 0 ? values[tAt] : undefined;
+    if (fields.length !== width || ![t, c, v, a].every(Number.isFinite)) {
       badLines.push({
         line: i + 1,
         problem:
-          fields.length !== 4 ? `expected 4 fields, found ${fields.length}` : `not a number in '${raw}'`,
+          fields.length !== width
+            ? `expected ${width} fields, found ${fields.length}`
+            : `not a number in '${raw}'`,
       });
+    } else if (temp !== undefined && !Number.isFinite(temp) && fields[tAt]!.trim() !== '') {
+      badLines.push({ line: i + 1, problem: `temperature not a number in '${raw}'; kept without it` });
     }
-    samples.push({
-      timeS: values[0] ?? Number.NaN,
-      cycle: values[1] ?? Number.NaN,
-      voltageV: values[2] ?? Number.NaN,
-      currentA: values[3] ?? Number.NaN,
-    });
+    const sample: CyclingSample = { timeS: t, cycle: c, voltageV: v, currentA: a };
+    samples.push(temp !== undefined && Number.isFinite(temp) ? { ...sample, temperatureC: temp } : sample);
   }
-  return { samples, badLines };
+  return { samples, badLines, hasTemperature: tAt >= 0 };
 }
 
+/** Writes temperature_C when any sample has a temperature (an empty field where one has none). */
 export function formatCyclingCsv(samples: readonly CyclingSample[]): string {
-  const rows = samples.map(
-    (s) => `${round(s.timeS, 3)},${s.cycle},${round(s.voltageV, 6)},${s.currentA.toPrecision(7)}`,
-  );
-  return `${CYCLING_HEADER}\n${rows.join('\n')}\n`;
+  const withT = samples.some((s) => s.temperatureC !== undefined);
+  const rows = samples.map((s) => {
+    const row = `${round(s.timeS, 3)},${s.cycle},${round(s.voltageV, 6)},${s.currentA.toPrecision(7)}`;
+    if (!withT) return row;
+    return `${row},${s.temperatureC === undefined ? '' : round(s.temperatureC, 3)}`;
+  });
+  const header = withT ? `${CYCLING_HEADER},${TEMPERATURE_COLUMN}` : CYCLING_HEADER;
+  return `${header}\n${rows.join('\n')}\n`;
 }
 
 export function formatSpectrumCsv(s: Spectrum): string {

@@ -10,6 +10,8 @@ export type CyclingSample = {
   readonly voltageV: number;
   /** Positive while charging. */
   readonly currentA: number;
+  /** The cell's temperature when the cycler logs it (cycling.csv's optional temperature_C column). */
+  readonly temperatureC?: number;
 };
 
 export type CyclingWarning = {

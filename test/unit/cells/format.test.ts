@@ -9,6 +9,7 @@ import {
   parseCellMeta,
   parseCyclingCsv,
   parseSpectrumCsv,
+  readCellMeta,
   spectrumCycle,
 } from '../../../src/cells/format';
 import { spectrum } from '../../../src/eis/spectrum';
@@ -18,6 +19,8 @@ const meta = {
   coating: 'pristine',
   nominalCapacitymAh: 2,
   pressureMPa: 150,
+  temperatureC: 25,
+  activationEnergyEv: 0.5,
   cathodeBatch: { id: 'B1', dryingRun: 'dry-1' },
 };
 const tmp: string[] = [];
@@ -40,6 +43,22 @@ describe('cell.json', () => {
     );
   });
 
+  it('needs only an id; every absent field is a warning naming what stands in for it', () => {
+    const r = readCellMeta('x/cell.json', '{"id": "c7"}');
+    expect(r.meta).toEqual({ id: 'c7' });
+    expect(r.warnings).toHaveLength(6);
+    expect(r.warnings).toContain("x/cell.json: no coating: 'unknown'");
+    expect(r.warnings.join('\n')).toMatch(/no pressureMPa: R_CAT is not normalised for stack pressure/);
+    expect(r.warnings.join('\n')).toMatch(/no activationEnergyEv: estimated from R_CAT/);
+    expect(readCellMeta('x/cell.json', JSON.stringify(meta)).warnings).toEqual([]);
+    expect(() => parseCellMeta('x/cell.json', '{"coating": "LNO"}')).toThrow(/x\/cell\.json: id: /);
+  });
+
+  it('warns about a field it does not know (a typo), and still reads the cell', () => {
+    const r = readCellMeta('x/cell.json', JSON.stringify({ ...meta, pressureMpa: 150 }));
+    expect(r.warnings).toEqual(["x/cell.json: unknown field 'pressureMpa' ignored"]);
+  });
+
   it('names the line of a JSON syntax error', () => {
     const e = (() => {
       try {
@@ -56,8 +75,37 @@ describe('cell.json', () => {
 describe('cycling.csv', () => {
   it('rejects a wrong header on line 1', () => {
     expect(() => parseCyclingCsv('c/cycling.csv', 'time,cycle,V,I\n0,1,3,0.1\n')).toThrow(
-      "c/cycling.csv:1: expected header 'time_s,cycle,voltage_V,current_A', found 'time,cycle,V,I'",
+      "c/cycling.csv:1: expected header 'time_s,cycle,voltage_V,current_A' (optionally ',temperature_C'), found 'time,cycle,V,I'",
     );
+    expect(() => parseCyclingCsv('c.csv', 'time_s,cycle,voltage_V\n0,1,3\n')).toThrow(
+      /c\.csv:1: expected header/,
+    );
+  });
+
+  it('reads the optional temperature_C column, in any column order, and keeps a sample whose temperature is bad', () => {
+    const r = parseCyclingCsv(
+      'c.csv',
+      'cycle,time_s,temperature_C,current_A,voltage_V\n1,0,25.5,0.1,3.0\n1,60,,0.1,3.1\n1,120,hot,0.1,3.2\n',
+    );
+    expect(r.hasTemperature).toBe(true);
+    expect(r.samples).toEqual([
+      { timeS: 0, cycle: 1, voltageV: 3.0, currentA: 0.1, temperatureC: 25.5 },
+      { timeS: 60, cycle: 1, voltageV: 3.1, currentA: 0.1 },
+      { timeS: 120, cycle: 1, voltageV: 3.2, currentA: 0.1 },
+    ]);
+    expect(r.badLines).toEqual([
+      { line: 4, problem: "temperature not a number in '1,120,hot,0.1,3.2'; kept without it" },
+    ]);
+  });
+
+  it('writes temperature_C only when a sample has one, and reads back what it wrote', () => {
+    const samples = [
+      { timeS: 0, cycle: 1, voltageV: 3.1, currentA: 0.0002, temperatureC: 24.25 },
+      { timeS: 60, cycle: 1, voltageV: 3.2, currentA: 0.0002 },
+    ];
+    const text = formatCyclingCsv(samples);
+    expect(text.split('\n')[0]).toBe('time_s,cycle,voltage_V,current_A,temperature_C');
+    expect(parseCyclingCsv('c.csv', text).samples).toEqual(samples);
   });
 
   it('keeps a bad row as NaN and reports its line, so later lines keep their numbers', () => {
