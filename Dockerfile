@@ -1,21 +1,24 @@
-# cellrig for the Pi (linux/arm64; builds for amd64 too), on the official Node-RED image line for
-# Node 20 / Node-RED 4.1. The steps are the README's: npm ci, build, then `cellrig start`.
-#   docker buildx build --platform linux/arm64 -t cellrig:local .
+# cellrig in a container, for the Pi (linux/arm64) and for a lab server (linux/amd64).
+# The official Node.js image line for Node 20 on Debian bookworm; Node-RED comes in as a dependency of
+# cellrig (package.json), so no Node-RED base image is needed.
+#
+#   docker build -t cellrig:local .                                  # this machine's architecture
+#   docker buildx build --platform linux/arm64 -t cellrig:arm64 --load .   # a Pi image from an x86 host
+#   (cross-building needs QEMU's binfmt handlers: docker run --privileged --rm tonistiigi/binfmt --install arm64)
 #   docker run -p 1880:1880 -v cellrig-data:/data \
 #     -e CELLRIG_ADMIN_USER=admin -e CELLRIG_ADMIN_PASSWORD_HASH='<cellrig hash-password>' cellrig:local
 
-FROM nodered/node-red:4.1-20 AS build
-USER root
+# Build stage: the full image has python3, make and g++, which node-gyp needs to build serialport's
+# native binding for the target architecture (the Firmata backend opens the board through it).
+FROM node:20-bookworm AS build
 WORKDIR /opt/cellrig
-COPY package.json package-lock.json ./
-COPY scripts ./scripts
-# Install scripts are skipped: the prepare script needs the sources, copied next.
-RUN npm ci --ignore-scripts
+# The sources first: `npm ci` runs the install scripts of the native addons and then the project's own
+# prepare script, which compiles TypeScript to dist/. --ignore-scripts would leave serialport unbuilt.
 COPY . .
-RUN npm run build && npm prune --omit=dev --ignore-scripts
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
-FROM nodered/node-red:4.1-20
-USER root
+# Run stage: the slim image of the same Debian release, so the native addons built above load as they are.
+FROM node:20-bookworm-slim
 WORKDIR /opt/cellrig
 COPY --from=build /opt/cellrig/package.json /opt/cellrig/package-lock.json ./
 COPY --from=build /opt/cellrig/node_modules ./node_modules
@@ -23,13 +26,18 @@ COPY --from=build /opt/cellrig/dist ./dist
 COPY --from=build /opt/cellrig/flows ./flows
 COPY --from=build /opt/cellrig/examples ./examples
 COPY --from=build /opt/cellrig/README.md ./
+# The image's `node` user (uid 1000) runs cellrig; `dialout` lets it open a mapped serial device.
 RUN ln -s /opt/cellrig/dist/bin/cellrig.js /usr/local/bin/cellrig && chmod +x dist/bin/cellrig.js \
-  && mkdir -p /data && chown -R node-red:node-red /data
-USER node-red
+  && mkdir -p /data && chown node:node /data && usermod -a -G dialout node
+USER node
 # Inside a container the editor must listen beyond loopback, which the launcher allows only with an
 # admin login (CELLRIG_ADMIN_USER, CELLRIG_ADMIN_PASSWORD_HASH): without them it refuses to start.
 ENV CELLRIG_DATA=/data HOST=0.0.0.0 PORT=1880 NODE_ENV=production
 VOLUME ["/data"]
 EXPOSE 1880
+# Asks the launcher's own HTTP server on loopback (dist/bin/healthcheck.js); `cellrig bridge` has no
+# HTTP server, so docker-compose.yml gives that service its own check.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "/opt/cellrig/dist/bin/healthcheck.js"]
 ENTRYPOINT ["cellrig"]
 CMD ["start"]
