@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import dockerignore from '@balena/dockerignore';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { buildProgram } from '../../app/cli/program';
 import { INFLUX_DATASOURCE_UID } from '../../dashboards/influxql';
 
 const ROOT = join(__dirname, '..', '..');
@@ -181,7 +182,7 @@ describe('docker-compose.yml (the lab server) against the repository', () => {
   it('builds the cellrig image from this repository and runs commands the cellrig CLI has', () => {
     const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string> };
     expect(pkg.bin.cellrig).toBeDefined();
-    const cli = read('bin/cellrig.ts');
+    const commands = buildProgram().commands.map((c) => c.name());
     const services: [string, Service][] = [
       ['bridge', svc('bridge')],
       ['cellrig (compose.rig.yml)', service(rigCompose, 'compose.rig.yml', 'cellrig')],
@@ -192,7 +193,7 @@ describe('docker-compose.yml (the lab server) against the repository', () => {
       expect(s.image, name).toBe('cellrig:local');
       const [command, sub] = s.entrypoint ?? [];
       expect(command).toBe('cellrig');
-      expect(cli, `bin/cellrig.ts has a "${sub}" command`).toMatch(new RegExp(`^\\s+'?${sub}'?: \\{`, 'm'));
+      expect(commands, `cellrig has a "${sub}" command`).toContain(sub);
     }
     // The image's health check asks the editor's HTTP server; the bridge runs none.
     expect(svc('bridge').healthcheck?.disable).toBe(true);
