@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/clock';
+import { ScaledClock, VirtualClock } from '../../src/clock';
 import { seededRandom } from '../../src/random';
 
 describe('virtual clock', () => {
@@ -59,5 +59,23 @@ describe('seeded random', () => {
     const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length);
     expect(Math.abs(mean)).toBeLessThan(0.03);
     expect(Math.abs(sd - 1)).toBeLessThan(0.03);
+  });
+});
+
+describe('scaled clock', () => {
+  it('runs 60 times faster than its base from where it starts, timers included', () => {
+    const base = new VirtualClock(1_000_000);
+    const oven = new ScaledClock(base, 60, 5_000_000);
+    const fired: number[] = [];
+    oven.setInterval(() => fired.push(oven.now()), 60_000);
+    base.advance(3000);
+    expect(oven.now()).toBe(5_000_000 + 180_000);
+    expect(fired).toEqual([5_060_000, 5_120_000, 5_180_000]);
+  });
+
+  it('refuses a scale that would slow time down or is not a number', () => {
+    const base = new VirtualClock(0);
+    for (const bad of [0.5, 0, -2, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => new ScaledClock(base, bad)).toThrow(/time scale must be >= 1/);
   });
 });
