@@ -15,11 +15,12 @@ export type I2cIo = {
     length: number,
     callback: (bytes: number[]) => void,
   ): unknown;
+  i2cReadOnce(address: number, length: number, callback: (bytes: number[]) => void): unknown;
 };
 
 export class DeviceNotAvailableError extends Error {
-  constructor(what: string) {
-    super(`${what}: not available (no answer on the I2C bus)`);
+  constructor(what: string, why = 'no answer on the I2C bus') {
+    super(`${what}: not available (${why})`);
     this.name = 'DeviceNotAvailableError';
   }
 }
@@ -49,15 +50,28 @@ export class I2cBus {
     read: (address, register, length, what) =>
       new Promise<number[]>((resolve, reject) => {
         const timer = this.clock.setTimeout(() => reject(new DeviceNotAvailableError(what)), this.timeoutMs);
-        this.io.i2cReadOnce(address, register, length, (bytes) => {
+        const done = (bytes: number[]) => {
           this.clock.clearTimer(timer);
-          resolve(bytes);
-        });
+          // Firmata answers a device that does not acknowledge with a short reply, and a byte lost on the
+          // serial line leaves an odd 7-bit pair that decodes above 255: neither is a reading.
+          const why = replyProblem(bytes, length);
+          if (why) reject(new DeviceNotAvailableError(what, why));
+          else resolve(bytes);
+        };
+        if (register === undefined) this.io.i2cReadOnce(address, length, done);
+        else this.io.i2cReadOnce(address, register, length, done);
       }),
   };
 }
 
+function replyProblem(bytes: readonly number[], length: number): string | undefined {
+  if (bytes.length !== length) return `answered ${bytes.length} of ${length} bytes`;
+  if (bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 0xff)) return 'malformed reply';
+  return undefined;
+}
+
 export type I2cOps = {
   write(address: number, bytes: number[]): void;
-  read(address: number, register: number, length: number, what: string): Promise<number[]>;
+  /** Reads `length` bytes; with a register, writes it first (pointer), as Wire and i2c-dev do. */
+  read(address: number, register: number | undefined, length: number, what: string): Promise<number[]>;
 };

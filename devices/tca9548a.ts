@@ -9,7 +9,9 @@ export async function selectMuxPort(
   address = TCA9548A_DEFAULT_ADDRESS,
 ): Promise<void> {
   bus.write(address, [1 << port]);
-  // Reading the control byte back confirms the mux is there and took the selection.
-  const [control] = await bus.read(address, 0x00, 1, `TCA9548A at 0x${address.toString(16)}`);
+  // Reading the control byte back confirms the mux is there and took the selection. The TCA9548A has no
+  // register pointer: a read with a register would first write that byte as the control byte (0x00
+  // deselects every port), so the read goes without one.
+  const [control] = await bus.read(address, undefined, 1, `TCA9548A at 0x${address.toString(16)}`);
   if (control !== 1 << port) throw new Error(`TCA9548A: port ${port} not selected (control byte ${control})`);
 }

@@ -136,7 +136,9 @@ export class SimIO extends EventEmitter {
     const [register, length, callback] = args.length === 3 ? args : [undefined, args[0], args[1]];
     const dev = this.device(address);
     if (dev && !this.closed) {
-      const bytes = dev.read(register, length);
+      // As Wire (Firmata) and i2c-dev do it: the register is written as a pointer, then the bytes are read.
+      if (register !== undefined) dev.write([register]);
+      const bytes = dev.read(undefined, length);
       queueMicrotask(() => callback(bytes));
     }
     return this;
