@@ -7,6 +7,7 @@ import { Board } from 'johnny-five';
 import type { Clock } from '../src/clock';
 import type { RigConfig } from '../src/rig/config';
 import type { DigitalIo } from './digital-out';
+import { FirmataLink } from './firmata-link';
 import { I2cBus, type I2cIo } from './i2c-bus';
 import { SimIO } from './sim/sim-io';
 import { SimRig } from './sim/sim-rig';
@@ -19,12 +20,15 @@ export type RigIo = DigitalIo &
   };
 
 export type RigHardware = {
-  board: Board;
+  /** johnny-five's Board (for the Firmata backend, the one on the current connection). */
+  board: Board | undefined;
   bus: I2cBus;
   /** Digital outputs (heater SSR, contactor, press pump and valve, vacuum pump). */
   io: RigIo;
   /** The simulated world, when the backend is the simulator (for fault injection and tests). */
   sim?: SimRig;
+  /** The serial line, when the backend is Firmata (state, byte counts, firmware). */
+  link?: FirmataLink;
   close(): void;
 };
 
@@ -33,9 +37,9 @@ export const DEFAULT_SERIAL_PORT = '/dev/ttyACM0';
 
 /**
  * Opens the rig's board. `sim` (the default, and what the tests use) answers from the simulated rig;
- * `firmata` talks to a USB-attached microcontroller running StandardFirmata through johnny-five's own
- * Firmata IO, which works on every Raspberry Pi (the Pi 5 included). A board that is not there rejects
- * with an error naming the port, which the nodes show as "not available".
+ * `firmata` talks to a USB-attached microcontroller running StandardFirmata over serialport, firmata.js and
+ * johnny-five (devices/firmata-link.ts), which works on every Raspberry Pi (the Pi 5 included). A board
+ * that is not there rejects with an error naming the port, which the nodes show as "not available".
  */
 export function openRigHardware(config: RigConfig, clock: Clock, timeoutMs = 5000): Promise<RigHardware> {
   if (config.backend === 'firmata') return openFirmata(config, clock, timeoutMs);
@@ -51,19 +55,18 @@ export function openRigHardware(config: RigConfig, clock: Clock, timeoutMs = 500
   }));
 }
 
-function openFirmata(config: RigConfig, clock: Clock, timeoutMs: number): Promise<RigHardware> {
-  const port = config.serialPort ?? DEFAULT_SERIAL_PORT;
-  const board = new Board({ port, repl: false, debug: false, sigint: false, timeout: timeoutMs } as never);
-  const what = `Firmata board on ${port}`;
-  return whenReady(board, what, timeoutMs, () => {
-    const io = (board as unknown as { io: RigIo & I2cIo & { transport?: { close?(): void } } }).io;
-    return {
-      board,
-      bus: new I2cBus(io, clock),
-      io,
-      close: () => io.transport?.close?.(),
-    };
-  });
+async function openFirmata(config: RigConfig, clock: Clock, timeoutMs: number): Promise<RigHardware> {
+  const link = new FirmataLink(config.serialPort ?? DEFAULT_SERIAL_PORT, clock, { timeoutMs });
+  await link.open();
+  return {
+    get board() {
+      return link.board;
+    },
+    bus: new I2cBus(link, clock),
+    io: link,
+    link,
+    close: () => link.close(),
+  };
 }
 
 function whenReady(
