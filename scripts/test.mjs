@@ -7,7 +7,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const needed = { mosquitto: 'mosquitto', mosquitto_sub: 'mosquitto-clients', influxd: 'influxdb' };
+// socat makes the pty pairs the Firmata tests put the virtual board on.
+const needed = {
+  mosquitto: 'mosquitto',
+  mosquitto_sub: 'mosquitto-clients',
+  influxd: 'influxdb',
+  socat: 'socat',
+};
 
 function onPath(cmd) {
   return (

@@ -60,6 +60,11 @@ export class VirtualClock implements Clock {
   private nextId = 1;
   private nextOrder = 0;
   private readonly timers = new Map<number, VirtualTimer>();
+  /**
+   * What `tick` waits for after each timer. By default pending promise callbacks and due I/O callbacks;
+   * a test with real I/O behind the rig (a serial line to a virtual board) waits for the line to go quiet.
+   */
+  settle: () => Promise<void> = settleImmediate;
 
   constructor(startMs = Date.UTC(2026, 0, 1)) {
     this.nowMs = startMs;
@@ -103,10 +108,10 @@ export class VirtualClock implements Clock {
    */
   async tick(ms: number): Promise<void> {
     const target = this.nowMs + ms;
-    await settle();
+    await this.settle();
     for (let t = this.nextDue(target); t; t = this.nextDue(target)) {
       this.fire(t);
-      await settle();
+      await this.settle();
     }
     this.nowMs = target;
   }
@@ -139,7 +144,7 @@ export class VirtualClock implements Clock {
 }
 
 /** Lets pending promise callbacks and already-due I/O callbacks run. */
-function settle(): Promise<void> {
+export function settleImmediate(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
