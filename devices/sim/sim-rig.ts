@@ -54,6 +54,8 @@ export class SimRig implements SimWorld {
   private readonly digitalListeners: ((pin: number, value: 0 | 1) => void)[] = [];
   private vacuumSwitch: 0 | 1 = 0;
   private readonly startMs: number;
+  /** The oven's own time, s: the rig's clock unless a controller runs it on a faster one. */
+  private ovenTimeS: () => number = () => this.timeS();
 
   constructor(
     private readonly clock: Clock,
@@ -110,6 +112,17 @@ export class SimRig implements SimWorld {
     }
   }
 
+  /**
+   * Runs the oven's physics on `clock` from now on (a ScaledClock for a profile watched in minutes), the
+   * clock its controller runs on. The oven's time carries on from where it is, whatever that clock reads.
+   */
+  runOvenOn(clock: Clock): void {
+    this.advanceOven();
+    const fromS = this.ovenTimeS();
+    const clockStartMs = clock.now();
+    this.ovenTimeS = () => fromS + (clock.now() - clockStartMs) / 1000;
+  }
+
   /** Seconds since the simulated rig was switched on. */
   timeS(): number {
     return (this.clock.now() - this.startMs) / 1000;
@@ -156,7 +169,7 @@ export class SimRig implements SimWorld {
 
   /** Brings the oven to now and reports the vacuum switch if it changed on the way. */
   advanceOven(): void {
-    this.oven.advanceTo(this.timeS());
+    this.oven.advanceTo(this.ovenTimeS());
     const v = this.oven.vacuumOk ? 1 : 0;
     if (v !== this.vacuumSwitch) {
       this.vacuumSwitch = v;
