@@ -5,8 +5,9 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { SIM_PINS } from '../../devices/sim/sim-rig';
 import { temperatureProfileSchema } from '../../src/control/profile';
+import { parseProfile } from '../../src/control/profile-check';
 import { READY_PROFILES } from '../../src/control/ready-profiles';
-import { idSchema } from '../../src/rig/config';
+import { describeZodError, idSchema } from '../../src/rig/config';
 
 const num = (schema: z.ZodNumber) =>
   z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().pipe(schema).optional());
@@ -42,6 +43,11 @@ export const thermalProfileConfigSchema = z.object({
   windowMs: num(z.number().int().min(100).max(60_000)).transform((v) => v ?? 2000),
   powerLossPolicy: z.enum(['resume', 'abort']).default('abort'),
   maxOutageS: num(z.number().positive()),
+  /**
+   * The simulated oven only: run its physics and this controller this many times faster than the rig's
+   * clock (60: the 9.2 h TFAA profile in about 9 min). Refused on real hardware.
+   */
+  simTimeScale: num(z.number().min(1).max(100)).transform((v) => v ?? 1),
   /** File that keeps the run's progress across restarts; empty means one per node in the user folder. */
   stateFile: z.string().trim().max(1000).optional(),
   /** Heater SSR, safety contactor, vacuum pump (outputs) and vacuum switch (input); the simulator's by default. */
@@ -86,4 +92,13 @@ export function loadProgress(file: string): unknown {
 
 export function clearProgress(file: string): void {
   rmSync(file, { force: true });
+}
+
+/** A zod error of a command or a config in words: a bad profile as the profile check says it, the rest by field. */
+export function profileFieldProblem(err: z.ZodError, profile: unknown, what: string): string {
+  if (profile !== undefined && err.issues.some((i) => i.path[0] === 'profile')) {
+    const parsed = parseProfile(profile);
+    if (!parsed.success) return `${what}: profile: ${parsed.problems.join(' ')}`;
+  }
+  return describeZodError(err, what);
 }

@@ -7,19 +7,22 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { OvenLoop, type OvenLoopSample } from '../../devices/oven-loop';
+import { type Clock, ScaledClock } from '../../src/clock';
 import { eventFields } from '../../src/control/events';
-import { ProfileProgrammer } from '../../src/control/profile';
-import { describeZodError } from '../../src/rig/config';
-import { errorMessage, short, status, validateConfig } from '../shared/node-support';
+import { ProfileProgrammer, profileRunStateSchema } from '../../src/control/profile';
+import { errorMessage, short, status } from '../shared/node-support';
 import { rigOrReport } from '../shared/rig-ref';
 import { startSampling } from '../shared/sampling';
 import {
   defaultStateFile,
   loadProgress,
+  profileFieldProblem,
   saveProgress,
   thermalCommandSchema,
   thermalProfileConfigSchema,
 } from './config';
+import { registerEditorApi } from './editor-api';
+import { ovenMessage, ovenStatus } from './messages';
 
 type Def = NodeDef & Record<string, string | number | boolean | undefined> & { rig: string };
 
@@ -44,11 +47,27 @@ export default function register(RED: NodeAPI): void {
         vacuumSwitch: blank(def.vacuumSwitchPin),
       },
     };
-    const config = validateConfig(this, thermalProfileConfigSchema, raw, what);
-    if (!config) return;
+    const parsed = thermalProfileConfigSchema.safeParse(raw);
+    if (!parsed.success) {
+      const why = profileFieldProblem(parsed.error, raw.profile, what);
+      this.error(why);
+      this.status(status.error(short(why)));
+      return;
+    }
+    const config = parsed.data;
     const rig = rigOrReport(RED, this, def.rig);
     if (!rig) return;
     const clock = rig.clock;
+    const timeScale = config.simTimeScale;
+    if (timeScale !== 1 && rig.config.backend !== 'sim') {
+      const why = `${what}: a time scale of ${timeScale} is for the simulated rig only; this rig is ${rig.config.backend} (set it to 1)`;
+      this.error(why);
+      this.status(status.error(`time scale ×${timeScale}: simulated rig only`));
+      return;
+    }
+    /** The controller's clock: the rig's, or a faster one for a simulated oven watched in minutes. */
+    let ovenClock: Clock = clock;
+    let lastReportMs = Number.NEGATIVE_INFINITY;
     const stateFile =
       config.stateFile ?? defaultStateFile(RED.settings.userDir as string | undefined, def.id);
     const programmer = new ProfileProgrammer({
@@ -61,60 +80,47 @@ export default function register(RED: NodeAPI): void {
     let runCount = 0;
     let lastSaveMs = 0;
 
-    const msg = (stream: string, ts: number, fields: Record<string, unknown>) => ({
-      topic: `${rig.rigId}/${config.channel}/${stream}`,
+    const events = (ts: number, fields: Record<string, unknown>) => ({
+      topic: `${rig.rigId}/${config.channel}/events`,
       channel: config.channel,
-      stream,
+      stream: 'events',
       payload: { ts, ...fields },
     });
 
     const report = (s: OvenLoopSample): void => {
       const run = programmer.snapshot();
-      const o = s.out;
-      const ids = run ? { runId: run.runId, ...(run.batch ? { batch: run.batch } : {}) } : {};
-      if (s.reading.tempC !== null || o.status !== 'idle') {
-        const fields = {
-          ...ids,
-          heaterDuty: o.heaterDuty,
-          heaterEnabled: o.heaterEnabled,
-          vacuumOn: o.vacuumOn,
-          vacuumOk: s.vacuumOk,
-          status: o.status,
-        };
-        if (s.reading.tempC !== null) Object.assign(fields, { tempC: s.reading.tempC });
-        if (o.setpointC !== null) Object.assign(fields, { setpointC: o.setpointC });
-        if (o.segmentIndex !== null)
-          Object.assign(fields, {
-            segment: o.segmentIndex,
-            phase: o.phase ?? '',
-            soakS: run?.soakElapsedS ?? 0,
-          });
-        this.send([msg('oven', s.ts, fields), null]);
+      const wallMs = clock.now();
+      for (const e of s.out.events) this.send([null, events(wallMs, eventFields(e))]);
+      // A sped-up oven steps many times a second: its telemetry and status still go out once per
+      // period of the rig's clock.
+      if (timeScale === 1 || s.out.events.length || wallMs - lastReportMs >= config.controlPeriodMs) {
+        lastReportMs = wallMs;
+        const m = ovenMessage(s, run, { rigId: rig.rigId, channel: config.channel, timeScale, wallMs });
+        if (m) this.send([m, null]);
+        this.status(ovenStatus(s, run, programmer.trippedBy, timeScale));
       }
-      for (const e of o.events) this.send([null, msg('events', s.ts, eventFields(e))]);
-      const t = s.reading.tempC === null ? '--' : s.reading.tempC.toFixed(1);
-      if (programmer.trippedBy) this.status(status.error(short(`${programmer.trippedBy}: heater off`)));
-      else if (s.unavailable) this.status(status.unavailable('not available: heater off'));
-      else if (o.status === 'running' || o.status === 'paused') {
-        const seg = run!.profile.segments[run!.segmentIndex]!;
-        const text = `${t} / ${o.setpointC?.toFixed(1)} C, ${run!.segmentIndex + 1}/${run!.profile.segments.length} ${o.phase} ${Math.floor(run!.soakElapsedS)}/${seg.holdS} s`;
-        this.status(o.status === 'paused' ? status.warn(`paused ${text}`) : status.ok(text));
-      } else this.status(status.idle(`${t} C, ${o.status}`));
       // Every event, and every 10 s while a run is active: after a power loss at most 10 s of soak is
       // done again (the safe side), and an SD card is not written every second for days.
+      const o = s.out;
       const active = o.status === 'running' || o.status === 'paused';
-      if (run && (o.events.length || (active && s.ts - lastSaveMs >= 10_000))) {
+      if (run && (o.events.length || (active && wallMs - lastSaveMs >= 10_000))) {
         saveProgress(stateFile, run);
-        lastSaveMs = s.ts;
+        lastSaveMs = wallMs;
       }
     };
 
     const step = async (isClosed: () => boolean): Promise<void> => {
       if (!loop) {
         const hw = await rig.hardware();
-        loop = new OvenLoop(hw.bus, hw.io, clock, programmer, config.pins, config.windowMs);
         const saved = loadProgress(stateFile);
-        if (saved) programmer.restore(saved, clock.now() / 1000);
+        if (timeScale !== 1) {
+          // Starts no earlier than the saved progress, so a restart never sees time run backwards.
+          const savedMs = (profileRunStateSchema.safeParse(saved).data?.updatedAtS ?? 0) * 1000;
+          ovenClock = new ScaledClock(clock, timeScale, Math.max(clock.now(), savedMs));
+        }
+        hw.sim?.runOvenOn(ovenClock);
+        loop = new OvenLoop(hw.bus, hw.io, ovenClock, programmer, config.pins, config.windowMs);
+        if (saved) programmer.restore(saved, ovenClock.now() / 1000);
       }
       const s = await loop.sample();
       if (isClosed()) loop.off();
@@ -123,7 +129,7 @@ export default function register(RED: NodeAPI): void {
 
     const command = (payload: unknown): void => {
       const c = thermalCommandSchema.parse(payload);
-      const t = clock.now() / 1000;
+      const t = ovenClock.now() / 1000;
       if (c.command === 'start') {
         const runId =
           c.runId ??
@@ -137,7 +143,7 @@ export default function register(RED: NodeAPI): void {
       else programmer.reset();
     };
 
-    const { sample } = startSampling(this, clock, config.controlPeriodMs, {
+    const { sample } = startSampling(this, clock, config.controlPeriodMs / timeScale, {
       step,
       // Heater off on a fault and on close; the saved progress stays, so the next deploy resumes or
       // aborts by the policy.
@@ -150,7 +156,11 @@ export default function register(RED: NodeAPI): void {
       } catch (err) {
         const why =
           'issues' in (err as object)
-            ? describeZodError(err as never, `${what} msg.payload`)
+            ? profileFieldProblem(
+                err as never,
+                (m.payload as { profile?: unknown } | null)?.profile,
+                `${what} msg.payload`,
+              )
             : errorMessage(err);
         this.status(status.error(short(why)));
         done(new Error(why));
@@ -160,4 +170,5 @@ export default function register(RED: NodeAPI): void {
     });
   }
   RED.nodes.registerType('thermal-profile', ThermalProfileNode);
+  registerEditorApi(RED);
 }

@@ -117,6 +117,18 @@ function resolve(input: unknown): { value: unknown } | { problem: string } {
   };
 }
 
+/** A ready profile's name, JSON text or an object, parsed by the profile schema; problems in words. */
+export function parseProfile(
+  input: unknown,
+): { success: true; data: TemperatureProfile } | { success: false; problems: string[] } {
+  const resolved = resolve(input);
+  if ('problem' in resolved) return { success: false, problems: [resolved.problem] };
+  const parsed = temperatureProfileSchema.safeParse(resolved.value);
+  return parsed.success
+    ? { success: true, data: parsed.data }
+    : { success: false, problems: profileProblems(parsed.error, resolved.value) };
+}
+
 /**
  * Checks a profile (a ready name, JSON text or an object) as a start with `programmer` settings would,
  * and plans it from `startTempC`. Never throws.
@@ -126,10 +138,8 @@ export function checkProfile(
   programmer: z.input<typeof profileProgrammerConfigSchema> = {},
   startTempC = 25,
 ): ProfileCheck {
-  const resolved = resolve(input);
-  if ('problem' in resolved) return { ok: false, problems: [resolved.problem] };
-  const parsed = temperatureProfileSchema.safeParse(resolved.value);
-  if (!parsed.success) return { ok: false, problems: profileProblems(parsed.error, resolved.value) };
+  const parsed = parseProfile(input);
+  if (!parsed.success) return { ok: false, problems: parsed.problems };
   try {
     new ProfileProgrammer(programmer).start(parsed.data, { runId: 'check' }, 0);
   } catch (err) {

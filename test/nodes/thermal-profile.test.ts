@@ -197,7 +197,113 @@ describe('thermal-profile node', () => {
     });
     const n = helper.getNode('tp1');
     expect(lastStatus(n)).toMatchObject({ fill: 'red', text: expect.stringContaining('profile') });
-    expect(errors(n).join('\n')).toMatch(/segments/);
+    expect(errors(n).join('\n')).toContain('profile: The profile needs at least one segment.');
+  });
+
+  it('tells a bad profile in a start command in plain words, naming the segment', async () => {
+    const clock = new VirtualClock();
+    await startFlow(mods, [rig, node()], { clock });
+    const n = helper.getNode('tp1');
+    const bad = { name: 'x', segments: [{ name: 'dry', targetC: 100, rampCPerMin: 0, holdS: 60 }] };
+    const done = new Promise<unknown>((r) =>
+      n.on('call:error', (call: { args: unknown[] }) => r(call.args[0])),
+    );
+    n.receive({ payload: { command: 'start', profile: bad } });
+    expect(String(await done)).toContain(
+      "profile: Segment 1 (dry): the ramp rate must be more than 0 and at most 600 C per minute, or 'step'; got 0.",
+    );
+  });
+
+  it('reports each sample with the segment, the time left by the plan, and the run beside the payload', async () => {
+    const clock = new VirtualClock();
+    await startFlow(mods, [rig, node(), { id: 'out', type: 'helper' }, { id: 'events', type: 'helper' }], {
+      clock,
+    });
+    const out = collect('out') as (Msg & { run?: { profile: { name: string } }; timeScale: number })[];
+    helper.getNode('tp1').receive({ payload: { command: 'start' } });
+    await run(clock, 600);
+    const running = out.filter((m) => m.payload.status === 'running');
+    expect(running[0]!.payload).toMatchObject({ segment: 0, segmentName: 'dry' });
+    expect(running[0]!.run!.profile.name).toBe('short dry');
+    expect(running[0]!.timeScale).toBe(1);
+    const left = running.map((m) => m.payload.runLeftS as number);
+    // From 25 C: 7 min ramp, 10 min soak, 4 min ramp, 10 min soak: 1860 s by the plan.
+    expect(left[0]).toBeCloseTo(1860, -1);
+    for (let i = 1; i < left.length; i++) expect(left[i]!).toBeLessThanOrEqual(left[i - 1]! + 1e-6);
+  });
+});
+
+describe('thermal-profile time scale (simulated oven)', () => {
+  it('runs the oven 60 times faster on the simulated rig, reporting once per second of the rig clock', async () => {
+    const clock = new VirtualClock();
+    await startFlow(
+      mods,
+      [rig, node({ simTimeScale: 60 }), { id: 'out', type: 'helper' }, { id: 'events', type: 'helper' }],
+      { clock },
+    );
+    const out = collect('out');
+    const events = collect('events');
+    const t0 = clock.now();
+    helper.getNode('tp1').receive({ payload: { command: 'start' } });
+    // The profile takes about 2400 s on the oven: 40 s of rig time at 60x.
+    let completeAfterS = Number.NaN;
+    for (let s = 1; s <= 60 && Number.isNaN(completeAfterS); s++) {
+      await clock.tick(1000);
+      if (events.some((e) => e.payload.code === 'run-complete')) completeAfterS = s;
+    }
+    expect(completeAfterS).toBeGreaterThan(30);
+    expect(completeAfterS).toBeLessThan(50);
+    const oven = out.filter((m) => m.stream === 'oven');
+    expect(oven.length).toBeLessThanOrEqual(completeAfterS + events.length + 2);
+    for (const m of oven) {
+      expect(m.payload.timeScale).toBe(60);
+      // Stamped on the rig's clock, not the oven's.
+      expect(m.payload.ts as number).toBeLessThanOrEqual(clock.now());
+      expect(m.payload.ts as number).toBeGreaterThanOrEqual(t0);
+    }
+    expect(lastStatus(helper.getNode('tp1'))!.text).toContain('×60');
+  });
+
+  it('refuses a time scale on a Firmata rig: red status, and the heater is never driven', async () => {
+    await startFlow(mods, [simRig({ backend: 'firmata' }), node({ simTimeScale: 60 })]);
+    const n = helper.getNode('tp1');
+    expect(lastStatus(n)).toMatchObject({ fill: 'red', text: expect.stringContaining('simulated rig only') });
+    expect(errors(n).join('\n')).toMatch(
+      /time scale of 60 is for the simulated rig only; this rig is firmata/,
+    );
+    n.receive({ payload: { command: 'start' } });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lastStatus(n)).toMatchObject({ fill: 'red', text: expect.stringContaining('simulated rig only') });
+  });
+});
+
+/** The part of supertest's agent (what helper.request() returns) these tests use. */
+type Reply = { body: Record<string, unknown> };
+type Api = {
+  get(url: string): { expect(status: number): Promise<{ body: unknown }> };
+  post(url: string): { send(body: unknown): { expect(status: number): Promise<Reply> } };
+};
+const api = () => helper.request() as Api;
+
+describe('thermal-profile editor form API', () => {
+  it('lists the ready profiles and checks a draft as a start would, with a preview of its plan', async () => {
+    await startFlow(mods, [rig, node()], { clock: new VirtualClock() });
+    const ready = await api().get('/cellrig/thermal-profile/ready').expect(200);
+    expect((ready.body as { id: string }[]).map((p) => p.id)).toEqual(['tfaa-drying', 'step-series-50-200']);
+    const ok = await api()
+      .post('/cellrig/thermal-profile/check')
+      .send({ profile: 'tfaa-drying', overTempCutoffC: 220 })
+      .expect(200);
+    expect(ok.body).toMatchObject({ ok: true, totalS: 32_100 });
+    expect(ok.body.svg).toMatch(/^<svg/);
+    const hot = await api()
+      .post('/cellrig/thermal-profile/check')
+      .send({ profile: 'tfaa-drying', overTempCutoffC: 150 })
+      .expect(200);
+    expect(hot.body).toEqual({
+      ok: false,
+      problems: ["Segment 'heat-treat' targets 160 C, at the 150 C cutoff."],
+    });
   });
 });
 
