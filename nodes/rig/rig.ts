@@ -53,4 +53,12 @@ export default function register(RED: NodeAPI): void {
   registerNode(RED, 'rig', RigNode, {
     credentials: { username: { type: 'text' }, password: { type: 'password' } },
   });
+  // The editor labels a rig whose id is `${RIG_ID}` with the value the runtime substitutes.
+  RED.httpAdmin.get(
+    '/cellrig/rig/env',
+    RED.auth.needsPermission('rig.read'),
+    (_req: unknown, res: { json(body: unknown): void }) => {
+      res.json(process.env.RIG_ID ? { RIG_ID: process.env.RIG_ID } : {});
+    },
+  );
 }
