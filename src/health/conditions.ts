@@ -27,7 +27,15 @@ export type HealthPayload = z.infer<typeof healthPayloadSchema>;
 export function conditionsFromHealth(p: HealthPayload): AlertCondition[] {
   return ALERT_KINDS.map((kind) => {
     const a = p.alerts.find((x) => x.kind === kind);
-    if (!a) return { channel: p.channel, kind, active: false, severity: 'info', message: `${kind}: clear` };
+    if (!a)
+      return {
+        channel: p.channel,
+        kind,
+        active: false,
+        severity: 'info',
+        // Published only when an alert of this kind has just cleared: say so in a sentence.
+        message: `${p.channel}: ${kind.replace('-', ' ')} no longer seen (cycle ${p.cycle})`,
+      };
     return {
       channel: p.channel,
       kind,

@@ -28,6 +28,8 @@ describe('from cell health to alert conditions', () => {
       ['capacity-fade', false],
     ]);
     expect(c[0]!.message).toBe('ch1: soft short from cycle 60 (charge-stall)');
+    // What a cleared alert says, in a sentence.
+    expect(c[2]!.message).toBe('ch1: capacity fade no longer seen (cycle 61)');
   });
 
   it("publishes the channel's most severe raised alert, whichever kind changed last", () => {
