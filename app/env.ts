@@ -1,6 +1,6 @@
 /** The launcher's environment, validated once, with the variable named in any error. */
 import { z } from 'zod';
-import { idSchema } from '../src/rig/config';
+import { idSchema, ioBackendSchema } from '../src/rig/config';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const optionalUrl = (protocols: RegExp, hint: string) =>
@@ -31,6 +31,9 @@ export const envSchema = z
       .regex(/^[A-Za-z0-9_-]*$/, 'letters, digits, _ and - only')
       .optional()
       .transform((v) => v || 'cellrig'),
+    /** The default flow's IO backend and Firmata serial port (the rig config node reads them). */
+    RIG_BACKEND: ioBackendSchema.optional(),
+    RIG_SERIAL_PORT: z.string().trim().optional(),
     RIG_ID: z
       .string()
       .optional()

@@ -30,6 +30,8 @@ export async function main(_argv: string[]): Promise<number> {
   // The flow's nodes read these through Node-RED's ${VAR} substitution.
   process.env.MQTT_URL = env.MQTT_URL ?? broker?.url ?? '';
   process.env.RIG_ID = env.RIG_ID;
+  process.env.RIG_BACKEND = env.RIG_BACKEND ?? 'sim';
+  process.env.RIG_SERIAL_PORT = env.RIG_SERIAL_PORT ?? '';
   process.env.INFLUX_DB = env.INFLUX_DB;
   process.env.INFLUX_URL = env.INFLUX_URL ?? '';
 

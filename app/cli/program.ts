@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { onRun, withConventions } from './grammar';
 import { register as registerHashPassword } from './hash-password';
+import { register as registerVirtualBoard } from './virtual-board';
 
 type Legacy = { main(argv: string[]): Promise<number> };
 
@@ -80,5 +81,6 @@ export function buildProgram(): Command {
     'verdict per cell: retention, R_CAT growth, soft short, alerts',
     () => import('./health.js'),
   );
+  registerVirtualBoard(program);
   return program;
 }

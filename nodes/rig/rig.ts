@@ -20,13 +20,16 @@ const brokerSchema = z
   .trim()
   .refine((v) => v === '' || /^(mqtts?|wss?|tcp):\/\//.test(v), 'broker must be empty or an mqtt:// URL');
 
+/** Empty, or a `${VAR}` Node-RED left as it was because VAR is not set (the default flow's backend). */
+const unset = (v: string | undefined): string | undefined => (!v || /^\$\{\w+\}$/.test(v) ? undefined : v);
+
 export default function register(RED: NodeAPI): void {
   function RigNode(this: RigConfigNode, def: RigDef) {
     RED.nodes.createNode(this, def);
     const parsed = rigConfigSchema.safeParse({
       rigId: def.rigId,
-      backend: def.backend || 'sim',
-      serialPort: def.serialPort || undefined,
+      backend: unset(def.backend) ?? 'sim',
+      serialPort: unset(def.serialPort),
       seed: def.seed || 1,
     });
     const broker = brokerSchema.safeParse(def.broker ?? '');

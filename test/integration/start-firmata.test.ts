@@ -1,0 +1,86 @@
+/**
+ * `cellrig start` on the real serial path: the default flow with RIG_BACKEND=firmata, its serial port the
+ * pty of `cellrig virtual-board` (another process, real clock). Pressure for all three channels and the
+ * oven's readings arrive over MQTT through serialport, firmata.js and johnny-five; when the board goes
+ * away the readings stop and the launcher keeps running, and SIGINT still exits 0.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, expect, inject, it } from 'vitest';
+import { freePort } from '../support/services';
+
+const root = join(__dirname, '../..');
+const cli = join(root, 'dist/bin/cellrig.js');
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function waitFor(what: string, ms: number, probe: () => boolean): Promise<void> {
+  const t0 = Date.now();
+  while (!probe()) {
+    if (Date.now() - t0 > ms) throw new Error(`${what} not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+it('runs the default flow with backend firmata on the virtual board, and outlives the board', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'cellrig-start-fw-'));
+  dirs.push(data);
+  const board = spawn(process.execPath, [cli, 'virtual-board', '--dir', join(data, 'pty'), '--seed', '3']);
+  children.push(board);
+  let boardOut = '';
+  board.stdout.on('data', (b: Buffer) => (boardOut += b));
+  board.stderr.on('data', (b: Buffer) => (boardOut += b));
+  await waitFor('virtual board', 10_000, () => /on (\S+ttyFIRMATA)/.test(boardOut));
+  const port = /on (\S+ttyFIRMATA)/.exec(boardOut)![1]!;
+
+  const rig = `fw${process.pid}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(await freePort()),
+    MQTT_URL: inject('mqttUrl'),
+    RIG_ID: rig,
+    RIG_BACKEND: 'firmata',
+    RIG_SERIAL_PORT: port,
+    CELLRIG_DATA: data,
+  };
+  delete env.INFLUX_URL;
+  const app = spawn(process.execPath, [cli, 'start'], { env, cwd: root });
+  children.push(app);
+  let log = '';
+  app.stdout.on('data', (b: Buffer) => (log += b));
+  app.stderr.on('data', (b: Buffer) => (log += b));
+
+  const seen: { topic: string; payload: Record<string, unknown>; at: number }[] = [];
+  const watcher = await mqtt.connectAsync(inject('mqttUrl'), { clientId: `fw-watch-${process.pid}` });
+  watcher.on('message', (topic, payload) => {
+    seen.push({ topic, payload: JSON.parse(`${payload}`) as Record<string, unknown>, at: Date.now() });
+  });
+  await watcher.subscribeAsync(`cellrig/v1/${rig}/#`, { qos: 1 });
+  const pressures = () => seen.filter((m) => /\/ch[123]\/pressure$/.test(m.topic));
+  await waitFor('pressure on ch1..ch3 over Firmata', 25_000, () =>
+    ['ch1', 'ch2', 'ch3'].every((ch) => pressures().some((m) => m.topic.includes(`/${ch}/`))),
+  );
+  for (const m of pressures()) expect(m.payload.pressureMPa as number).toBeGreaterThan(140);
+  await waitFor('oven readings', 5_000, () => seen.some((m) => m.topic.endsWith('/oven/oven')));
+
+  // The board goes away: readings stop, the launcher runs on.
+  board.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 3000));
+  const stoppedAt = Date.now();
+  await new Promise((r) => setTimeout(r, 3000));
+  expect(pressures().filter((m) => m.at > stoppedAt)).toEqual([]);
+  expect(app.exitCode).toBeNull();
+
+  const exited = new Promise<number | null>((r) => app.once('exit', (code) => r(code)));
+  app.kill('SIGINT');
+  expect({ code: await exited, log: '' }).toMatchObject({ code: 0 });
+  expect(log).not.toMatch(/uncaught|unhandled/i);
+  await watcher.endAsync();
+}, 60_000);
