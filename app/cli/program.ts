@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
+import { register as registerCells } from './cells';
 import { onRun, withConventions } from './grammar';
 import { register as registerHashPassword } from './hash-password';
 import { register as registerVirtualBoard } from './virtual-board';
@@ -75,6 +76,7 @@ export function buildProgram(): Command {
     'impedance spectra: read, fit, validate (Kramers-Kronig), drt',
     () => import('./eis.js'),
   );
+  registerCells(program);
   legacy(
     program,
     'health',

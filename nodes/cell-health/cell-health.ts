@@ -45,7 +45,11 @@ export default function register(RED: NodeAPI): void {
     );
 
     const handle = (payload: unknown, send: Send, msPerCellS: number): string | null => {
-      const out = monitor.addCycle(payload, clock.now());
+      // A spectrum without samples (an instrument's extra sweep, or one from its own file).
+      const spectrumOnly = typeof payload === 'object' && payload !== null && !('timeS' in payload);
+      const out = spectrumOnly
+        ? monitor.addSpectrum(payload, clock.now())
+        : monitor.addCycle(payload, clock.now());
       if ('rejected' in out) {
         this.status(status.warn(short(out.rejected)));
         return out.rejected;

@@ -17,9 +17,12 @@ export type TelemetryContext = {
 };
 
 export type CycleData = {
-  readonly timeS: readonly (number | null)[];
-  readonly voltageV: readonly (number | null)[];
-  readonly currentA: readonly (number | null)[];
+  /** Absent for a spectrum on its own. */
+  readonly timeS?: readonly (number | null)[];
+  readonly voltageV?: readonly (number | null)[];
+  readonly currentA?: readonly (number | null)[];
+  /** Which of the cycle's spectra this is, when an instrument takes several. */
+  readonly sweep?: number;
   readonly spectrum?: {
     readonly fHz: readonly number[];
     readonly reOhm: readonly number[];
@@ -47,20 +50,21 @@ export function telemetryMsgs(ctx: TelemetryContext, o: CycleOutcome, data: Cycl
     if (s.coulombicEfficiency !== null) fields.coulombicEfficiency = s.coulombicEfficiency;
     out.push(msg('cycle', fields));
   }
+  const sweep = typeof data.sweep === 'number' ? { sweep: data.sweep } : {};
   if (o.rCatOhm !== null) {
-    const fields: Record<string, unknown> = { ...tags, cycle: o.cycle, rCatOhm: o.rCatOhm };
+    const fields: Record<string, unknown> = { ...tags, cycle: o.cycle, ...sweep, rCatOhm: o.rCatOhm };
     if (o.fit && Number.isFinite(o.fit.rSeOhm))
       Object.assign(fields, { rSeOhm: o.fit.rSeOhm, rmse: o.fit.rmseOhm });
     out.push(msg('eis-fit', fields));
   }
-  const n = data.timeS.length;
-  const tEnd = data.timeS[n - 1];
+  const n = data.timeS?.length ?? 0;
+  const tEnd = data.timeS?.[n - 1];
   if (n > 0 && typeof tEnd === 'number') {
     const step = Math.max(1, Math.ceil(n / TRACE_POINTS));
     for (let i = 0; i < n; i += step) {
-      const t = data.timeS[i];
-      const v = data.voltageV[i];
-      const a = data.currentA[i];
+      const t = data.timeS?.[i];
+      const v = data.voltageV?.[i];
+      const a = data.currentA?.[i];
       if (typeof t !== 'number' || typeof v !== 'number' || typeof a !== 'number') continue;
       if (![t, v, a].every(Number.isFinite)) continue;
       const ts = Math.round(ctx.nowMs - (tEnd - t) * ctx.msPerCellS);
@@ -76,6 +80,7 @@ export function telemetryMsgs(ctx: TelemetryContext, o: CycleOutcome, data: Cycl
           ...tags,
           ts,
           cycle: o.cycle,
+          ...sweep,
           fHz: sp.fHz[k],
           reOhm: sp.reOhm[k],
           imOhm: sp.imOhm[k],

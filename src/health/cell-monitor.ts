@@ -26,6 +26,8 @@ export const cycleInputSchema = z
     currentA: z.array(reading),
     rCatOhm: z.number().positive().optional(),
     rSeOhm: z.number().positive().optional(),
+    /** Which of the cycle's spectra `spectrum` is (instruments may take several per cycle); default 1. */
+    sweep: z.number().int().min(1).optional(),
     temperatureC: z.number().optional(),
     pressureMPa: z.number().positive().optional(),
     spectrum: z
@@ -40,6 +42,27 @@ export const cycleInputSchema = z
     message: 'timeS, voltageV and currentA differ in length',
   });
 export type CycleInput = z.input<typeof cycleInputSchema>;
+
+const spectrumSchema = z
+  .object({ fHz: z.array(z.number()), reOhm: z.array(z.number()), imOhm: z.array(z.number()) })
+  .refine(
+    (s) => s.fHz.length === s.reOhm.length && s.fHz.length === s.imOhm.length && s.fHz.length > 0,
+    'fHz, reOhm and imOhm differ in length or are empty',
+  );
+
+/**
+ * A spectrum on its own, for a cycle already summarised (or not yet): an instrument that takes
+ * several spectra per cycle, or writes them to their own file. The first spectrum a cycle gets gives
+ * its R_CAT and tail slope; later ones are fitted and reported, not added to the trend.
+ */
+export const spectrumInputSchema = z.object({
+  cycle: z.number().int().min(1),
+  sweep: z.number().int().min(1).default(1),
+  spectrum: spectrumSchema,
+  temperatureC: z.number().optional(),
+  pressureMPa: z.number().positive().optional(),
+});
+export type SpectrumInput = z.input<typeof spectrumInputSchema>;
 
 const monitorStateSchema = z.object({
   version: z.literal(1),
@@ -57,6 +80,8 @@ const monitorStateSchema = z.object({
     }),
   ),
   tailSlopes: z.array(z.tuple([z.number(), z.number()])),
+  /** (cycle, sweep) of the spectra taken, so a repeated one is ignored; absent in older states. */
+  spectraSeen: z.array(z.tuple([z.number(), z.number()])).default([]),
 });
 export type MonitorState = z.infer<typeof monitorStateSchema>;
 
@@ -89,6 +114,7 @@ export class CellMonitor {
           cycles: [],
           rcat: [],
           tailSlopes: [],
+          spectraSeen: [],
         };
   }
 
@@ -140,6 +166,7 @@ export class CellMonitor {
     let fit: RcatFit | null = null;
     let rCatOhm = input.rCatOhm ?? null;
     if (input.spectrum && input.spectrum.fHz.length > 0) {
+      st.spectraSeen.push([cycle, input.sweep ?? 1]);
       const s = makeSpectrum(input.spectrum.fHz, input.spectrum.reOhm, input.spectrum.imOhm);
       st.tailSlopes.push([cycle, lowFrequencyTailSlope(s)]);
       if (rCatOhm === null) {
@@ -163,10 +190,54 @@ export class CellMonitor {
       };
       st.rcat.push(p);
     }
-    for (const list of [st.cycles, st.rcat, st.tailSlopes])
-      if (list.length > MAX_CYCLES) list.splice(0, list.length - MAX_CYCLES);
+    this.trim();
     const health = assessCell({ cycles: st.cycles, rcat: st.rcat, tailSlopes: new Map(st.tailSlopes) });
     return { cycle, summary, fit, rCatOhm, health, warnings };
+  }
+
+  /** A spectrum without cycling samples (see spectrumInputSchema); rejected when malformed or repeated. */
+  addSpectrum(raw: unknown, nowMs: number): CycleOutcome | { rejected: string } {
+    const parsed = spectrumInputSchema.safeParse(raw);
+    if (!parsed.success) {
+      return {
+        rejected: parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; '),
+      };
+    }
+    const { cycle, sweep, spectrum: sp, temperatureC, pressureMPa } = parsed.data;
+    const st = this.state;
+    if (st.spectraSeen.some(([c, k]) => c === cycle && k === sweep)) {
+      return { rejected: `spectrum ${sweep} of cycle ${cycle} again: duplicate ignored` };
+    }
+    st.spectraSeen.push([cycle, sweep]);
+    st.lastAtMs = nowMs;
+    const warnings: string[] = [];
+    const s = makeSpectrum(sp.fHz, sp.reOhm, sp.imOhm);
+    // The cycle's first spectrum sets its R_CAT and tail slope; a later one is only reported.
+    const first = !st.rcat.some((p) => p.cycle === cycle) && !st.tailSlopes.some(([c]) => c === cycle);
+    let fit: RcatFit | null = null;
+    let rCatOhm: number | null = null;
+    try {
+      const r = fitRcat(cycle, s, this.previousFit);
+      fit = r.fit;
+      if (r.fit.warning) warnings.push(r.fit.warning);
+      if (r.result.rmsRelative < GOOD_FIT_RELATIVE) this.previousFit = r.result;
+      rCatOhm = Number.isFinite(r.fit.rCatOhm) ? r.fit.rCatOhm : null;
+    } catch (e) {
+      warnings.push(`cycle ${cycle}: spectrum ${sweep} not fitted (${(e as Error).message})`);
+    }
+    if (first) {
+      st.tailSlopes.push([cycle, lowFrequencyTailSlope(s)]);
+      if (rCatOhm !== null) st.rcat.push({ cycle, rCatOhm, temperatureC, pressureMPa });
+    }
+    this.trim();
+    const health = assessCell({ cycles: st.cycles, rcat: st.rcat, tailSlopes: new Map(st.tailSlopes) });
+    return { cycle, summary: null, fit, rCatOhm, health, warnings };
+  }
+
+  private trim(): void {
+    const st = this.state;
+    for (const list of [st.cycles, st.rcat, st.tailSlopes, st.spectraSeen])
+      if (list.length > MAX_CYCLES) list.splice(0, list.length - MAX_CYCLES);
   }
 
   /** A warning when no cycle has arrived for 3 expected periods; null otherwise. */

@@ -111,6 +111,44 @@ describe('cell-health node', () => {
     expect(w).toMatch(/cycle counter went from 2 back to 1: continued as 3/);
   });
 
+  it('takes further spectra of a cycle on their own: fitted and reported once, R_CAT from the first', async () => {
+    await startFlow([cellHealth], [node({ coating: 'TFAA-2wt%', cell: 'tfaa-01' }), ...sinks]);
+    const { health, telemetry } = collect();
+    const n = helper.getNode('ch');
+    const [c1, c2] = simulateCell(tfaaCell, 2, 2);
+    const sp = (c: typeof c1) => ({
+      fHz: Array.from(c!.spectrum.fHz),
+      reOhm: Array.from(c!.spectrum.reOhm),
+      imOhm: Array.from(c!.spectrum.imOhm),
+    });
+    n.receive({
+      payload: {
+        cycle: 1,
+        sweep: 1,
+        timeS: c1!.timeS,
+        voltageV: c1!.voltageV,
+        currentA: c1!.currentA,
+        spectrum: sp(c1),
+      },
+    });
+    n.receive({ payload: { cycle: 1, sweep: 2, spectrum: sp(c2) } });
+    n.receive({ payload: { cycle: 1, sweep: 2, spectrum: sp(c2) } });
+    n.receive({ payload: { cycle: 1, sweep: 3, spectrum: { fHz: [1], reOhm: [], imOhm: [] } } });
+    for (let i = 0; i < 100 && (warnings(n).length < 2 || health.length < 2); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(health.map((h) => h.cycle)).toEqual([1, 1]);
+    // The cycle's R_CAT is its first spectrum's; the second is fitted and reported with its sweep.
+    expect(health[1]!.warnings).toEqual([]);
+    const fits = telemetry.filter((t) => t.stream === 'eis-fit');
+    expect(fits.map((f) => f.payload.sweep)).toEqual([1, 2]);
+    expect(telemetry.filter((t) => t.stream === 'spectrum' && t.payload.sweep === 2)).toHaveLength(
+      c2!.spectrum.fHz.length,
+    );
+    const w = warnings(n).join('\n');
+    expect(w).toMatch(/spectrum 2 of cycle 1 again: duplicate ignored/);
+    expect(w).toMatch(/spectrum: fHz, reOhm and imOhm differ in length or are empty/);
+  });
+
   it('warns, without alarming, when the channel goes silent', async () => {
     const clock = new VirtualClock();
     await startFlow([cellHealth], [node({ expectedCycleS: 10 }), ...sinks], { clock });

@@ -5,6 +5,7 @@
  */
 import type { Spectrum } from '../spectrum';
 import { autolabFormat, isAutolabTxt, readAutolabTxt } from './autolab-txt';
+import { biologicMprFormat, readBiologicMpr } from './biologic-mpr';
 import { biologicMptFormat, isBiologicMpt, readBiologicMpt } from './biologic-mpt';
 import { gamryDtaFormat, isGamryDta, readGamryDta } from './gamry-dta';
 import { isNeisysTxt, neisysFormat, readNeisysTxt } from './neisys-txt';
@@ -33,11 +34,7 @@ const MPR_MAGIC = 'BIO-LOGIC MODULAR FILE';
 export function parseSpectrumFile(fileName: string, content: Buffer): { format: string; spectrum: Spectrum } {
   if (content.length === 0) throw new SpectrumFileError(fileName, null, 'empty file');
   if (content.subarray(0, MPR_MAGIC.length).toString('latin1') === MPR_MAGIC) {
-    throw new SpectrumFileError(
-      fileName,
-      null,
-      'BioLogic binary .mpr is not supported: export the data as text (.mpt) from EC-Lab',
-    );
+    return { format: biologicMprFormat, spectrum: readBiologicMpr(fileName, content) };
   }
   const isUtf16 = content[0] === 0xff && content[1] === 0xfe;
   if (!isUtf16 && content.includes(0)) {

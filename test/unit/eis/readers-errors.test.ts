@@ -58,9 +58,9 @@ describe('instrument file readers on malformed and unusual input', () => {
     expect(() => parse(text)).toThrow(/declares 3 points but holds 2/);
   });
 
-  it('explains that a BioLogic binary .mpr must be exported as text', () => {
+  it('refuses a damaged BioLogic binary .mpr with the reason', () => {
     const mpr = Buffer.concat([Buffer.from('BIO-LOGIC MODULAR FILE\x1a'), Buffer.alloc(64)]);
-    expect(() => parse(mpr)).toThrow(/\.mpr is not supported/);
+    expect(() => parse(mpr)).toThrow(/byte 22: file header damaged/);
   });
 
   it('refuses an EC-Lab file whose header line count is missing', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseSpectrumFile } from '../../../src/eis/readers';
 import { type MprFile, readMpr } from '../../../src/instruments/eclab-mpr';
 import { DATA_COLUMNS } from '../../../src/instruments/eclab-mpr-columns';
 import { readMpt } from '../../../src/instruments/eclab-mpt';
@@ -211,5 +212,32 @@ describe('refusals name the file and the place', () => {
   it('a text file or an empty one', () => {
     refuse(read('mb.issue_223.mpt'), /not an EC-Lab \.mpr/);
     refuse(new Uint8Array(0), /too short/);
+  });
+});
+
+describe('a .mpr as a spectrum for the eis commands and the eis-analyze node', () => {
+  it('reads a single PEIS sweep as the text export gives it', () => {
+    for (const pair of ['peis.issue_225.with_ece']) {
+      const bin = parseSpectrumFile(`${pair}.mpr`, readEclab(`${pair}.mpr`));
+      const txt = parseSpectrumFile(`${pair}.mpt`, readEclab(`${pair}.mpt`));
+      expect(bin.format).toBe('biologic-mpr');
+      expect(Array.from(bin.spectrum.imOhm, (v) => Number(v.toPrecision(8)))).toEqual(
+        Array.from(txt.spectrum.imOhm),
+      );
+      expect(Array.from(bin.spectrum.fHz, (v) => Number(v.toPrecision(8)))).toEqual(
+        Array.from(txt.spectrum.fHz),
+      );
+    }
+  });
+
+  it('refuses a file of several sweeps with their count', () => {
+    expect(() => parseSpectrumFile('mb.issue_149.mpr', readEclab('mb.issue_149.mpr'))).toThrow(
+      /mb\.issue_149\.mpr: 16 impedance sweeps in this \.mpr: `cellrig cells import` takes them all/,
+    );
+    // PEIS and GEIS repeated four times (EC-Lab's cycle number 1-4), as the export shows too.
+    for (const pair of ['peis.issue_149', 'geis.issue_149']) {
+      expect(() => parseSpectrumFile(`${pair}.mpr`, readEclab(`${pair}.mpr`))).toThrow(/4 impedance sweeps/);
+      expect(() => parseSpectrumFile(`${pair}.mpt`, readEclab(`${pair}.mpt`))).toThrow(/repeats line/);
+    }
   });
 });
