@@ -10,6 +10,7 @@ import { OvenLoop, type OvenLoopSample } from '../../devices/oven-loop';
 import { type Clock, ScaledClock } from '../../src/clock';
 import { eventFields } from '../../src/control/events';
 import { ProfileProgrammer, profileRunStateSchema } from '../../src/control/profile';
+import { checkOvenSettings, describeProblems } from '../../src/rig/hardware-limits';
 import { errorMessage, short, status } from '../shared/node-support';
 import { rigOrReport } from '../shared/rig-ref';
 import { startSampling } from '../shared/sampling';
@@ -75,7 +76,19 @@ export default function register(RED: NodeAPI): void {
       guard: { overTempCutoffC: config.overTempCutoffC },
       powerLossPolicy: config.powerLossPolicy,
       ...(config.maxOutageS ? { maxOutageS: config.maxOutageS } : {}),
+      oven: rig.limits.oven,
     });
+    // The configured profile and cutoff against the oven's ratings now, not when a start arrives.
+    const problems = checkOvenSettings(
+      { ...config, soakBandC: programmer.config.soakBandC, segments: config.profile.segments },
+      rig.limits.oven,
+      { segments: 'profile segment' },
+    );
+    if (problems.length) {
+      this.error(`${what}: ${describeProblems(problems)}`);
+      this.status(status.error(short(problems[0]!.message)));
+      return;
+    }
     let loop: OvenLoop | undefined;
     let runCount = 0;
     let lastSaveMs = 0;

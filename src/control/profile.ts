@@ -5,6 +5,7 @@
  * serialisable state so a run can be picked up, or deliberately abandoned, after a power loss.
  */
 import { z } from 'zod';
+import { checkOvenSettings, describeProblems, ovenHardwareSchema } from '../rig/hardware-limits';
 import { AlarmLatch, type ControlEvent } from './events';
 import { Pid, pidGainsSchema } from './pid';
 import {
@@ -59,6 +60,8 @@ export const profileProgrammerConfigSchema = z.object({
   powerLossPolicy: z.enum(['resume', 'abort']).default('abort'),
   /** Under 'resume', an outage longer than this aborts anyway. */
   maxOutageS: z.number().positive().optional(),
+  /** The oven's ratings: when given, every profile is checked against them before it starts. */
+  oven: ovenHardwareSchema.optional(),
 });
 export type ProfileProgrammerConfig = z.infer<typeof profileProgrammerConfigSchema>;
 
@@ -144,6 +147,13 @@ export class ProfileProgrammer {
     }
     const profile = temperatureProfileSchema.parse(profileInput);
     const cutoffC = this.config.guard.overTempCutoffC;
+    if (this.config.oven) {
+      const problems = checkOvenSettings(
+        { overTempCutoffC: cutoffC, soakBandC: this.config.soakBandC, segments: profile.segments },
+        this.config.oven,
+      );
+      if (problems.length) throw new Error(`cannot start '${profile.name}': ${describeProblems(problems)}`);
+    }
     const tooHot = profile.segments.find((s) => s.targetC >= cutoffC - this.config.soakBandC);
     if (tooHot)
       throw new Error(`segment '${tooHot.name}' targets ${tooHot.targetC} C, at the ${cutoffC} C cutoff`);

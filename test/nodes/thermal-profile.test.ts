@@ -11,6 +11,7 @@ import {
   lastStatus,
   nodeModules,
   startFlow,
+  statuses,
   stopFlow,
 } from '../support/node-red';
 import { simRig, waitForStatus } from '../support/rig-flow';
@@ -304,6 +305,41 @@ describe('thermal-profile editor form API', () => {
       ok: false,
       problems: ["Segment 'heat-treat' targets 160 C, at the 150 C cutoff."],
     });
+  });
+});
+
+describe('thermal-profile node against the oven ratings', () => {
+  const FAST = JSON.stringify({
+    name: 'fast',
+    segments: [{ name: 'up', targetC: 150, rampCPerMin: 600, holdS: 60 }],
+  });
+
+  it('turns red at deploy for a profile the oven cannot follow, or a cutoff above its rating, in words', async () => {
+    await startFlow(mods, [rig, node({ profile: FAST })], { clock: new VirtualClock() });
+    const n = helper.getNode('tp1');
+    expect(lastStatus(n)).toMatchObject({ fill: 'red', text: expect.stringMatching(/ramps at 600 C\/min/) });
+    expect(errors(n).join('\n')).toMatch(/faster than the oven can heat.*allowed 0.1 to 10 C\/min/);
+    await stopFlow();
+    await startFlow(mods, [rig, node({ overTempCutoffC: 400 })], { clock: new VirtualClock() });
+    expect(errors(helper.getNode('tp1')).join('\n')).toMatch(
+      /overTempCutoffC 400 C is above what the oven is rated for/,
+    );
+  });
+
+  it('refuses a start whose profile the oven cannot follow, heater off', async () => {
+    const clock = new VirtualClock();
+    await startFlow(mods, [rig, node()], { clock });
+    await run(clock, 2);
+    helper.getNode('tp1').receive({ payload: { command: 'start', profile: JSON.parse(FAST) } });
+    await run(clock, 5);
+    expect(statuses(helper.getNode('tp1')).map((x) => x.text)).toContainEqual(
+      expect.stringMatching(/^cannot start 'fast': segment 1 \('up'\) ramps at 600 C\/min/),
+    );
+    expect(lastStatus(helper.getNode('tp1'))).toMatchObject({
+      fill: 'grey',
+      text: expect.stringMatching(/idle/),
+    });
+    expect((await hw()).sim.digitalRead(20)).toBe(0);
   });
 });
 
