@@ -9,10 +9,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { openRigHardware } from '../../devices/board';
-import { StackLoadCell } from '../../devices/load-cell';
 import { OvenLoop } from '../../devices/oven-loop';
-import { PressActuator } from '../../devices/press-actuator';
-import { PressLoop } from '../../devices/press-loop';
+import { PressChannel } from '../../devices/press-channel';
 import { type PressureSample, runPressureHold } from '../../devices/sim/runs/pressure-run';
 import { type ProfileSample, runProfile } from '../../devices/sim/runs/profile-run';
 import { SIM_PINS } from '../../devices/sim/sim-rig';
@@ -20,14 +18,22 @@ import { startEmbeddedBroker } from '../../services/embedded-broker';
 import { RigPublisher } from '../../services/rig-publisher';
 import { RealClock } from '../../src/clock';
 import { eventFields } from '../../src/control/events';
-import { PressureHold } from '../../src/control/pressure-hold';
+import { PressureHold, pressureHoldConfigSchema } from '../../src/control/pressure-hold';
 import {
   ProfileProgrammer,
+  profileProgrammerConfigSchema,
   type TemperatureProfile,
   temperatureProfileSchema,
 } from '../../src/control/profile';
 import { READY_PROFILES, TFAA_DRYING } from '../../src/control/ready-profiles';
 import { channelConfigSchema, describeZodError } from '../../src/rig/config';
+import {
+  capacityMPa,
+  checkOvenSettings,
+  checkPressSettings,
+  maxMeasurableMPa,
+  REFERENCE_RIG,
+} from '../../src/rig/hardware-limits';
 
 const USAGE = `usage:
   cellrig sim pressure [--target MPA] [--hours H] [--ramp MPA_PER_S] [--tolerance MPA] [--overload MPA]
@@ -47,23 +53,49 @@ const num = (name: string) =>
     .number({ error: `--${name} must be a number` })
     .refine(Number.isFinite, `--${name} must be finite`);
 
+// Types only: the ranges are the rig's hardware limits, checked after parsing so a refusal is in words.
 const pressureArgs = z.object({
-  target: num('target').pipe(z.number().positive().max(500)).default(150),
+  target: num('target').default(150),
   hours: num('hours')
     .pipe(
       z
-        .number()
-        .positive()
-        .max(24 * 60),
+        .number({ error: '--hours must be a number' })
+        .positive('--hours must be above 0')
+        .max(24 * 60, '--hours is at most 1440 (60 days)'),
     )
     .default(24),
-  ramp: num('ramp').pipe(z.number().positive()).optional(),
-  tolerance: num('tolerance').pipe(z.number().positive()).optional(),
-  overload: num('overload').pipe(z.number().positive()).optional(),
-  seed: num('seed').pipe(z.number().int().min(0)).default(1),
+  ramp: num('ramp').optional(),
+  tolerance: num('tolerance').optional(),
+  overload: num('overload').optional(),
+  seed: num('seed')
+    .pipe(z.number().int('--seed must be a whole number').min(0, '--seed must be 0 or more'))
+    .default(1),
   trace: z.string().min(1).optional(),
   json: z.boolean().default(false),
 });
+
+/** The hold's settings from the options, or the reason they are refused, naming each option. */
+function pressureSettings(o: z.infer<typeof pressureArgs>) {
+  const hw = REFERENCE_RIG.press;
+  const d = pressureHoldConfigSchema.parse({});
+  const dieDiameterMm = d.dieDiameterMm;
+  const settings = {
+    dieDiameterMm,
+    targetMPa: o.target,
+    toleranceMPa: o.tolerance ?? d.toleranceMPa,
+    rampMPaPerS: o.ramp ?? d.rampMPaPerS,
+    // Unless given, 20 MPa above the target (at least 170), within what the load cell measures.
+    overloadMPa: o.overload ?? Math.min(Math.max(170, o.target + 20), maxMeasurableMPa(hw, dieDiameterMm)),
+  };
+  const problems = checkPressSettings(settings, hw, {
+    targetMPa: '--target',
+    toleranceMPa: '--tolerance',
+    rampMPaPerS: '--ramp',
+    overloadMPa: '--overload',
+  });
+  if (problems.length) throw new UsageError(problems.map((p) => p.message).join('\n'));
+  return { ...settings, plausibleMaxMPa: capacityMPa(hw, dieDiameterMm) };
+}
 
 const profileArgs = z.object({
   seed: num('seed').pipe(z.number().int().min(0)).default(1),
@@ -105,6 +137,7 @@ async function runPressure(argv: string[]): Promise<number> {
   });
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const o = parse(pressureArgs, values);
+  const config = pressureSettings(o);
   const rows: string[] = ['t_s,setpoint,value,output'];
   const t0 = process.hrtime.bigint();
   const onSample = o.trace
@@ -114,12 +147,6 @@ async function runPressure(argv: string[]): Promise<number> {
         );
       }
     : undefined;
-  const config = {
-    targetMPa: o.target,
-    ...(o.ramp ? { rampMPaPerS: o.ramp } : {}),
-    ...(o.tolerance ? { toleranceMPa: o.tolerance } : {}),
-    overloadMPa: o.overload ?? Math.max(170, o.target + 20),
-  };
   const r = runPressureHold({ seed: o.seed, hours: o.hours, config, onSample });
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   if (o.trace) writeFileSync(o.trace, `${rows.join('\n')}\n`);
@@ -170,6 +197,17 @@ function loadProfile(arg: string | undefined): TemperatureProfile {
   return r.data;
 }
 
+/** A profile against the oven's ratings and the programmer's cutoff, each refusal in words. */
+function checkProfile(profile: TemperatureProfile, source: string): void {
+  const c = profileProgrammerConfigSchema.parse({});
+  const problems = checkOvenSettings(
+    { overTempCutoffC: c.guard.overTempCutoffC, soakBandC: c.soakBandC, segments: profile.segments },
+    REFERENCE_RIG.oven,
+    { segments: `${source}: segment` },
+  );
+  if (problems.length) throw new UsageError(problems.map((p) => p.message).join('\n'));
+}
+
 async function runProfileCmd(argv: string[]): Promise<number> {
   const { values, positionals } = args(argv, {
     seed: { type: 'string' },
@@ -179,6 +217,7 @@ async function runProfileCmd(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   const o = parse(profileArgs, values);
   const profile = loadProfile(positionals[0]);
+  checkProfile(profile, positionals[0] ?? 'tfaa-drying');
   const rows: string[] = ['t_s,setpoint,value,output'];
   const t0 = process.hrtime.bigint();
   const onSample = o.trace
@@ -253,20 +292,17 @@ export async function runLoopBench(opts: { seconds: number; hz: number }): Promi
       cell: `c${port + 1}`,
       coating: 'pristine',
       muxPort: port,
+      samplePeriodMs: Math.round(1000 / opts.hz),
     });
-    const hold = new PressureHold();
     const pins = SIM_PINS.press[port]!;
-    const actuator = new PressActuator(hw.io, clock, {
-      pumpPin: pins.pump,
-      valvePin: pins.valve,
-      pumpSpeedMmPerS: 0.01,
-      releaseSpeedMmPerS: 0.01,
+    const press = new PressChannel(hw, clock, {
+      channel,
+      hardware: REFERENCE_RIG.press,
+      hold: new PressureHold({ plausibleMaxMPa: capacityMPa(REFERENCE_RIG.press, channel.dieDiameterMm) }),
+      pins,
     });
-    hold.start(clock.now() / 1000);
-    return {
-      channel: channel.channel,
-      loop: new PressLoop(new StackLoadCell(hw.bus, clock, channel), clock, hold, actuator),
-    };
+    press.command({ command: 'start' });
+    return { channel: channel.channel, loop: press };
   });
   const programmer = new ProfileProgrammer({ controlPeriodS: 1 / opts.hz });
   programmer.start(TFAA_DRYING, { runId: 'bench', batch: 'bench' }, clock.now() / 1000);
@@ -322,7 +358,7 @@ export async function runLoopBench(opts: { seconds: number; hz: number }): Promi
   await new Promise((r) => setTimeout(r, opts.seconds * 1000));
   clock.clearTimer(timer);
   const cpu = process.cpuUsage(cpu0);
-  for (const p of presses) p.loop.stop();
+  for (const p of presses) p.loop.safe();
   oven.off();
   await publisher.close();
   hw.close();

@@ -42,7 +42,20 @@ export type SimRigOptions = {
 export type SimFault =
   | { device: 'oven'; fault: OvenFault }
   | { device: 'relay'; relay: number; fault: RelayFault }
-  | { device: 'press'; port: number; fault: 'actuator-stalled' };
+  | { device: 'press'; port: number; fault: PressSimFault };
+
+/**
+ * Press and load-cell faults and operator actions: a seized actuator, an ADC frozen at its last conversion,
+ * the stack pushed harder from outside or slipping (0.05 mm: about 38 MPa on a 10 mm die), the operator
+ * opening the manual release, and `clear` to undo a stall or a frozen ADC.
+ */
+export type PressSimFault =
+  | 'actuator-stalled'
+  | 'load-cell-stuck'
+  | 'outside-push'
+  | 'stack-slip'
+  | 'released-by-hand'
+  | 'clear';
 
 export class SimRig implements SimWorld {
   readonly presses = new Map<number, PressModel>();
@@ -53,6 +66,9 @@ export class SimRig implements SimWorld {
   private readonly digital = new Map<number, 0 | 1>();
   private readonly digitalListeners: ((pin: number, value: 0 | 1) => void)[] = [];
   private vacuumSwitch: 0 | 1 = 0;
+  private readonly stuckCounts = new Map<number, number>();
+  private readonly lastCounts = new Map<number, number>();
+  private readonly loadCells = new Map<number, Nau7802Sim>();
   private readonly startMs: number;
   /** The oven's own time, s: the rig's clock unless a controller runs it on a faster one. */
   private ovenTimeS: () => number = () => this.timeS();
@@ -77,11 +93,16 @@ export class SimRig implements SimWorld {
       const adc = new Nau7802Sim(
         (tS) => {
           press.advanceTo(tS);
-          return countsFromForce(press.measuredForceN(), DEFAULT_LOAD_CELL);
+          const stuck = this.stuckCounts.get(port);
+          if (stuck !== undefined) return stuck;
+          const counts = countsFromForce(press.measuredForceN(), DEFAULT_LOAD_CELL);
+          this.lastCounts.set(port, counts);
+          return counts;
         },
         () => this.timeS(),
       );
       this.mux.attach(port, NAU7802_ADDRESS, adc);
+      this.loadCells.set(port, adc);
     }
     this.oven = new OvenModel(DEFAULT_OVEN, seededRandom(options.seed * 1000 + 100));
     this.mainBus.set(
@@ -100,6 +121,12 @@ export class SimRig implements SimWorld {
     this.mux.detach(port, NAU7802_ADDRESS);
   }
 
+  /** The cable plugged back in (the ADC has lost its settings, as after a power cycle). */
+  reattachLoadCell(port: number): void {
+    const adc = this.loadCells.get(port);
+    if (adc) this.mux.attach(port, NAU7802_ADDRESS, adc);
+  }
+
   inject(f: SimFault): void {
     if (f.device === 'oven') {
       this.advanceOven();
@@ -107,8 +134,21 @@ export class SimRig implements SimWorld {
     } else if (f.device === 'relay') this.relays.inject(f.relay, f.fault);
     else {
       const press = this.presses.get(f.port);
-      press?.advanceTo(this.timeS());
-      if (press) press.stalled = true;
+      if (!press) return;
+      press.advanceTo(this.timeS());
+      if (f.fault === 'actuator-stalled') press.stalled = true;
+      else if (f.fault === 'load-cell-stuck')
+        this.stuckCounts.set(
+          f.port,
+          this.lastCounts.get(f.port) ?? countsFromForce(press.forceN, DEFAULT_LOAD_CELL),
+        );
+      else if (f.fault === 'outside-push') press.displace(0.05);
+      else if (f.fault === 'stack-slip') press.displace(-0.05);
+      else if (f.fault === 'released-by-hand') press.retract();
+      else {
+        press.stalled = false;
+        this.stuckCounts.delete(f.port);
+      }
     }
   }
 

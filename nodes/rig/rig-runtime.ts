@@ -8,6 +8,7 @@ import { openRigHardware, type RigHardware } from '../../devices/board';
 import { RigPublisher } from '../../services/rig-publisher';
 import type { Clock } from '../../src/clock';
 import type { RigConfig } from '../../src/rig/config';
+import { REFERENCE_RIG, type RigHardwareLimits } from '../../src/rig/hardware-limits';
 
 /** The rig config node as its users see it: a runtime, or the reason there is none. */
 export type RigConfigNode = Node<{ username?: string; password?: string }> & {
@@ -34,6 +35,8 @@ export class RigRuntime {
     readonly config: RigConfig,
     readonly clock: Clock,
     private readonly link: RigLink,
+    /** What this rig's hardware can do: every node's setpoints and limits are checked against it. */
+    readonly limits: RigHardwareLimits = REFERENCE_RIG,
   ) {}
 
   get rigId(): string {

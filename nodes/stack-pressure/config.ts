@@ -1,9 +1,17 @@
 /** The stack-pressure node's config: a cell channel, plus the pressure hold when the node controls the press. */
 import { z } from 'zod';
 import { SIM_PINS } from '../../devices/sim/sim-rig';
-import { PressureHold } from '../../src/control/pressure-hold';
+import { PressureHold, pressureHoldConfigSchema } from '../../src/control/pressure-hold';
 import { channelConfigSchema } from '../../src/rig/config';
+import {
+  capacityMPa,
+  checkCalibration,
+  checkPressSettings,
+  type PressHardware,
+  type SettingProblem,
+} from '../../src/rig/hardware-limits';
 
+// Ranges are the rig's hardware limits, checked after parsing (settingsProblems) so the refusal is in words.
 const optionalNumber = (schema: z.ZodNumber) =>
   z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().pipe(schema).optional());
 
@@ -11,10 +19,10 @@ export const stackPressureConfigSchema = channelConfigSchema
   .extend({
     /** 'monitor' only reads; 'hold' also drives the press to hold the target. */
     control: z.enum(['monitor', 'hold']).default('monitor'),
-    targetMPa: optionalNumber(z.number().min(0).max(500)),
-    toleranceMPa: optionalNumber(z.number().positive().max(50)),
-    rampMPaPerS: optionalNumber(z.number().positive().max(50)),
-    overloadMPa: optionalNumber(z.number().positive().max(1000)),
+    targetMPa: optionalNumber(z.number().finite()),
+    toleranceMPa: optionalNumber(z.number().finite()),
+    rampMPaPerS: optionalNumber(z.number().finite()),
+    overloadMPa: optionalNumber(z.number().finite()),
     holdbackS: optionalNumber(z.number().positive()),
     pumpPin: optionalNumber(z.number().int().min(0).max(255)),
     valvePin: optionalNumber(z.number().int().min(0).max(255)),
@@ -33,10 +41,13 @@ export const stackPressureConfigSchema = channelConfigSchema
 export type StackPressureConfig = z.infer<typeof stackPressureConfigSchema>;
 
 /** msg.payload commands the node understands (any other msg asks for a reading now). */
-export const stackPressureCommandSchema = z.object({
-  command: z.enum(['start', 'stop', 'reset']),
-  targetMPa: z.number().min(0).max(500).optional(),
-});
+export const pressCommandSchema = z.discriminatedUnion('command', [
+  z.object({ command: z.literal('start'), targetMPa: z.number().finite().optional() }),
+  z.object({ command: z.literal('stop') }),
+  z.object({ command: z.literal('reset') }),
+  z.object({ command: z.literal('tare') }),
+  z.object({ command: z.literal('span'), knownForceN: z.number().finite() }),
+]);
 
 export function configFrom(def: Record<string, unknown>): unknown {
   const calibrated =
@@ -55,15 +66,43 @@ export function configFrom(def: Record<string, unknown>): unknown {
   };
 }
 
-export function holdFor(c: StackPressureConfig): PressureHold | undefined {
-  if (c.control !== 'hold') return undefined;
-  const pick = {
-    targetMPa: c.targetMPa,
-    toleranceMPa: c.toleranceMPa,
-    rampMPaPerS: c.rampMPaPerS,
-    overloadMPa: c.overloadMPa,
-    holdbackS: c.holdbackS,
+/** The hold's settings: the node's, else the controller's defaults. */
+function holdSettings(c: StackPressureConfig) {
+  const d = pressureHoldConfigSchema.parse({});
+  return {
+    targetMPa: c.targetMPa ?? d.targetMPa,
+    toleranceMPa: c.toleranceMPa ?? d.toleranceMPa,
+    rampMPaPerS: c.rampMPaPerS ?? d.rampMPaPerS,
+    overloadMPa: c.overloadMPa ?? d.overloadMPa,
+    ...(c.holdbackS !== undefined ? { holdbackS: c.holdbackS } : {}),
   };
-  const defined = Object.fromEntries(Object.entries(pick).filter(([, v]) => v !== undefined));
-  return new PressureHold({ ...defined, dieDiameterMm: c.dieDiameterMm });
+}
+
+/** Every setting against the rig's hardware, in words that name the editor field. */
+export function settingsProblems(c: StackPressureConfig, hw: PressHardware): SettingProblem[] {
+  const problems = checkCalibration(c.calibration, hw);
+  if (c.control === 'hold')
+    problems.push(
+      ...checkPressSettings(
+        { ...holdSettings(c), dieDiameterMm: c.dieDiameterMm, periodMs: c.samplePeriodMs },
+        hw,
+        {
+          periodMs: 'samplePeriodMs',
+        },
+      ),
+    );
+  return problems;
+}
+
+/** The pressure hold for a node in hold mode (its settings already checked), else undefined. */
+export function holdFor(c: StackPressureConfig, hw: PressHardware): PressureHold | undefined {
+  if (c.control !== 'hold') return undefined;
+  return new PressureHold({
+    ...holdSettings(c),
+    dieDiameterMm: c.dieDiameterMm,
+    maxSpeedMmPerS: hw.pumpSpeedMmPerS,
+    stiffnessNPerMm: hw.nominalStiffnessNPerMm,
+    // Beyond the cell's rated capacity a reading is not a stack pressure but a fault.
+    plausibleMaxMPa: capacityMPa(hw, c.dieDiameterMm),
+  });
 }

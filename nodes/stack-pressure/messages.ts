@@ -35,7 +35,9 @@ export function pressureMessages(
               phase: c.phase,
               inBand: c.inBand,
               excursion: c.excursion,
-              alarms: hold.activeAlarms.join(','),
+              alarms: [...hold.activeAlarms, ...(s.guard?.trip ? [s.guard.trip] : [])].join(','),
+              // The safety layer's view: the same reading by the calibration installed at deploy.
+              ...(s.guard?.pressureMPa != null ? { installedPressureMPa: s.guard.pressureMPa } : {}),
             }
           : {}),
       })
@@ -62,6 +64,7 @@ export function statusFor(s: PressLoopSample, hold: PressureHold | undefined): N
     return s.unavailable ? status.unavailable() : status.error(short(s.readError ?? 'read failed'));
   }
   const alarms = hold.activeAlarms;
+  if (s.guard?.trip) return status.error(short(`safety layer: ${s.guard.trip}, ${mpa}: press stopped`));
   if (c.phase === 'fault') {
     return s.unavailable
       ? status.unavailable('not available: press stopped')

@@ -1,20 +1,26 @@
 /**
  * `stack-pressure` node: reads a cell channel's stack load cell every sample period and sends the stack
  * pressure; in 'hold' mode it also drives the channel's press to hold the target (ramp, band, creep
- * compensation, overload trip, holdback alarm, excursion tags), with events on a second output. A missing
- * load cell gives a grey "not available" status (and, under control, stops the press); the flow keeps running.
+ * compensation, overload trip, holdback alarm, excursion tags), with events on a second output. Commands
+ * and their safety checks live in devices/press-channel.ts; this file only adapts them to Node-RED. A
+ * missing load cell gives a grey "not available" status (and, under control, stops the press).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { StackLoadCell } from '../../devices/load-cell';
-import { PressActuator } from '../../devices/press-actuator';
-import { PressLoop, type PressLoopSample } from '../../devices/press-loop';
-import type { PressureHold } from '../../src/control/pressure-hold';
+import { CommandRefused, PressChannel, type PressCommand } from '../../devices/press-channel';
+import type { PressLoopSample } from '../../devices/press-loop';
+import type { ControlEvent } from '../../src/control/events';
 import { describeZodError } from '../../src/rig/config';
+import { describeProblems } from '../../src/rig/hardware-limits';
 import { errorMessage, short, status, validateConfig } from '../shared/node-support';
 import { rigOrReport } from '../shared/rig-ref';
 import { startSampling } from '../shared/sampling';
-import { calibrate, calibrationCommandSchema, calibrationEvent, isCalibrationCommand } from './calibrate';
-import { configFrom, holdFor, stackPressureCommandSchema, stackPressureConfigSchema } from './config';
+import {
+  configFrom,
+  holdFor,
+  pressCommandSchema,
+  settingsProblems,
+  stackPressureConfigSchema,
+} from './config';
 import { eventMessage, pressureMessages, statusFor } from './messages';
 
 type Def = NodeDef & Record<string, string | number | boolean | undefined> & { rig: string };
@@ -25,103 +31,76 @@ export default function register(RED: NodeAPI): void {
     const what = `stack-pressure "${def.name || def.id}"`;
     const config = validateConfig(this, stackPressureConfigSchema, configFrom(def), what);
     if (!config) return;
-    let hold: PressureHold | undefined;
-    try {
-      hold = holdFor(config);
-    } catch (err) {
-      const message = 'issues' in (err as object) ? describeZodError(err as never, what) : errorMessage(err);
-      this.error(message);
-      this.status(status.error(short(message)));
-      return;
-    }
     const rig = rigOrReport(RED, this, def.rig);
     if (!rig) return;
+    const hardware = rig.limits.press;
+    const problems = settingsProblems(config, hardware);
+    if (problems.length) {
+      const message = `${what}: ${describeProblems(problems)}`;
+      this.error(message);
+      this.status(status.error(short(`${problems[0]!.message}`)));
+      return;
+    }
+    const hold = holdFor(config, hardware);
     const clock = rig.clock;
-    let loop: PressLoop | undefined;
-    let lastCounts: number | undefined;
+    const who = { rigId: rig.rigId, ...config };
+    let channel: PressChannel | undefined;
 
-    const send = (s: PressLoopSample): void => {
-      const m = pressureMessages(s, { rigId: rig.rigId, ...config }, hold);
+    const sendEvents = (events: ControlEvent[]): void => {
+      for (const e of events) this.send([null, eventMessage(e, clock.now(), who)]);
+    };
+    const refuse = (err: unknown, done: (err?: Error) => void): void => {
+      const why = errorMessage(err);
+      this.status(status.error(short(why)));
+      done(new Error(why));
+    };
+
+    const step = async (isClosed: () => boolean): Promise<void> => {
+      if (!channel) {
+        const hw = await rig.hardware();
+        channel = new PressChannel(hw, clock, {
+          channel: config,
+          hardware,
+          hold,
+          pins:
+            config.pumpPin !== undefined && config.valvePin !== undefined
+              ? { pump: config.pumpPin, valve: config.valvePin }
+              : undefined,
+        });
+        if (hold && config.autoStart) channel.command({ command: 'start' });
+      }
+      const s: PressLoopSample = await channel.sample();
+      if (isClosed()) {
+        channel.safe();
+        return;
+      }
+      this.status(statusFor(s, hold));
+      const m = pressureMessages(s, who, hold);
       if (m.telemetry) this.send([m.telemetry, null]);
       for (const e of m.events) this.send([null, e]);
     };
 
-    const show = (s: PressLoopSample): void => this.status(statusFor(s, hold));
-
-    const step = async (isClosed: () => boolean): Promise<void> => {
-      if (!loop) {
-        const hw = await rig.hardware();
-        const actuator =
-          hold && config.pumpPin !== undefined && config.valvePin !== undefined
-            ? new PressActuator(hw.io, clock, {
-                pumpPin: config.pumpPin,
-                valvePin: config.valvePin,
-                pumpSpeedMmPerS: hold.config.maxSpeedMmPerS,
-                releaseSpeedMmPerS: hold.config.maxSpeedMmPerS,
-              })
-            : undefined;
-        loop = new PressLoop(new StackLoadCell(hw.bus, clock, config), clock, hold, actuator);
-        if (hold && config.autoStart) hold.start(clock.now() / 1000);
-      }
-      const s = await loop.sample();
-      if (s.reading) lastCounts = s.reading.counts;
-      if (isClosed()) {
-        loop.stop();
-        return;
-      }
-      show(s);
-      send(s);
-    };
-
-    const recalibrate = async (p: unknown): Promise<void> => {
-      const cmd = calibrationCommandSchema.safeParse(p);
-      const active = hold && ['ramp', 'hold', 'release'].includes(hold.currentPhase);
-      const why = !cmd.success
-        ? describeZodError(cmd.error, `${what} msg.payload`)
-        : active
-          ? 'stop the hold before calibrating'
-          : !lastCounts
-            ? 'no reading yet'
-            : undefined;
-      if (why || !cmd.success || lastCounts === undefined) {
-        this.status(status.error(short(why ?? 'calibration refused')));
-        throw new Error(why);
-      }
-      config.calibration = calibrate(cmd.data, lastCounts, config.calibration);
-      const e = calibrationEvent(cmd.data, config.calibration, clock.now() / 1000);
-      this.send([null, eventMessage(e, clock.now(), { rigId: rig.rigId, ...config })]);
-      this.status(status.ok(short(e.message)));
-    };
-
     const { sample } = startSampling(this, clock, config.samplePeriodMs, {
       step,
-      safe: () => loop?.stop(),
+      safe: () => channel?.safe(),
     });
 
     this.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       const p = msg.payload as { command?: unknown } | undefined;
-      if (isCalibrationCommand(p)) {
-        recalibrate(p).then(() => done(), done);
-        return;
-      }
       if (p && typeof p === 'object' && 'command' in p) {
-        const cmd = stackPressureCommandSchema.safeParse(p);
-        if (!cmd.success || !hold) {
-          const why = cmd.success
-            ? 'commands need control: hold'
-            : describeZodError(cmd.error, `${what} msg.payload`);
-          this.status(status.error(short(why)));
-          done(new Error(why));
+        const cmd = pressCommandSchema.safeParse(p);
+        if (!cmd.success) {
+          refuse(new Error(describeZodError(cmd.error, `${what} msg.payload`)), done);
           return;
         }
-        const t = clock.now() / 1000;
         try {
-          if (cmd.data.command === 'start') hold.start(t, cmd.data.targetMPa);
-          else if (cmd.data.command === 'stop') hold.stop(t);
-          else hold.reset(t);
+          if (!channel) throw new CommandRefused('no reading yet: the rig is still starting');
+          const events = channel.command(cmd.data as PressCommand);
+          sendEvents(events);
+          const calibrated = events.find((e) => e.code === 'calibrated');
+          if (calibrated) this.status(status.ok(short(calibrated.message)));
         } catch (err) {
-          this.status(status.error(short(errorMessage(err))));
-          done(err as Error);
+          refuse(err, done);
           return;
         }
       }

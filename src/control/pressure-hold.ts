@@ -150,6 +150,24 @@ export class PressureHold {
     }
   }
 
+  /**
+   * What the actuator was really told this period, when a safety layer below the controller cut the
+   * command back: the stall check must judge the travel that was commanded, not the travel asked for.
+   */
+  applied(velocityMmPerS: number): void {
+    this.lastVelocity = velocityMmPerS;
+  }
+
+  /**
+   * The safety layer below the controller stopped the press (it raised its own alarm): the controller stops
+   * controlling too, latched as a fault until reset, so its phase never claims a hold the press is not doing.
+   */
+  halt(timeS: number, reason: string): void {
+    if (this.phase !== 'ramp' && this.phase !== 'hold') return;
+    this.phase = 'fault';
+    this.event('halted', timeS, `press stopped by the safety layer: ${reason}`);
+  }
+
   /** Clears latched alarms once the cause is fixed; the press stays stopped until started again. */
   reset(timeS: number): void {
     this.alarms.clearAll();

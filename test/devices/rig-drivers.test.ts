@@ -107,15 +107,20 @@ describe('press actuator (pump and release valve)', () => {
       pumpSpeedMmPerS: 0.01,
       releaseSpeedMmPerS: 0.01,
     });
+    // Each command is one pulse of one window (1 s): a loop renews it every period.
+    const command = async (mmPerS: number, periods: number) => {
+      for (let i = 0; i < periods; i++) {
+        press.setVelocity(mmPerS);
+        await clock.tick(1000);
+      }
+    };
     const p0 = (await settle(clock, cell.read())).pressureMPa;
-    press.setVelocity(0.001); // 10 % pump duty
-    await clock.tick(10_000);
+    await command(0.001, 10); // 10 % pump duty
     const p1 = (await settle(clock, cell.read())).pressureMPa;
     // 0.01 mm at 764 MPa/mm: about 7.6 MPa.
     expect(p1 - p0).toBeGreaterThan(6);
     expect(p1 - p0).toBeLessThan(9);
-    press.setVelocity(-0.001);
-    await clock.tick(5000);
+    await command(-0.001, 5);
     const p2 = (await settle(clock, cell.read())).pressureMPa;
     expect(p1 - p2).toBeGreaterThan(3);
     press.stop();
@@ -125,6 +130,34 @@ describe('press actuator (pump and release valve)', () => {
     const p4 = (await settle(clock, cell.read())).pressureMPa;
     // Only creep (a few hundredths of an MPa in 10 s) and noise move it now.
     expect(Math.abs(p4 - p3)).toBeLessThan(0.5);
+    hw.close();
+  });
+
+  it('runs a command for one window only: a loop that stops commanding leaves the press stopped', async () => {
+    const { clock, hw } = await open(3);
+    const press = new PressActuator(hw.io, clock, {
+      pumpPin: SIM_PINS.press[0]!.pump,
+      valvePin: SIM_PINS.press[0]!.valve,
+      pumpSpeedMmPerS: 0.01,
+      releaseSpeedMmPerS: 0.01,
+      windowMs: 1000,
+    });
+    press.setVelocity(0.01); // full pump, once
+    await clock.tick(999);
+    expect(press.state.pumpOn).toBe(true);
+    await clock.tick(1);
+    expect(press.state).toEqual({ pumpOn: false, valveOpen: false });
+    const before = hw.sim!.presses.get(0)!.actuatorPositionMm;
+    await clock.tick(60_000);
+    hw.sim!.presses.get(0)!.advanceTo(hw.sim!.timeS());
+    expect(hw.sim!.presses.get(0)!.actuatorPositionMm).toBe(before);
+    // Half the speed is half the window; the valve and the pump are never on together.
+    press.setVelocity(0.005);
+    await clock.tick(500);
+    expect(press.state.pumpOn).toBe(false);
+    press.setVelocity(0.01);
+    press.setVelocity(-0.01);
+    expect(press.state).toEqual({ pumpOn: false, valveOpen: true });
     hw.close();
   });
 });

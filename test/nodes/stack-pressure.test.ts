@@ -94,6 +94,7 @@ describe('stack-pressure node', () => {
 
 type Hw = {
   sim: {
+    inject(f: { device: 'press'; port: number; fault: string }): void;
     detachLoadCell(port: number): void;
     digitalRead(pin: number): 0 | 1;
     presses: Map<number, { forceN: number }>;
@@ -196,6 +197,71 @@ describe('stack-pressure node holding the press', () => {
   });
 });
 
+describe('stack-pressure node: the safety findings', () => {
+  const holdFlow = (extra: Partial<FlowNode> = {}): FlowNode[] => [
+    simRig(),
+    stack({ control: 'hold', wires: [['out'], ['events']], ...extra }),
+    { id: 'out', type: 'helper' },
+    { id: 'events', type: 'helper' },
+  ];
+
+  it('refuses a tare after stop while the press still holds its load, so the next start stays at 150 MPa raw', async () => {
+    const clock = new VirtualClock();
+    await startFlow(mods, holdFlow(), { clock });
+    const out = collect('out');
+    for (let i = 0; i < 30; i++) await clock.tick(1000);
+    helper.getNode('sp1').receive({ payload: { command: 'stop' } });
+    await clock.tick(1000);
+    helper.getNode('sp1').receive({ payload: { command: 'tare' } });
+    await clock.tick(0);
+    expect(lastStatus(helper.getNode('sp1'))).toMatchObject({
+      fill: 'red',
+      text: expect.stringMatching(/tare refused: the load cell reads 11\d\d\d N/),
+    });
+    helper.getNode('sp1').receive({ payload: { command: 'start' } });
+    for (let i = 0; i < 600; i++) await clock.tick(1000);
+    const last = out[out.length - 1]!.payload as {
+      counts: number;
+      pressureMPa: number;
+      installedPressureMPa: number;
+    };
+    // The finding: 2,534,489 counts (about 300 MPa) while the node showed 149.8. Now counts and display agree.
+    expect(last.counts).toBeLessThan(1_300_000);
+    expect(last.installedPressureMPa).toBeCloseTo(150, 0);
+    expect(last.pressureMPa).toBeCloseTo(150, 0);
+    expect((await hardware()).sim.presses.get(0)!.forceN / 78.54).toBeCloseTo(150, 0);
+  });
+
+  it('refuses target 450 / overload 470 at deploy in words, and never moves the press', async () => {
+    const clock = new VirtualClock();
+    await startFlow(mods, holdFlow({ targetMPa: 450, overloadMPa: 470 }), { clock });
+    const node = helper.getNode('sp1');
+    expect(lastStatus(node)).toMatchObject({
+      fill: 'red',
+      text: expect.stringMatching(/^targetMPa 450 MPa is more than/),
+    });
+    expect(errors(node).join('\n')).toMatch(/overloadMPa 470 MPa is above what this rig can measure/);
+    await clock.tick(10_000);
+    expect((await hardware()).sim.digitalRead(5)).toBe(0);
+  });
+
+  it('refuses a start msg beyond the hardware in words and keeps holding the old target', async () => {
+    const clock = new VirtualClock();
+    await startFlow(mods, holdFlow(), { clock });
+    const out = collect('out');
+    for (let i = 0; i < 20; i++) await clock.tick(1000);
+    helper.getNode('sp1').receive({ payload: { command: 'start', targetMPa: 400 } });
+    await clock.tick(0);
+    expect(
+      statuses(helper.getNode('sp1')).some((st) =>
+        /targetMPa 400 MPa is more than this rig can hold/.test(st.text ?? ''),
+      ),
+    ).toBe(true);
+    for (let i = 0; i < 20; i++) await clock.tick(1000);
+    expect((out[out.length - 1]!.payload as { setpointMPa: number }).setpointMPa).toBe(150);
+  });
+});
+
 describe('stack-pressure node without hardware', () => {
   it('shows "not available" when the rig is a Firmata board that is not plugged in, and the flow keeps running', async () => {
     await startFlow(mods, [
@@ -234,6 +300,10 @@ describe('stack-pressure calibration by msg', () => {
     await clock.tick(0);
     expect(events[0]!.payload).toMatchObject({ code: 'calibrated' });
     expect(events[0]!.payload.countsPerN as number).toBeCloseTo(107.37, 0);
+    // A tare needs the press released: the operator opens it by hand, then tares.
+    const hw = await hardware();
+    hw.sim.inject({ device: 'press', port: 0, fault: 'released-by-hand' });
+    await clock.tick(2000);
     helper.getNode('sp1').receive({ payload: { command: 'tare' } });
     await clock.tick(3000);
     expect(Math.abs(out[out.length - 1]!.payload.pressureMPa)).toBeLessThan(1);

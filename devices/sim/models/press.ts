@@ -85,6 +85,15 @@ export class PressModel {
     this.positionMm = Math.max(this.creepMm, this.positionMm + mm);
   }
 
+  /**
+   * The operator opens the press's manual release: the ram goes back to first contact and the stack
+   * carries nothing (its creep is undone as it springs back).
+   */
+  retract(): void {
+    this.positionMm = 0;
+    this.creepMm = 0;
+  }
+
   /** Integrates to `timeS` in steps short against the creep time constant. */
   advanceTo(timeS: number): void {
     const { stiffnessNPerMm: k1, creepStiffnessNPerMm: k2, creepTimeConstantS } = this.params;

@@ -1,8 +1,9 @@
 /**
  * Closes the loop between the stack-pressure hold and the simulated press on virtual time: the controller a
  * node runs, stepped once per control period against the press and stack physics, reading the load cell
- * through the same counts -> force -> pressure arithmetic as the driver, with faults injected on schedule.
- * Used by `cellrig sim pressure` and by the acceptance tests.
+ * through the same counts -> force -> pressure arithmetic as the driver, with the raw counts passed through the
+ * same safety layer as on the rig (devices/press-guard.ts), and faults injected on schedule. Used by
+ * `cellrig sim pressure` and by the acceptance tests.
  */
 import type { ControlEvent } from '../../../src/control/events';
 import {
@@ -13,7 +14,9 @@ import {
 } from '../../../src/control/pressure-hold';
 import { seededRandom } from '../../../src/random';
 import { DEFAULT_LOAD_CELL } from '../../../src/rig/config';
+import { type PressHardware, REFERENCE_RIG } from '../../../src/rig/hardware-limits';
 import { countsFromForce, forceFromCounts, pressureMPaFromForce } from '../../../src/rig/load-cell';
+import { PressGuard } from '../../press-guard';
 import { DEFAULT_PRESS, PressModel, type PressParams } from '../models/press';
 
 export type PressFault =
@@ -41,6 +44,8 @@ export type PressureRunOptions = {
   controlPeriodS?: number;
   config?: PressureHoldConfigInput;
   press?: Partial<PressParams>;
+  /** The press hardware the safety layer assumes (the reference rig's by default). */
+  hardware?: PressHardware;
   /** Stack pressure when the run starts, MPa (0: a freshly assembled stack, just in contact). */
   startMPa?: number;
   faults?: { atS: number; fault: PressFault }[];
@@ -73,11 +78,19 @@ export function runPressureHold(opts: PressureRunOptions): PressureRunSummary {
   const startN = (opts.startMPa ?? 0) * Math.PI * (DIE_MM / 2) ** 2;
   const press = new PressModel({ ...DEFAULT_PRESS, ...opts.press }, random, startN);
   const hold = new PressureHold(config);
+  const guard = new PressGuard({
+    installed: DEFAULT_LOAD_CELL,
+    dieDiameterMm: DIE_MM,
+    overloadMPa: config.overloadMPa,
+    hardware: opts.hardware ?? REFERENCE_RIG.press,
+    periodMs: periodS * 1000,
+    releaseSpeedMmPerS: config.releaseSpeedMmPerS,
+  });
   const pending = [...(opts.faults ?? [])].sort((a, b) => a.atS - b.atS);
   const events: ControlEvent[] = [];
   const endS = opts.hours * 3600;
   let disconnected = false;
-  let stuckAt: number | undefined;
+  let stuckCounts: number | undefined;
   let approachS: number | null = null;
   let inBand = 0;
   let measuredInBand = 0;
@@ -95,14 +108,17 @@ export function runPressureHold(opts: PressureRunOptions): PressureRunSummary {
     while (pending[0] && pending[0].atS <= timeS) {
       const f = pending.shift()!.fault;
       if (f === 'load-cell-disconnected') disconnected = true;
-      else if (f === 'load-cell-stuck') stuckAt = readMPa(press);
+      else if (f === 'load-cell-stuck') stuckCounts = readCounts(press);
       else if (f === 'actuator-stalled') press.stalled = true;
       else press.displace(f === 'overload-push' ? 0.05 : -0.05);
     }
-    const measured = disconnected ? null : (stuckAt ?? readMPa(press));
+    const counts = disconnected ? null : (stuckCounts ?? readCounts(press));
+    const measured = counts === null ? null : mpaFromCounts(counts);
     const out = hold.step({ timeS, pressureMPa: measured });
-    press.setActuatorVelocity(out.velocityMmPerS);
-    events.push(...out.events);
+    const g = guard.step(counts, out.velocityMmPerS, timeS, config.targetMPa, out.phase === 'release');
+    hold.applied(g.velocityMmPerS);
+    press.setActuatorVelocity(g.velocityMmPerS);
+    events.push(...out.events, ...g.events);
     last = out;
     samples++;
     const trueMPa = pressureMPaFromForce(press.forceN, DIE_MM);
@@ -110,7 +126,7 @@ export function runPressureHold(opts: PressureRunOptions): PressureRunSummary {
       timeS,
       measuredMPa: measured,
       trueMPa,
-      actuatorVelocityMmPerS: out.velocityMmPerS,
+      actuatorVelocityMmPerS: g.velocityMmPerS,
       out,
     });
     if (approachS === null && out.events.some((e) => e.code === 'approached')) approachS = timeS;
@@ -145,8 +161,12 @@ export function runPressureHold(opts: PressureRunOptions): PressureRunSummary {
   };
 }
 
-/** The load cell as the driver sees it: a whole ADC count, converted back with the calibration. */
-function readMPa(press: PressModel): number {
-  const counts = Math.round(countsFromForce(press.measuredForceN(), DEFAULT_LOAD_CELL));
+/** The load cell as the driver sees it: a whole ADC count. */
+function readCounts(press: PressModel): number {
+  return Math.round(countsFromForce(press.measuredForceN(), DEFAULT_LOAD_CELL));
+}
+
+/** Converted back with the calibration, as the driver does. */
+function mpaFromCounts(counts: number): number {
   return pressureMPaFromForce(forceFromCounts(counts, DEFAULT_LOAD_CELL), DIE_MM);
 }

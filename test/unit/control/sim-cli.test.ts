@@ -62,6 +62,50 @@ describe('cellrig sim', () => {
     expect(io.out()).toMatch(/heat-treat: 160 C, hold 14400 s planned, 14400 s soaked/);
   });
 
+  it('refuses --target 450 --overload 470 up front, with the reason, instead of faulting at 400 MPa (exit 2)', async () => {
+    const io = capture();
+    expect(await main(['pressure', '--target', '450', '--overload', '470', '--hours', '1'])).toBe(2);
+    expect(io.out()).toBe('');
+    expect(io.err()).toMatch(
+      /--target 450 MPa is more than this rig can hold: the 20 kN load cell reads up to 229.2 MPa/,
+    );
+    expect(io.err()).toMatch(/--overload 470 MPa is above what this rig can measure/);
+  });
+
+  it('answers --ramp 1000000, --tolerance 100 and --overload 10 in words naming the option and the range', async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ['--ramp', '1000000'],
+        /--ramp 1000000 MPa\/s is faster than the press can follow.*allowed 0.01 to 6.11 MPa\/s/,
+      ],
+      [['--tolerance', '100'], /--tolerance 100 MPa is not a usable hold band.*allowed 0.1 to 10 MPa/],
+      [['--overload', '10'], /--overload 10 MPa is not above the hold band.*allowed 153.54 to 229.2 MPa/],
+    ];
+    for (const [args, message] of cases) {
+      const io = capture();
+      expect(await main(['pressure', ...args])).toBe(2);
+      expect(io.err()).toMatch(message);
+      // No schema dump.
+      expect(io.err()).not.toMatch(/"code"|too_big|\[\s*\{/);
+      vi.restoreAllMocks();
+    }
+  });
+
+  it('refuses a profile whose ramp the oven cannot follow, naming the segment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellrig-sim-'));
+    dirs.push(dir);
+    const file = join(dir, 'fast.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ name: 'fast', segments: [{ name: 'up', targetC: 150, rampCPerMin: 600, holdS: 60 }] }),
+    );
+    const io = capture();
+    expect(await main(['profile', file])).toBe(2);
+    expect(io.err()).toMatch(
+      /segment 1 \('up'\) ramps at 600 C\/min, faster than the oven can heat.*allowed 0.1 to 10 C\/min/,
+    );
+  });
+
   it('names the bad option and the bad profile field, exit code 2', async () => {
     const io = capture();
     expect(await main(['pressure', '--hours', 'x'])).toBe(2);
