@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { checkProfile } from '../../src/control/profile-check';
 import { READY_PROFILES } from '../../src/control/ready-profiles';
 import { plotSvg } from '../../src/plot/svg';
+import { REFERENCE_RIG } from '../../src/rig/hardware-limits';
 
 const checkRequestSchema = z.object({
   profile: z.unknown(),
@@ -23,7 +24,8 @@ export function registerEditorApi(RED: NodeAPI): void {
   });
   RED.httpAdmin.post('/cellrig/thermal-profile/check', canRead, (req: { body?: unknown }, res: Res) => {
     const { profile, overTempCutoffC } = checkRequestSchema.parse(req.body ?? {});
-    const check = checkProfile(profile, { guard: { overTempCutoffC } });
+    // The oven's ratings too, so the form refuses what a start on the rig would.
+    const check = checkProfile(profile, { guard: { overTempCutoffC }, oven: REFERENCE_RIG.oven });
     if (!check.ok) return res.json(check);
     const { plan } = check;
     const svg = plotSvg(

@@ -147,6 +147,9 @@ export class ProfileProgrammer {
     }
     const profile = temperatureProfileSchema.parse(profileInput);
     const cutoffC = this.config.guard.overTempCutoffC;
+    const tooHot = profile.segments.find((s) => s.targetC >= cutoffC - this.config.soakBandC);
+    if (tooHot)
+      throw new Error(`segment '${tooHot.name}' targets ${tooHot.targetC} C, at the ${cutoffC} C cutoff`);
     if (this.config.oven) {
       const problems = checkOvenSettings(
         { overTempCutoffC: cutoffC, soakBandC: this.config.soakBandC, segments: profile.segments },
@@ -154,9 +157,6 @@ export class ProfileProgrammer {
       );
       if (problems.length) throw new Error(`cannot start '${profile.name}': ${describeProblems(problems)}`);
     }
-    const tooHot = profile.segments.find((s) => s.targetC >= cutoffC - this.config.soakBandC);
-    if (tooHot)
-      throw new Error(`segment '${tooHot.name}' targets ${tooHot.targetC} C, at the ${cutoffC} C cutoff`);
     const first = profile.segments[0]!;
     this.run = {
       runId: ids.runId,

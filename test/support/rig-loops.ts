@@ -6,12 +6,14 @@ import { openRigHardware, type RigHardware } from '../../devices/board';
 import { StackLoadCell } from '../../devices/load-cell';
 import { OvenLoop } from '../../devices/oven-loop';
 import { PressActuator } from '../../devices/press-actuator';
+import { PressGuard } from '../../devices/press-guard';
 import { PressLoop } from '../../devices/press-loop';
 import { SIM_PINS, type SimRig } from '../../devices/sim/sim-rig';
 import { VirtualClock } from '../../src/clock';
 import { PressureHold } from '../../src/control/pressure-hold';
 import { ProfileProgrammer, type TemperatureProfile } from '../../src/control/profile';
 import { channelConfigSchema } from '../../src/rig/config';
+import { REFERENCE_RIG } from '../../src/rig/hardware-limits';
 import { type FirmataBench, startFirmataBench } from './firmata-board';
 
 export type TestRig = {
@@ -64,9 +66,18 @@ export function pressLoop(
     pumpSpeedMmPerS: hold.config.maxSpeedMmPerS,
     releaseSpeedMmPerS: hold.config.maxSpeedMmPerS,
   });
+  // The safety layer the nodes run below the hold (devices/press-guard.ts).
+  const guard = new PressGuard({
+    installed: channel.calibration,
+    dieDiameterMm: channel.dieDiameterMm,
+    overloadMPa: hold.config.overloadMPa,
+    hardware: REFERENCE_RIG.press,
+    periodMs: channel.samplePeriodMs,
+    releaseSpeedMmPerS: hold.config.releaseSpeedMmPerS,
+  });
   hold.start(rig.clock.now() / 1000);
   return {
-    loop: new PressLoop(new StackLoadCell(rig.hw.bus, rig.clock, channel), rig.clock, hold, actuator),
+    loop: new PressLoop(new StackLoadCell(rig.hw.bus, rig.clock, channel), rig.clock, hold, actuator, guard),
     hold,
     actuator,
   };
