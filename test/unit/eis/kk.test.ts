@@ -211,11 +211,11 @@ describe('Kramers-Kronig building blocks and input checks', () => {
       ok.reOhm.map((v, i) => (i === 3 ? Number.NaN : v)),
       ok.imOhm,
     );
-    expect(() => kramersKronigTest(withNaN)).toThrow(/not finite/);
+    expect(() => kramersKronigTest(withNaN)).toThrow(/point 3 .*impedance NaN .*is not a finite value/);
     const repeated = spectrum([1, 1, 2, 3, 4], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0]);
     expect(() => kramersKronigTest(repeated)).toThrow(/appears twice/);
     expect(() => kramersKronigTest(spectrum([1, 2], [1, 1], [0, 0]))).toThrow(SpectrumInputError);
     const zero = spectrum([1, 2, 3, 4, 5], [1, 0, 1, 1, 1], [0, 0, 0, 0, 0]);
-    expect(() => kramersKronigTest(zero)).toThrow(/zero/);
+    expect(() => kramersKronigTest(zero)).toThrow(/point 1 .*\|Z\| is zero/);
   });
 });
