@@ -208,12 +208,23 @@ function runFit(argv: string[]): number {
   const lines = [
     `${file}: ${format}, ${data.fHz.length} points${dropped ? ` (${dropped} inductive dropped)` : ''}`,
     `circuit ${result.circuit}, ${result.weighting} weighting, ${result.method === 'trf' ? 'trust region reflective, ' : ''}${options.initialGuess ? 'from the given guess' : `${result.starts} automatic starts`}`,
-    ...result.parameters.map(
-      (p) =>
-        `  ${p.name.padEnd(width)}  ${p.value.toExponential(4).padStart(12)}  ${p.fixed ? '(fixed)     ' : `+/- ${p.stderr === null ? 'n/a' : p.stderr.toExponential(2)}`.padEnd(12)}  ${p.unit}`,
-    ),
+    ...result.parameters.map((p) => {
+      const error = p.fixed
+        ? '(fixed)'
+        : p.stderr === null
+          ? '+/- n/a'
+          : `+/- ${p.stderr.toExponential(2)} (${formatPercent(p.relativeStderr!)})`;
+      const flag = p.determined ? '' : `  not determined: ${p.reasons.join('; ')}`;
+      return `  ${p.name.padEnd(width)}  ${p.value.toExponential(4).padStart(12)}  ${error.padEnd(22)}  ${p.unit}${flag}`;
+    }),
     `rmse ${result.rmse.toExponential(3)} Ohm, rms relative ${(100 * result.rmsRelative).toFixed(2)} %, ${result.converged ? 'converged' : 'NOT converged'} (${result.reason}) after ${result.iterations} iterations, ${result.evaluations} evaluations`,
   ];
+  if (result.attempts.length > 1) lines.push(`runs: ${describeAttempts(result)}`);
+  lines.push(
+    result.determined
+      ? 'every free parameter is determined by the data'
+      : `NOT DETERMINED by the data: ${result.notDetermined.join(', ')}`,
+  );
   if (timing)
     lines.push(
       `time per fit over ${timing.runs} runs: median ${timing.medianMs.toFixed(3)} ms, min ${timing.minMs.toFixed(3)} ms`,
@@ -221,6 +232,26 @@ function runFit(argv: string[]): number {
   if (args.plot) lines.push(`plot written to ${args.plot}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+function formatPercent(share: number): string {
+  const pct = 100 * share;
+  return pct < 1000 ? `${pct.toPrecision(2)} %` : `${pct.toExponential(1)} %`;
+}
+
+/** The runs a fit made, and which one is reported. */
+function describeAttempts(fit: FitResult): string {
+  const from = {
+    guess: 'from the guess',
+    automatic: 'from the automatic starts',
+    'trf-result': "on from TRF's end",
+  };
+  return fit.attempts
+    .map(
+      (a, i) =>
+        `${a.method.toUpperCase()} ${from[a.start]}: rmse ${a.rmse.toExponential(3)}${a.notDetermined.length ? ` (${a.notDetermined.join(', ')} not determined)` : ''}${i === fit.chosenAttempt ? ' <- reported' : ''}`,
+    )
+    .join('; ');
 }
 
 /** Data as points and the fitted model as a smooth line over the measured frequency range. */

@@ -128,10 +128,13 @@ export default function register(RED: NodeAPI): void {
       analyse(msg).then(
         (result) => {
           const text = `RMSE ${result.report.rmse.toPrecision(2)} Ohm ${resistances(result.report)}`;
-          const warn = !result.report.converged || result.kk?.valid === false;
+          const undetermined = result.report.notDetermined.length
+            ? ` not determined: ${result.report.notDetermined.join(',')}`
+            : '';
+          const warn = !result.report.converged || undetermined !== '' || result.kk?.valid === false;
           this.status(
             warn
-              ? status.warn(short(`${text}${result.kk?.valid === false ? ' KK invalid' : ''}`))
+              ? status.warn(short(`${text}${result.kk?.valid === false ? ' KK invalid' : ''}${undetermined}`))
               : status.ok(short(text)),
           );
           msg.payload = {

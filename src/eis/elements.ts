@@ -10,7 +10,23 @@
 /** How a parameter is bounded: R, C, Q, tau... > 0; a CPE-like exponent in (0, 1]. */
 export type ParamKind = 'positive' | 'exponent';
 
-export type ElementParam = { readonly label: string; readonly unit: string; readonly kind: ParamKind };
+/**
+ * A positive parameter's unit as Ohm^ohm s^s, with s a range where it depends on the element's exponent
+ * (Q of a CPE is Ohm^-1 s^alpha, alpha in (0, 1]). The fitter bounds each parameter by the values that
+ * unit takes over the spectrum's |Z| and 1/omega (parameter-bounds.ts).
+ */
+export type ParamDims = { readonly ohm: number; readonly s: readonly [number, number] };
+
+export type ElementParam = {
+  readonly label: string;
+  readonly unit: string;
+  readonly kind: ParamKind;
+  /** For positive parameters. */
+  readonly dims?: ParamDims;
+};
+
+const OHM: ParamDims = { ohm: 1, s: [0, 0] };
+const SECOND: ParamDims = { ohm: 0, s: [1, 1] };
 
 export type ElementDef = {
   readonly symbol: string;
@@ -43,7 +59,7 @@ const R: ElementDef = {
   symbol: 'R',
   title: 'resistor',
   formula: 'Z = R',
-  params: [{ label: 'R', unit: 'Ohm', kind: 'positive' }],
+  params: [{ label: 'R', unit: 'Ohm', kind: 'positive', dims: OHM }],
   evaluate(p, at, _omega, out) {
     out[0] = p[at]!;
     out[1] = 0;
@@ -56,7 +72,7 @@ const C: ElementDef = {
   symbol: 'C',
   title: 'capacitor',
   formula: 'Z = 1 / (j omega C)',
-  params: [{ label: 'C', unit: 'F', kind: 'positive' }],
+  params: [{ label: 'C', unit: 'F', kind: 'positive', dims: { ohm: -1, s: [1, 1] } }],
   evaluate(p, at, omega, out) {
     const c = p[at]!;
     out[0] = 0;
@@ -70,7 +86,7 @@ const L: ElementDef = {
   symbol: 'L',
   title: 'inductor',
   formula: 'Z = j omega L',
-  params: [{ label: 'L', unit: 'H', kind: 'positive' }],
+  params: [{ label: 'L', unit: 'H', kind: 'positive', dims: { ohm: 1, s: [1, 1] } }],
   evaluate(p, at, omega, out) {
     out[0] = 0;
     out[1] = omega * p[at]!;
@@ -83,7 +99,7 @@ const W: ElementDef = {
   symbol: 'W',
   title: 'semi-infinite Warburg',
   formula: 'Z = A_W (1 - j) / sqrt(omega)',
-  params: [{ label: 'A_W', unit: 'Ohm s^-1/2', kind: 'positive' }],
+  params: [{ label: 'A_W', unit: 'Ohm s^-1/2', kind: 'positive', dims: { ohm: 1, s: [-0.5, -0.5] } }],
   evaluate(p, at, omega, out) {
     const s = 1 / Math.sqrt(omega);
     out[0] = p[at]! * s;
@@ -98,7 +114,7 @@ const CPE: ElementDef = {
   title: 'constant-phase element',
   formula: 'Z = 1 / (Q (j omega)^alpha)',
   params: [
-    { label: 'Q', unit: 'Ohm^-1 s^alpha', kind: 'positive' },
+    { label: 'Q', unit: 'Ohm^-1 s^alpha', kind: 'positive', dims: { ohm: -1, s: [0, 1] } },
     { label: 'alpha', unit: '', kind: 'exponent' },
   ],
   evaluate(p, at, omega, out) {
@@ -123,7 +139,7 @@ const La: ElementDef = {
   title: 'modified inductance',
   formula: 'Z = L (j omega)^alpha',
   params: [
-    { label: 'L', unit: 'H s^(alpha-1)', kind: 'positive' },
+    { label: 'L', unit: 'H s^(alpha-1)', kind: 'positive', dims: { ohm: 1, s: [0, 1] } },
     { label: 'alpha', unit: '', kind: 'exponent' },
   ],
   evaluate(p, at, omega, out) {
@@ -148,8 +164,8 @@ const K: ElementDef = {
   title: 'RC element given by R and tau',
   formula: 'Z = R / (1 + j omega tau)',
   params: [
-    { label: 'R', unit: 'Ohm', kind: 'positive' },
-    { label: 'tau', unit: 's', kind: 'positive' },
+    { label: 'R', unit: 'Ohm', kind: 'positive', dims: OHM },
+    { label: 'tau', unit: 's', kind: 'positive', dims: SECOND },
   ],
   evaluate(p, at, omega, out) {
     const r = p[at]!;
@@ -174,8 +190,8 @@ const Zarc: ElementDef = {
   title: 'R parallel to a CPE, given by R, tau and alpha',
   formula: 'Z = R / (1 + (j omega tau)^alpha)',
   params: [
-    { label: 'R', unit: 'Ohm', kind: 'positive' },
-    { label: 'tau', unit: 's', kind: 'positive' },
+    { label: 'R', unit: 'Ohm', kind: 'positive', dims: OHM },
+    { label: 'tau', unit: 's', kind: 'positive', dims: SECOND },
     { label: 'alpha', unit: '', kind: 'exponent' },
   ],
   evaluate(p, at, omega, out) {
@@ -214,8 +230,8 @@ const G: ElementDef = {
   title: 'Gerischer',
   formula: 'Z = R_G / sqrt(1 + j omega t_G)',
   params: [
-    { label: 'R_G', unit: 'Ohm', kind: 'positive' },
-    { label: 't_G', unit: 's', kind: 'positive' },
+    { label: 'R_G', unit: 'Ohm', kind: 'positive', dims: OHM },
+    { label: 't_G', unit: 's', kind: 'positive', dims: SECOND },
   ],
   evaluate(p, at, omega, out) {
     const r = p[at]!;
@@ -246,8 +262,8 @@ const Wo: ElementDef = {
   title: 'finite-length Warburg, open',
   formula: 'Z = R coth(sqrt(j omega tau)) / sqrt(j omega tau)',
   params: [
-    { label: 'R', unit: 'Ohm', kind: 'positive' },
-    { label: 'tau', unit: 's', kind: 'positive' },
+    { label: 'R', unit: 'Ohm', kind: 'positive', dims: OHM },
+    { label: 'tau', unit: 's', kind: 'positive', dims: SECOND },
   ],
   evaluate(p, at, omega, out) {
     const r = p[at]!;
@@ -285,8 +301,8 @@ const Ws: ElementDef = {
   title: 'finite-length Warburg, short',
   formula: 'Z = R tanh(sqrt(j omega tau)) / sqrt(j omega tau)',
   params: [
-    { label: 'R', unit: 'Ohm', kind: 'positive' },
-    { label: 'tau', unit: 's', kind: 'positive' },
+    { label: 'R', unit: 'Ohm', kind: 'positive', dims: OHM },
+    { label: 'tau', unit: 's', kind: 'positive', dims: SECOND },
   ],
   evaluate(p, at, omega, out) {
     const r = p[at]!;

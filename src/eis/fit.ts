@@ -1,18 +1,23 @@
 /**
  * Complex nonlinear least squares: fits a circuit to a spectrum by Levenberg-Marquardt on the stacked
  * real and imaginary residuals, w_re (Re Z_fit - Re Z) and w_im (Im Z_fit - Im Z), in internal variables
- * that enforce the bounds (parameter-transform.ts). Without an initial guess, it scouts from guesses
+ * that keep every parameter within bounds tied to the spectrum's scale (parameter-bounds.ts,
+ * parameter-transform.ts), and says which parameters the data determine (identifiability.ts). Without an initial guess, it scouts from guesses
  * read off the spectrum plus seeded random starts (initial-guess.ts) and polishes the best.
  * With method 'trf' the polish is scipy's bounded Trust Region Reflective (trust-region-reflective.ts)
  * in parameter space instead, to reproduce impedance.py's results.
  */
-import { choleskyInPlace, choleskySolveInPlace } from '../linalg/cholesky';
 import { seededRandom } from '../random';
 import { angularFrequencies, type Circuit, CircuitEvaluator, type CircuitNode } from './circuit';
+import type { ParamKind } from './elements';
+import { describeFlag, type IdentifiabilityFlag, identifiability } from './identifiability';
 import { arcCount, arcVariants, guessParameters, perturbed } from './initial-guess';
-import { LevenbergMarquardt, type StopReason } from './levenberg-marquardt';
-import { outOfBounds, parameterSlope, toInternal, toParameter } from './parameter-transform';
+import { DEFAULT_LM_OPTIONS, LevenbergMarquardt, type StopReason } from './levenberg-marquardt';
+import { MAX_FIT_ITERATIONS, MAX_FIT_STARTS, MAX_SPECTRUM_POINTS } from './limits';
+import { type ParameterBound, parameterBounds, spectrumScale } from './parameter-bounds';
+import { clampToBound, outOfBounds, parameterSlope, toInternal, toParameter } from './parameter-transform';
 import type { Spectrum } from './spectrum';
+import { pointProblem } from './spectrum-checks';
 import { spectrumFeatures } from './spectrum-features';
 import { type TrfStopReason, trustRegionReflective } from './trust-region-reflective';
 
@@ -49,10 +54,36 @@ export type FitOptions = {
 export type FittedParameter = {
   readonly name: string;
   readonly value: number;
-  /** Standard error from the Jacobian at the solution; null when fixed or not identifiable. */
+  /** Standard error from the Jacobian at the solution; null when fixed, at a bound or not seen by the data. */
   readonly stderr: number | null;
+  /** stderr / |value|; null with stderr. */
+  readonly relativeStderr: number | null;
   readonly unit: string;
   readonly fixed: boolean;
+  /** The bounds the fit kept it within (parameter-bounds.ts); a fixed parameter's are its value. */
+  readonly lower: number;
+  readonly upper: number;
+  /**
+   * False when the data do not determine the value: at a bound, standard error above the value, no
+   * finite standard error, or |correlation| > 0.99 with another parameter (identifiability.ts). A fixed
+   * parameter is not estimated and counts as determined.
+   */
+  readonly determined: boolean;
+  readonly flags: readonly IdentifiabilityFlag[];
+  /** The flags as phrases ("at its upper bound 5.39e+4 Ohm"), empty when determined. */
+  readonly reasons: readonly string[];
+};
+
+/** One run the fit made and how it ended; the result is the best of them. */
+export type FitAttempt = {
+  readonly method: FitMethod;
+  /** guess: from the initial guess; automatic: scouted starts, best polished; trf-result: LM on from TRF's end. */
+  readonly start: 'guess' | 'automatic' | 'trf-result';
+  readonly rmse: number;
+  readonly converged: boolean;
+  readonly reason: FitStopReason;
+  /** Free parameters the data did not determine at its end. */
+  readonly notDetermined: readonly string[];
 };
 
 export type FitResult = {
@@ -62,7 +93,7 @@ export type FitResult = {
   readonly parameters: readonly FittedParameter[];
   /** All parameter values in parameterNames order, fixed ones included. */
   readonly values: Float64Array;
-  /** Correlation matrix of the free parameters, in order; NaN where not identifiable. */
+  /** Correlation matrix of the free parameters, in order; NaN where a standard error is missing. */
   readonly correlation: readonly (readonly number[])[];
   /** Z_fit - Z at each data point (Ohm). */
   readonly residualRe: Float64Array;
@@ -81,31 +112,51 @@ export type FitResult = {
    */
   readonly evaluations: number;
   readonly starts: number;
+  /** The chosen attempt stopped by a convergence test (not its iteration limit). */
   readonly converged: boolean;
   readonly reason: FitStopReason;
+  /** Every free parameter determined by the data (see FittedParameter.determined). */
+  readonly determined: boolean;
+  /** Names of the free parameters not determined. */
+  readonly notDetermined: readonly string[];
+  /** The runs made, in order: a runaway or undetermined first run is retried (see fitCircuit). */
+  readonly attempts: readonly FitAttempt[];
+  /** Index in attempts of the run reported. */
+  readonly chosenAttempt: number;
 };
 
 /** Scouting without a guess: iterations for every start in the first round, doubling for each half kept. */
 const SCOUT_FIRST_ITERATIONS = 8;
 const SCOUT_FINALISTS = 4;
 const SCOUT_ITERATIONS = 40;
-
-/**
- * What a fit accepts: far beyond any instrument (uHz to THz, 1e100 Ohm) yet inside the range where
- * omega, |Z|^2 and their products stay finite in double precision.
- */
-const MIN_FREQUENCY_HZ = 1e-12;
-const MAX_FREQUENCY_HZ = 1e15;
-const MAX_IMPEDANCE_OHM = 1e100;
+const DEFAULT_STARTS = 12;
 
 export class FitInputError extends Error {
   override name = 'FitInputError';
 }
 
+/** A run's end, before it is summarised. */
+type Candidate = {
+  values: Float64Array;
+  cost: number;
+  converged: boolean;
+  reason: FitStopReason;
+  method: FitMethod;
+  start: FitAttempt['start'];
+};
+
+/**
+ * Fits the circuit. With an initial guess, the chosen method runs from it; if it ends with a parameter
+ * the data do not determine (at a bound, standard error above its value, none at all) or a cost that is
+ * not finite, the other method runs from the same guess (TRF as scipy's curve_fit runs it, then LM on
+ * from where it stops), and if that too ends undetermined, the automatic starts; the lowest sum of
+ * squares wins, so the result is never worse than scipy's bounded TRF from that guess. A run that ends
+ * at a user-set iteration limit is reported as it is. Without a guess the automatic starts are scouted
+ * and the best polished by the chosen method.
+ */
 export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOptions = {}): FitResult {
   const names = circuit.parameterNames;
   const kinds = circuit.parameterKinds;
-  const n = spectrum.fHz.length;
   const fixedValues = new Map<number, number>();
   for (const [name, value] of Object.entries(options.fixed ?? {})) {
     const k = names.indexOf(name);
@@ -116,120 +167,275 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
     fixedValues.set(k, value);
   }
   const free = names.map((_, k) => k).filter((k) => !fixedValues.has(k));
-  if (n === 0) throw new FitInputError('the spectrum has no points');
-  if (2 * n < free.length) {
-    throw new FitInputError(`${n} points cannot determine ${free.length} parameters`);
+  checkSpectrum(spectrum, free.length);
+  if (
+    options.starts !== undefined &&
+    !(Number.isInteger(options.starts) && options.starts >= 1 && options.starts <= MAX_FIT_STARTS)
+  ) {
+    throw new FitInputError(
+      `starts = ${options.starts}: must be a whole number from 1 to ${MAX_FIT_STARTS} (MAX_FIT_STARTS)`,
+    );
   }
-  for (let i = 0; i < n; i++) {
-    const f = spectrum.fHz[i]!;
-    if (!(f >= MIN_FREQUENCY_HZ && f <= MAX_FREQUENCY_HZ)) {
-      throw new FitInputError(
-        `point ${i}: frequency ${f} Hz is outside ${MIN_FREQUENCY_HZ} to ${MAX_FREQUENCY_HZ} Hz`,
-      );
-    }
-    const zr = spectrum.reOhm[i]!;
-    const zi = spectrum.imOhm[i]!;
-    if (!(Math.abs(zr) <= MAX_IMPEDANCE_OHM && Math.abs(zi) <= MAX_IMPEDANCE_OHM)) {
-      throw new FitInputError(
-        `point ${i} (${f} Hz): impedance ${zr} ${zi >= 0 ? '+' : '-'} ${Math.abs(zi)}j Ohm is not a finite value below ${MAX_IMPEDANCE_OHM} Ohm`,
-      );
-    }
+  if (
+    options.maxIterations !== undefined &&
+    !(
+      Number.isInteger(options.maxIterations) &&
+      options.maxIterations >= 1 &&
+      options.maxIterations <= MAX_FIT_ITERATIONS
+    )
+  ) {
+    throw new FitInputError(
+      `maxIterations = ${options.maxIterations}: must be a whole number from 1 to ${MAX_FIT_ITERATIONS} (MAX_FIT_ITERATIONS)`,
+    );
   }
 
+  const bounds = parameterBounds(circuit, spectrumScale(spectrum));
   const weighting = options.weighting ?? 'unit';
   const method = options.method ?? 'lm';
-  const problem = new CircuitProblem(circuit, spectrum, free, weighting);
-  const solver = new LevenbergMarquardt(problem);
-  const withFixed = (p: Float64Array): Float64Array => {
-    for (const [k, v] of fixedValues) p[k] = v;
-    problem.fixedParams.set(p);
-    return p;
-  };
-  const fullStart = (p: Float64Array): Float64Array =>
-    Float64Array.from(free, (k) => toInternal(kinds[k]!, withFixed(p)[k]!));
+  const problem = new CircuitProblem(circuit, spectrum, free, weighting, bounds);
+  problem.fixedParams.fill(0);
+  for (const [k, v] of fixedValues) problem.fixedParams[k] = v;
 
-  let starts: Float64Array[];
+  let guess: Float64Array | undefined;
   if (options.initialGuess) {
-    const guess = options.initialGuess;
-    if (guess.length !== free.length) {
+    const g = options.initialGuess;
+    if (g.length !== free.length) {
       throw new FitInputError(
-        `initial guess has ${guess.length} values; ${circuit.text} has ${free.length} free parameters (${free.map((k) => names[k]).join(', ')})`,
+        `initial guess has ${g.length} values; ${circuit.text} has ${free.length} free parameters (${free.map((k) => names[k]).join(', ')})`,
       );
     }
-    const p = new Float64Array(names.length);
+    guess = Float64Array.from(problem.fixedParams);
     free.forEach((k, j) => {
-      const why = outOfBounds(kinds[k]!, guess[j]!);
-      if (why) throw new FitInputError(`initial guess for ${names[k]} = ${guess[j]} ${why}`);
-      p[k] = guess[j]!;
+      // Any value scipy could start from is taken; LM starts a value beyond its bound at the bound.
+      const why = outOfBounds(kinds[k]!, g[j]!);
+      if (why) throw new FitInputError(`initial guess for ${names[k]} = ${g[j]} ${why}`);
+      guess![k] = g[j]!;
     });
-    starts = [p];
-  } else {
-    starts = automaticStarts(circuit, spectrum, options.starts ?? 12, options.seed ?? 1);
   }
 
-  let iterations = 0;
-  let evaluations = 0;
-  let best: { cost: number; p: Float64Array } | null = null;
-  const maxIterations = options.maxIterations ?? 400;
-  const LM_TOLERANCES = lmTolerances(problem.nResiduals, free.length);
-  if (starts.length > 1) {
-    // Successive halving: every start gets a few iterations, the better half a few more, and so on;
-    // LM sorts out within a handful of steps which basin a start lies in.
-    let pool = starts.map((p) => ({ cost: Number.POSITIVE_INFINITY, p }));
-    for (let round = 0; pool.length > 0; round++) {
-      const budget = round === 0 ? SCOUT_FIRST_ITERATIONS : SCOUT_FIRST_ITERATIONS * 2 ** round;
-      for (const entry of pool) {
-        const run = solver.run(fullStart(entry.p), { ...LM_TOLERANCES, maxIterations: budget });
-        iterations += run.iterations;
-        evaluations += run.evaluations;
-        entry.cost = Number.isFinite(run.cost) ? run.cost : Number.POSITIVE_INFINITY;
-        entry.p = problem.parametersOf(solver.x);
-        if (Number.isFinite(run.cost) && (!best || run.cost < best.cost))
-          best = { cost: run.cost, p: entry.p };
+  const run = new FitRuns(problem, options);
+  if (guess) run.starts = 1;
+  const results: { candidate: Candidate; summary: FitResult }[] = [];
+  const attempt = (c: Candidate | null) => {
+    if (!c || !Number.isFinite(c.cost)) return;
+    results.push({ candidate: c, summary: summarise(circuit, problem, c, fixedValues, weighting, method) });
+  };
+  const userLimited = (c: Candidate) =>
+    options.maxIterations !== undefined && (c.reason === 'max-iterations' || c.reason === 'max-evaluations');
+  const troubled = () => results.every((r) => needsRetry(r.summary, kinds) && !userLimited(r.candidate));
+
+  if (guess) {
+    if (method === 'trf') {
+      const trf = run.trf(guess, 'guess');
+      if (trf && problem.insideBounds(trf.values)) attempt(trf);
+      if (troubled()) {
+        if (trf) attempt(run.lm(problem.clamped(trf.values), 'trf-result'));
+        attempt(run.lm(guess, 'guess'));
       }
-      if (pool.length <= SCOUT_FINALISTS || budget >= SCOUT_ITERATIONS) break;
-      pool = pool
-        .filter((e) => Number.isFinite(e.cost))
-        .sort((a, b) => a.cost - b.cost)
-        .slice(0, Math.max(SCOUT_FINALISTS, Math.ceil(pool.length / 2)));
+    } else {
+      attempt(run.lm(guess, 'guess'));
+      if (troubled()) {
+        const trf = run.trf(guess, 'guess');
+        if (trf) {
+          if (problem.insideBounds(trf.values)) attempt(trf);
+          attempt(run.lm(problem.clamped(trf.values), 'trf-result'));
+        }
+      }
     }
-  }
-  const polishFrom = best ? orderArcsByFrequency(circuit, best.p, spectrum) : starts[0]!;
-  let run: { cost: number; converged: boolean; reason: FitStopReason };
-  let values: Float64Array;
-  if (method === 'trf') {
-    const p = withFixed(Float64Array.from(polishFrom));
-    const trf = trustRegionReflective(
-      problem,
-      free.map((k) => p[k]!),
-      { ...problem.bounds(), maxEvaluations: options.maxIterations },
-    );
-    run = trf;
-    values = problem.withFree(trf.x);
-    iterations += trf.iterations;
-    evaluations += trf.evaluations + trf.jacobians * free.length;
+    if (troubled()) attempt(run.automatic(circuit, spectrum, method));
   } else {
-    const lm = solver.run(fullStart(polishFrom), { ...LM_TOLERANCES, maxIterations });
-    run = lm;
-    values = problem.parametersOf(solver.x);
-    iterations += lm.iterations;
-    evaluations += lm.evaluations;
+    attempt(run.automatic(circuit, spectrum, method));
   }
-  if (!Number.isFinite(run.cost)) {
+  if (results.length === 0) {
     throw new FitInputError(
       `${circuit.text} cannot be evaluated on this spectrum from the starting values (try an initial guess)`,
     );
   }
-  return summarise(circuit, problem, values, fixedValues, {
-    weighting,
-    method,
-    iterations,
-    evaluations,
-    starts: starts.length,
-    converged: run.converged,
-    reason: run.reason,
-    cost: run.cost,
-  });
+  // Lowest sum of squares; within rounding of it, the fewest parameters left undetermined.
+  let best = 0;
+  for (let i = 1; i < results.length; i++) {
+    const a = results[i]!;
+    const b = results[best]!;
+    const tie = Math.abs(a.candidate.cost - b.candidate.cost) <= 1e-12 * b.candidate.cost;
+    if (
+      (tie && a.summary.notDetermined.length < b.summary.notDetermined.length) ||
+      (!tie && a.candidate.cost < b.candidate.cost)
+    )
+      best = i;
+  }
+  const attempts = results.map(({ candidate: c, summary: s }) => ({
+    method: c.method,
+    start: c.start,
+    rmse: s.rmse,
+    converged: c.converged,
+    reason: c.reason,
+    notDetermined: s.notDetermined,
+  }));
+  return {
+    ...results[best]!.summary,
+    iterations: run.iterations,
+    evaluations: run.evaluations,
+    starts: run.starts,
+    attempts,
+    chosenAttempt: best,
+  };
+}
+
+/**
+ * A standard error this many times the value marks a parameter drifting off where the data can see it,
+ * as a runaway does before it reaches the bound.
+ */
+const RUNAWAY_RELATIVE_STDERR = 100;
+
+/**
+ * A result worth retrying: a positive parameter at a bound, one without a standard error, or one with
+ * a standard error far above its value. A merely imprecise parameter (standard error above its value,
+ * or a strong correlation) is reported as not determined without a retry: another start finds the
+ * same valley.
+ */
+function needsRetry(fit: FitResult, kinds: readonly ParamKind[]): boolean {
+  return fit.parameters.some((p, k) =>
+    p.flags.some(
+      (f) =>
+        // An exponent at 1 is a capacitor-like element, not a runaway.
+        (f.kind === 'at-bound' && kinds[k] === 'positive') ||
+        f.kind === 'no-standard-error' ||
+        (f.kind === 'relative-stderr' && !(f.relativeStderr <= RUNAWAY_RELATIVE_STDERR)),
+    ),
+  );
+}
+
+/** The checks a spectrum must pass before any fit: sizes, the float range, and something to fit. */
+function checkSpectrum(spectrum: Spectrum, nFree: number): void {
+  const n = spectrum.fHz.length;
+  if (spectrum.reOhm.length !== n || spectrum.imOhm.length !== n) {
+    throw new FitInputError(
+      `f, re and im differ in length (${n}, ${spectrum.reOhm.length}, ${spectrum.imOhm.length})`,
+    );
+  }
+  if (n === 0) throw new FitInputError('the spectrum has no points');
+  if (n > MAX_SPECTRUM_POINTS) {
+    throw new FitInputError(
+      `the spectrum has ${n} points; at most ${MAX_SPECTRUM_POINTS} are fitted (MAX_SPECTRUM_POINTS)`,
+    );
+  }
+  if (2 * n < nFree) throw new FitInputError(`${n} points cannot determine ${nFree} parameters`);
+  for (let i = 0; i < n; i++) {
+    const problem = pointProblem(spectrum, i);
+    if (problem) throw new FitInputError(problem);
+  }
+}
+
+/** The runs one fit makes, sharing one solver and counting iterations and evaluations over all of them. */
+class FitRuns {
+  iterations = 0;
+  evaluations = 0;
+  starts = 0;
+  private readonly solver: LevenbergMarquardt;
+  private readonly maxIterations: number;
+  private readonly tolerances: ReturnType<typeof lmTolerances>;
+
+  constructor(
+    private readonly problem: CircuitProblem,
+    private readonly options: FitOptions,
+  ) {
+    this.solver = new LevenbergMarquardt(problem);
+    this.maxIterations = options.maxIterations ?? 400;
+    this.tolerances = lmTolerances(problem.nResiduals, problem.nVars);
+  }
+
+  /**
+   * Levenberg-Marquardt in the bounded internal variables, from full parameter vector p. On from TRF's
+   * end it stops only when the cost stalls in relative terms (not at a share of the residual variance),
+   * so along a flat valley it ends at least as low as TRF did.
+   */
+  lm(p: Float64Array, start: Candidate['start']): Candidate {
+    const tolerances = start === 'trf-result' ? DEFAULT_LM_OPTIONS : this.tolerances;
+    const r = this.solver.run(this.problem.internalOf(p), {
+      ...tolerances,
+      maxIterations: this.maxIterations,
+    });
+    this.iterations += r.iterations;
+    this.evaluations += r.evaluations;
+    return {
+      values: this.problem.parametersOf(this.solver.x),
+      cost: r.cost,
+      converged: r.converged,
+      reason: r.reason,
+      method: 'lm',
+      start,
+    };
+  }
+
+  /** scipy's bounded TRF in parameter space with impedance.py's bounds, from full parameter vector p. */
+  trf(p: Float64Array, start: Candidate['start']): Candidate | null {
+    const free = this.problem.free;
+    const r = trustRegionReflective(
+      this.problem,
+      free.map((k) => p[k]!),
+      { ...this.problem.referenceBounds(), maxEvaluations: this.options.maxIterations },
+    );
+    this.iterations += r.iterations;
+    this.evaluations += r.evaluations + r.jacobians * free.length;
+    if (!Number.isFinite(r.cost)) return null;
+    return {
+      values: this.problem.withFree(r.x),
+      cost: r.cost,
+      converged: r.converged,
+      reason: r.reason,
+      method: 'trf',
+      start,
+    };
+  }
+
+  /** Scouts the automatic starts by successive halving and polishes the best with the method asked for. */
+  automatic(circuit: Circuit, spectrum: Spectrum, method: FitMethod): Candidate | null {
+    const problem = this.problem;
+    const starts = automaticStarts(
+      circuit,
+      spectrum,
+      this.options.starts ?? DEFAULT_STARTS,
+      this.options.seed ?? 1,
+    ).map((p) => {
+      for (let k = 0; k < p.length; k++) if (!problem.free.includes(k)) p[k] = problem.fixedParams[k]!;
+      return p;
+    });
+    this.starts += starts.length;
+    let best: { cost: number; p: Float64Array } | null = null;
+    if (starts.length > 1) {
+      // Successive halving: every start gets a few iterations, the better half a few more, and so on;
+      // LM sorts out within a handful of steps which basin a start lies in.
+      let pool = starts.map((p) => ({ cost: Number.POSITIVE_INFINITY, p }));
+      for (let round = 0; pool.length > 0; round++) {
+        const budget = round === 0 ? SCOUT_FIRST_ITERATIONS : SCOUT_FIRST_ITERATIONS * 2 ** round;
+        for (const entry of pool) {
+          const r = this.solver.run(problem.internalOf(entry.p), {
+            ...this.tolerances,
+            maxIterations: budget,
+          });
+          this.iterations += r.iterations;
+          this.evaluations += r.evaluations;
+          entry.cost = Number.isFinite(r.cost) ? r.cost : Number.POSITIVE_INFINITY;
+          entry.p = problem.parametersOf(this.solver.x);
+          if (Number.isFinite(r.cost) && (!best || r.cost < best.cost)) best = { cost: r.cost, p: entry.p };
+        }
+        if (pool.length <= SCOUT_FINALISTS || budget >= SCOUT_ITERATIONS) break;
+        pool = pool
+          .filter((e) => Number.isFinite(e.cost))
+          .sort((a, b) => a.cost - b.cost)
+          .slice(0, Math.max(SCOUT_FINALISTS, Math.ceil(pool.length / 2)));
+      }
+    }
+    const from = best ? orderArcsByFrequency(circuit, best.p, spectrum) : starts[0]!;
+    if (method === 'lm') {
+      const c = this.lm(from, 'automatic');
+      return c;
+    }
+    const trf = this.trf(from, 'automatic');
+    if (trf && problem.insideBounds(trf.values)) return trf;
+    const c = this.lm(problem.clamped(trf ? trf.values : from), 'automatic');
+    return c;
+  }
 }
 
 /**
@@ -290,6 +496,8 @@ class CircuitProblem {
     readonly spectrum: Spectrum,
     readonly free: readonly number[],
     weighting: Weighting,
+    /** Per parameter, in parameterNames order. */
+    readonly bounds: readonly ParameterBound[],
   ) {
     const n = spectrum.fHz.length;
     const m = circuit.parameterNames.length;
@@ -307,7 +515,7 @@ class CircuitProblem {
     for (let i = 0; i < n; i++) {
       const zr = spectrum.reOhm[i]!;
       const zi = spectrum.imOhm[i]!;
-      const mod = Math.hypot(zr, zi) || 1;
+      const mod = Math.hypot(zr, zi);
       if (weighting === 'unit') {
         this.wRe[i] = 1;
         this.wIm[i] = 1;
@@ -321,10 +529,15 @@ class CircuitProblem {
     }
   }
 
+  /** Internal variables of the free entries of full parameter vector p (clamped into the bounds). */
+  internalOf(p: Float64Array): Float64Array {
+    return Float64Array.from(this.free, (k) => toInternal(this.bounds[k]!, p[k]!));
+  }
+
   parametersOf(u: Float64Array): Float64Array {
     const p = Float64Array.from(this.fixedParams);
     this.free.forEach((k, j) => {
-      p[k] = toParameter(this.circuit.parameterKinds[k]!, u[j]!);
+      p[k] = toParameter(this.bounds[k]!, u[j]!);
     });
     return p;
   }
@@ -338,8 +551,23 @@ class CircuitProblem {
     return p;
   }
 
-  /** Bounds of the free parameters in parameter space, as impedance.py's: lower 0, upper 1 for exponents. */
-  bounds(): { lower: Float64Array; upper: Float64Array } {
+  insideBounds(p: Float64Array): boolean {
+    return this.free.every((k) => p[k]! >= this.bounds[k]!.lower && p[k]! <= this.bounds[k]!.upper);
+  }
+
+  /** p with every free entry moved inside its bound. */
+  clamped(p: Float64Array): Float64Array {
+    const out = Float64Array.from(p);
+    for (const k of this.free) out[k] = clampToBound(this.bounds[k]!, p[k]!);
+    return out;
+  }
+
+  /**
+   * Bounds of the free parameters in parameter space as impedance.py gives them to scipy: lower 0, upper
+   * 1 for exponents, else infinite. TRF with these reproduces impedance.py's fits; fitCircuit then keeps
+   * its result only when it lies within the spectrum's bounds.
+   */
+  referenceBounds(): { lower: Float64Array; upper: Float64Array } {
     const kinds = this.circuit.parameterKinds;
     return {
       lower: new Float64Array(this.nVars),
@@ -356,20 +584,27 @@ class CircuitProblem {
     this.weightedResiduals(r);
   }
 
+  /** Free columns of jacP, weighted, into jac (column-major). */
+  private weightedColumns(jac: Float64Array): void {
+    const n = this.re.length;
+    for (let j = 0; j < this.free.length; j++) {
+      const src = this.free[j]! * 2 * n;
+      const dst = j * 2 * n;
+      for (let i = 0; i < n; i++) {
+        jac[dst + i] = this.jacP[src + i]! * this.wRe[i]!;
+        jac[dst + n + i] = this.jacP[src + n + i]! * this.wIm[i]!;
+      }
+    }
+  }
+
   /**
    * The weighted Jacobian in parameter space at the full vector p, free columns only, column-major; leaves
    * Z(p) in re and im.
    */
   parameterJacobian(p: Float64Array): Float64Array {
     this.evaluator.evaluate(p, this.omega, this.re, this.im, this.jacP);
-    const n = this.re.length;
-    const jac = new Float64Array(2 * n * this.nVars);
-    this.free.forEach((k, j) => {
-      for (let i = 0; i < n; i++) {
-        jac[j * 2 * n + i] = this.jacP[k * 2 * n + i]! * this.wRe[i]!;
-        jac[j * 2 * n + n + i] = this.jacP[k * 2 * n + n + i]! * this.wIm[i]!;
-      }
-    });
+    const jac = new Float64Array(this.nResiduals * this.nVars);
+    this.weightedColumns(jac);
     return jac;
   }
 
@@ -383,16 +618,16 @@ class CircuitProblem {
 
   evaluate(u: Float64Array, r: Float64Array, jac: Float64Array): void {
     const p = this.p;
-    const kinds = this.circuit.parameterKinds;
+    const bounds = this.bounds;
     const free = this.free;
     p.set(this.fixedParams);
-    for (let j = 0; j < free.length; j++) p[free[j]!] = toParameter(kinds[free[j]!]!, u[j]!);
+    for (let j = 0; j < free.length; j++) p[free[j]!] = toParameter(bounds[free[j]!]!, u[j]!);
     this.evaluator.evaluate(p, this.omega, this.re, this.im, this.jacP);
     const n = this.re.length;
     this.weightedResiduals(r);
     for (let j = 0; j < free.length; j++) {
       const k = free[j]!;
-      const slope = parameterSlope(kinds[k]!, p[k]!);
+      const slope = parameterSlope(bounds[k]!, p[k]!);
       const src = k * 2 * n;
       const dst = j * 2 * n;
       for (let i = 0; i < n; i++) {
@@ -403,24 +638,15 @@ class CircuitProblem {
   }
 }
 
-type RunSummary = {
-  weighting: Weighting;
-  method: FitMethod;
-  iterations: number;
-  evaluations: number;
-  starts: number;
-  converged: boolean;
-  reason: FitStopReason;
-  cost: number;
-};
-
 function summarise(
   circuit: Circuit,
   problem: CircuitProblem,
-  values: Float64Array,
+  run: Candidate,
   fixedValues: Map<number, number>,
-  run: RunSummary,
+  weighting: Weighting,
+  method: FitMethod,
 ): FitResult {
+  const values = run.values;
   // The analytic Jacobian at the solution, whichever method got there; this also fills the model's Z.
   const jac = problem.parameterJacobian(values);
   const n = problem.re.length;
@@ -437,73 +663,72 @@ function summarise(
     const z2 = problem.spectrum.reOhm[i]! ** 2 + problem.spectrum.imOhm[i]! ** 2;
     sumRel += (dr * dr + di * di) / z2;
   }
-  const { stderr, correlation } = covariance(problem, jac, run.cost);
+  const free = problem.free;
+  const id = identifiability({
+    names: free.map((k) => circuit.parameterNames[k]!),
+    values: free.map((k) => values[k]!),
+    bounds: free.map((k) => problem.bounds[k]!),
+    jac,
+    nResiduals: problem.nResiduals,
+    cost: run.cost,
+  });
   let j = 0;
-  const parameters = circuit.parameterNames.map((name, k) => {
-    const fixed = fixedValues.has(k);
-    const se = fixed ? null : stderr[j++]!;
+  const parameters = circuit.parameterNames.map((name, k): FittedParameter => {
+    const unit = circuit.parameterUnits[k]!;
+    const value = values[k]!;
+    if (fixedValues.has(k)) {
+      return {
+        name,
+        value,
+        stderr: null,
+        relativeStderr: null,
+        unit,
+        fixed: true,
+        lower: value,
+        upper: value,
+        determined: true,
+        flags: [],
+        reasons: [],
+      };
+    }
+    const se = id.stderr[j]!;
+    const flags = id.flags[j++]!;
     return {
       name,
-      value: values[k]!,
-      stderr: se !== null && Number.isFinite(se) ? se : null,
-      unit: circuit.parameterUnits[k]!,
-      fixed,
+      value,
+      stderr: se,
+      relativeStderr: se === null ? null : se / Math.abs(value),
+      unit,
+      fixed: false,
+      lower: problem.bounds[k]!.lower,
+      upper: problem.bounds[k]!.upper,
+      determined: flags.length === 0,
+      flags,
+      reasons: flags.map((f) => describeFlag(f, unit)),
     };
   });
+  const notDetermined = parameters.filter((p) => !p.determined).map((p) => p.name);
   return {
     circuit: circuit.text,
-    weighting: run.weighting,
-    method: run.method,
+    weighting,
+    method,
     parameters,
     values,
-    correlation,
+    correlation: id.correlation,
     residualRe,
     residualIm,
     rmse: Math.sqrt(sumSq / (2 * n)),
     rmsRelative: Math.sqrt(sumRel / (2 * n)),
-    iterations: run.iterations,
-    evaluations: run.evaluations,
-    starts: run.starts,
+    iterations: 0,
+    evaluations: 0,
+    starts: 0,
     converged: run.converged,
     reason: run.reason,
+    determined: notDetermined.length === 0,
+    notDetermined,
+    attempts: [],
+    chosenAttempt: 0,
   };
-}
-
-/**
- * Covariance of the free parameters, s^2 (J^T J)^-1 with s^2 = SSR / (2N - m) and J the weighted
- * Jacobian in parameter space, as scipy's curve_fit reports it (and so impedance.py's conf_).
- */
-function covariance(
-  problem: CircuitProblem,
-  jac: Float64Array,
-  cost: number,
-): { stderr: number[]; correlation: number[][] } {
-  const m = problem.nVars;
-  const nRes = problem.nResiduals;
-  const a = new Float64Array(m * m);
-  for (let x = 0; x < m; x++) {
-    for (let y = x; y < m; y++) {
-      let s = 0;
-      for (let i = 0; i < nRes; i++) s += jac[x * nRes + i]! * jac[y * nRes + i]!;
-      a[x * m + y] = s;
-      a[y * m + x] = s;
-    }
-  }
-  const nan = () => ({
-    stderr: new Array<number>(m).fill(Number.NaN),
-    correlation: Array.from({ length: m }, () => new Array<number>(m).fill(Number.NaN)),
-  });
-  if (nRes <= m || !choleskyInPlace(a, m)) return nan();
-  const s2 = (2 * cost) / (nRes - m);
-  const cov = Array.from({ length: m }, (_, col) => {
-    const e = new Float64Array(m);
-    e[col] = 1;
-    choleskySolveInPlace(a, m, e);
-    return Array.from(e, (v) => v * s2);
-  });
-  const stderr = cov.map((row, k) => Math.sqrt(row[k]!));
-  const correlation = cov.map((row, x) => row.map((v, y) => v / (stderr[x]! * stderr[y]!)));
-  return { stderr, correlation };
 }
 
 /**
@@ -574,19 +799,30 @@ function logGrid(spectrum: Spectrum, count: number): Float64Array {
   );
 }
 
-/** The fit as plain JSON for the CLI's --json and the node's msg.payload (no typed arrays). */
+/** The fit as plain JSON for the CLI's --json and the node's msg.payload (no typed arrays, no NaN). */
 export function fitReport(fit: FitResult) {
+  const finiteOrNull = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
   return {
     circuit: fit.circuit,
     weighting: fit.weighting,
     method: fit.method,
-    parameters: fit.parameters.map(({ name, value, stderr, unit, fixed }) => ({
-      name,
-      value,
-      stderr,
-      unit,
-      fixed,
+    parameters: fit.parameters.map((p) => ({
+      name: p.name,
+      value: p.value,
+      stderr: finiteOrNull(p.stderr),
+      relativeStderr: finiteOrNull(p.relativeStderr),
+      unit: p.unit,
+      fixed: p.fixed,
+      lower: p.lower,
+      upper: p.upper,
+      determined: p.determined,
+      flags: p.flags.map((f) =>
+        f.kind === 'relative-stderr' ? { ...f, relativeStderr: finiteOrNull(f.relativeStderr) } : f,
+      ),
+      reasons: p.reasons,
     })),
+    determined: fit.determined,
+    notDetermined: fit.notDetermined,
     rmse: fit.rmse,
     rmsRelative: fit.rmsRelative,
     converged: fit.converged,
@@ -594,6 +830,8 @@ export function fitReport(fit: FitResult) {
     iterations: fit.iterations,
     evaluations: fit.evaluations,
     starts: fit.starts,
+    attempts: fit.attempts,
+    chosenAttempt: fit.chosenAttempt,
     correlation: fit.correlation.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))),
     residuals: { re: Array.from(fit.residualRe), im: Array.from(fit.residualIm) },
   };
