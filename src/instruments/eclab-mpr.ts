@@ -28,6 +28,14 @@ const NEW_HEADER_BYTES = 59;
 const NEW_HEADER_MARK = 0xffffffff;
 
 type ModuleName = 'VMP Set' | 'VMP data' | 'VMP LOG' | 'VMP loop';
+const MODULE_ORDER: readonly ModuleName[] = ['VMP Set', 'VMP data', 'VMP LOG', 'VMP loop'];
+/** The long name each module carries in every file seen (it says the same as the short one). */
+const LONG_NAMES: Record<ModuleName, string> = {
+  'VMP Set': 'VMP settings',
+  'VMP data': 'VMP data',
+  'VMP LOG': 'VMP LOG',
+  'VMP loop': 'VMP expt. loop indexes',
+};
 /** The versions each module may have, by header layout; other versions are refused. */
 const KNOWN_VERSIONS: Record<ModuleName, { old: readonly number[]; new: readonly number[] }> = {
   'VMP Set': { old: [0], new: [10] },
@@ -97,10 +105,18 @@ export function readMpr(fileName: string, content: Uint8Array): MprFile {
     const m = readModuleHeader(content, view, at, fail);
     const previous = modules.map((x) => x.name);
     if (previous.includes(m.name)) fail(at, `a second '${m.name}' module`);
-    // EC-Lab writes settings, then data, then log and loop: any other order means a damaged file.
-    const expectedFirst = ['VMP Set', 'VMP data'][modules.length];
-    if (expectedFirst !== undefined && m.name !== expectedFirst) {
+    // EC-Lab writes settings, data, log, loop, in that order (log and loop may be missing): any other
+    // order means a damaged file.
+    const expectedFirst = MODULE_ORDER[modules.length];
+    if (modules.length < 2 && m.name !== expectedFirst) {
       fail(at, `module '${m.name}' where EC-Lab writes '${expectedFirst}' (settings first, then data)`);
+    }
+    const last = modules[modules.length - 1];
+    if (last && MODULE_ORDER.indexOf(m.name) < MODULE_ORDER.indexOf(last.name)) {
+      fail(
+        at,
+        `module '${m.name}' after '${last.name}': EC-Lab writes ${MODULE_ORDER.join(', ')} in that order`,
+      );
     }
     modules.push(m);
     at = m.dataAt + m.length;
@@ -148,7 +164,8 @@ function readModuleHeader(
   }
   const h = tagEnd;
   if (h + OLD_HEADER_BYTES > content.length) fail(at, 'file ends inside a module header');
-  const name = ascii(content, h, h + 10).trimEnd();
+  const shortName = ascii(content, h, h + 10);
+  const name = shortName.trimEnd();
   const isNew = view.getUint32(h + 35, true) === NEW_HEADER_MARK;
   if (isNew && h + NEW_HEADER_BYTES > content.length) fail(at, 'file ends inside a module header');
   const headerLayout = isNew ? 'new' : 'old';
@@ -160,10 +177,17 @@ function readModuleHeader(
   const dateAt = h + (isNew ? 51 : 43);
   const date = ascii(content, dateAt, dateAt + 8);
   const dataAt = h + (isNew ? NEW_HEADER_BYTES : OLD_HEADER_BYTES);
-  if (!Object.hasOwn(KNOWN_VERSIONS, name)) {
+  if (!Object.hasOwn(KNOWN_VERSIONS, name) || shortName !== name.padEnd(10, ' ')) {
     fail(
       at,
       `unknown module '${printable(content.subarray(h, h + 10)).trimEnd()}' (cellrig reads VMP Set, VMP data, VMP LOG and VMP loop)`,
+    );
+  }
+  const longName = ascii(content, h + 10, h + 35);
+  if (longName !== LONG_NAMES[name as ModuleName].padEnd(25, ' ')) {
+    fail(
+      h + 10,
+      `module '${name}': long name "${printable(content.subarray(h + 10, h + 35)).trimEnd()}", expected "${LONG_NAMES[name as ModuleName]}"`,
     );
   }
   const known = KNOWN_VERSIONS[name as ModuleName][headerLayout];

@@ -33,8 +33,9 @@ export function readMpt(fileName: string, content: Uint8Array, options: MptOptio
   };
   let text = decodeText(Buffer.from(content.buffer, content.byteOffset, content.byteLength));
   let complete = true;
+  // EC-Lab's exports end without a line end after the last row (all eight here), so in a finished file
+  // the last line is a row; in a file still being written it may be half of one: left for the next read.
   if (options.growing && !/[\r\n]$/.test(text)) {
-    // A half-written last line: leave it for the next read.
     const end = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
     text = text.slice(0, end + 1);
     complete = false;
@@ -73,6 +74,7 @@ export function readMpt(fileName: string, content: Uint8Array, options: MptOptio
       values[c]!.push(v as number);
     }
   }
+  if (values[0]!.length === 0 && !options.growing) fail(headerLines, 'no data rows after the column names');
   const header = lines.slice(0, headerLines - 1);
   return {
     fileName,
@@ -119,13 +121,13 @@ function startFrom(header: readonly string[]): string | null {
 /**
  * EC-Lab sometimes names columns that no row fills: peis.issue_225.with_ece's header ends
  * "Rwe-ce/Ohm, (empty), Ewe-Ece/V" while its rows stop after Rwe-ce/Ohm. When the first row is shorter
- * than the header and the header has an empty name past that width, the names past it are dropped;
+ * than the header and the header's next name is the empty one, the names from there on are dropped;
  * every row must then have the first row's width.
  */
 function dropUnfilledNames(names: string[], firstRow: string | undefined): string[] {
   if (firstRow === undefined || firstRow.trim() === '') return names;
   const width = splitFields(firstRow, '\t').length;
-  if (width >= names.length || !names.slice(width).includes('')) return names;
+  if (width >= names.length || names[width] !== '') return names;
   return names.slice(0, width);
 }
 
