@@ -55,7 +55,13 @@ export default function register(RED: NodeAPI): void {
       this.status(unacked.some((s) => s.severity === 'critical') ? status.error(text) : status.warn(text));
     };
     show();
+    // The panel's alert list starts from the states this node kept across the restart.
+    const sendAll = () => {
+      for (const st of book.snapshot()) if (st.state !== 'normal') this.send([null, null, stateMsg(st)]);
+    };
+    RED.events.once('flows:started', sendAll);
     const publish = (changed: AlertState) => {
+      this.send([null, null, stateMsg(changed)]);
       if (!publisher) return;
       const states = book.snapshot().filter((s) => s.channel === changed.channel);
       publisher
@@ -95,6 +101,7 @@ export default function register(RED: NodeAPI): void {
       }
     });
     this.on('close', (_removed: boolean, done: () => void) => {
+      RED.events.removeListener('flows:started', sendAll);
       store.save(book.snapshot());
       this.status({});
       done();
@@ -112,6 +119,17 @@ function notificationMsg(n: AlertNotification): NodeMessageInFlow {
     topic: `cellrig ${n.severity}: ${n.channel} ${n.kind}`,
     payload: `${n.message}${held}\n\nEvidence:\n${JSON.stringify(n.evidence ?? null, null, 2)}`,
     alert: n,
+  } as NodeMessageInFlow;
+}
+
+/** One alert's state (output 3), for a live list: the panel's, or anything that shows raised alerts. */
+function stateMsg(s: AlertState): NodeMessageInFlow {
+  const { channel, kind, state, severity, message, cycle, sinceMs, changedMs } = s;
+  return {
+    _msgid: '',
+    topic: `${channel}/alert-state`,
+    channel,
+    payload: { channel, kind, state, severity, message, cycle, sinceMs, changedMs },
   } as NodeMessageInFlow;
 }
 

@@ -57,7 +57,11 @@ export default function register(RED: NodeAPI): void {
       store.save(monitor.toJSON());
       for (const w of out.warnings) this.warn(`${cfg.channel}: ${w}`);
       const ctx = { ...cfg, nowMs: clock.now(), msPerCellS };
-      send([healthMsg(cfg, out), telemetryMsgs(ctx, out, payload as CycleData)]);
+      send([
+        healthMsg(cfg, out),
+        telemetryMsgs(ctx, out, payload as CycleData),
+        spectrumMsg(cfg, out, payload),
+      ]);
       this.status(statusOf(out));
       return null;
     };
@@ -125,6 +129,44 @@ function healthMsg(cfg: Config, o: CycleOutcome): NodeMessageInFlow {
       alerts: h.alerts,
       warnings: o.warnings,
     },
+  } as NodeMessageInFlow;
+}
+
+/**
+ * The cycle's spectrum as one message, in the form eis-analyze takes, with the node's own fit and DRT of
+ * it beside the payload (for the live panel's Nyquist and DRT plots); null when the cycle has none.
+ */
+function spectrumMsg(cfg: Config, o: CycleOutcome, payload: unknown): NodeMessageInFlow | null {
+  const sp = (payload as CycleData).spectrum;
+  if (!sp || sp.fHz.length === 0) return null;
+  const fit = o.model?.result;
+  const drt = o.model?.drt;
+  return {
+    _msgid: '',
+    topic: `${cfg.channel}/spectrum`,
+    channel: cfg.channel,
+    cell: cfg.cell,
+    cycle: o.cycle,
+    payload: { fHz: Array.from(sp.fHz), reOhm: Array.from(sp.reOhm), imOhm: Array.from(sp.imOhm) },
+    ...(fit
+      ? {
+          fit: {
+            circuit: fit.circuit,
+            parameters: fit.parameters.map(({ name, value, unit }) => ({ name, value, unit })),
+            rmseOhm: fit.rmse,
+            rmsRelative: fit.rmsRelative,
+          },
+        }
+      : {}),
+    ...(drt
+      ? {
+          drt: {
+            tauS: Array.from(drt.tauS),
+            gammaOhm: Array.from(drt.gammaOhm),
+            peaks: drt.peaks.map((p) => ({ tauS: p.tauS, fHz: p.fHz, rOhm: p.rOhm })),
+          },
+        }
+      : {}),
   } as NodeMessageInFlow;
 }
 

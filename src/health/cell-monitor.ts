@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { cleanSamples } from '../cycling/samples';
 import type { CycleSummary } from '../cycling/summary';
 import { summarizeCycles } from '../cycling/summary';
+import type { DrtResult } from '../eis/drt';
 import type { FitResult } from '../eis/fit';
 import { spectrum as makeSpectrum } from '../eis/spectrum';
 import { assessCell, type CellHealth } from './assess';
@@ -89,6 +90,8 @@ export type CycleOutcome = {
   readonly cycle: number;
   readonly summary: CycleSummary | null;
   readonly fit: RcatFit | null;
+  /** The fitted circuit and the DRT behind `fit`, for plots (null when the cycle was not fitted). */
+  readonly model: { readonly result: FitResult; readonly drt: DrtResult | null } | null;
   readonly rCatOhm: number | null;
   readonly health: CellHealth;
   /** About this cycle's data (bad samples, a restarted counter, a duplicate...). */
@@ -164,6 +167,7 @@ export class CellMonitor {
     if (summary) st.cycles.push(summary);
 
     let fit: RcatFit | null = null;
+    let model: CycleOutcome['model'] = null;
     let rCatOhm = input.rCatOhm ?? null;
     if (input.spectrum && input.spectrum.fHz.length > 0) {
       st.spectraSeen.push([cycle, input.sweep ?? 1]);
@@ -173,6 +177,7 @@ export class CellMonitor {
         try {
           const r = fitRcat(cycle, s, this.previousFit);
           fit = r.fit;
+          model = { result: r.result, drt: r.drt };
           if (r.fit.warning) warnings.push(r.fit.warning);
           if (r.result.rmsRelative < GOOD_FIT_RELATIVE) this.previousFit = r.result;
           rCatOhm = Number.isFinite(r.fit.rCatOhm) ? r.fit.rCatOhm : null;
@@ -192,7 +197,7 @@ export class CellMonitor {
     }
     this.trim();
     const health = assessCell({ cycles: st.cycles, rcat: st.rcat, tailSlopes: new Map(st.tailSlopes) });
-    return { cycle, summary, fit, rCatOhm, health, warnings };
+    return { cycle, summary, fit, model, rCatOhm, health, warnings };
   }
 
   /** A spectrum without cycling samples (see spectrumInputSchema); rejected when malformed or repeated. */
@@ -215,10 +220,12 @@ export class CellMonitor {
     // The cycle's first spectrum sets its R_CAT and tail slope; a later one is only reported.
     const first = !st.rcat.some((p) => p.cycle === cycle) && !st.tailSlopes.some(([c]) => c === cycle);
     let fit: RcatFit | null = null;
+    let model: CycleOutcome['model'] = null;
     let rCatOhm: number | null = null;
     try {
       const r = fitRcat(cycle, s, this.previousFit);
       fit = r.fit;
+      model = { result: r.result, drt: r.drt };
       if (r.fit.warning) warnings.push(r.fit.warning);
       if (r.result.rmsRelative < GOOD_FIT_RELATIVE) this.previousFit = r.result;
       rCatOhm = Number.isFinite(r.fit.rCatOhm) ? r.fit.rCatOhm : null;
@@ -231,7 +238,7 @@ export class CellMonitor {
     }
     this.trim();
     const health = assessCell({ cycles: st.cycles, rcat: st.rcat, tailSlopes: new Map(st.tailSlopes) });
-    return { cycle, summary: null, fit, rCatOhm, health, warnings };
+    return { cycle, summary: null, fit, model, rCatOhm, health, warnings };
   }
 
   private trim(): void {

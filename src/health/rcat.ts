@@ -8,7 +8,7 @@
  * one fit per cycle; a poor fit falls back to a fresh multistart.
  */
 import { parseCircuit } from '../eis/circuit';
-import { distributionOfRelaxationTimes } from '../eis/drt';
+import { type DrtResult, distributionOfRelaxationTimes } from '../eis/drt';
 import { type FitResult, fitCircuit } from '../eis/fit';
 import type { Spectrum } from '../eis/spectrum';
 
@@ -37,15 +37,20 @@ const DRT_LAMBDA = 1e-3;
 const DRT_MATCH_DECADES = 0.5;
 
 /** Frequency of the DRT peak nearest `apexHz` (in log frequency), or null. */
-export function drtPeakNear(s: Spectrum, apexHz: number): number | null {
+export function drtPeakNear(s: Spectrum, apexHz: number, drt = cellDrt(s)): number | null {
+  if (!drt) return null;
+  let best: number | null = null;
+  for (const p of drt.peaks) {
+    if (best === null || Math.abs(Math.log10(p.fHz / apexHz)) < Math.abs(Math.log10(best / apexHz)))
+      best = p.fHz;
+  }
+  return best;
+}
+
+/** The DRT that confirms the cathode arc (fixed lambda, so cycles compare), or null if it cannot be had. */
+export function cellDrt(s: Spectrum): DrtResult | null {
   try {
-    const peaks = distributionOfRelaxationTimes(s, { lambda: DRT_LAMBDA }).peaks;
-    let best: number | null = null;
-    for (const p of peaks) {
-      if (best === null || Math.abs(Math.log10(p.fHz / apexHz)) < Math.abs(Math.log10(best / apexHz)))
-        best = p.fHz;
-    }
-    return best;
+    return distributionOfRelaxationTimes(s, { lambda: DRT_LAMBDA });
   } catch {
     return null;
   }
@@ -55,7 +60,7 @@ export function fitRcat(
   cycle: number,
   s: Spectrum,
   previous?: FitResult,
-): { fit: RcatFit; result: FitResult } {
+): { fit: RcatFit; result: FitResult; drt: DrtResult | null } {
   let result = fitCircuit(
     circuit,
     s,
@@ -70,7 +75,8 @@ export function fitRcat(
   const one = arc('R1', 'CPE1_0', 'CPE1_1');
   const two = arc('R2', 'CPE2_0', 'CPE2_1');
   const [cathode, anode] = one.hz < two.hz ? [one, two] : [two, one];
-  const drtCathodeHz = drtPeakNear(s, cathode.hz);
+  const drt = cellDrt(s);
+  const drtCathodeHz = drtPeakNear(s, cathode.hz, drt);
   const problems: string[] = [];
   if (!(result.rmsRelative < GOOD_FIT_RELATIVE)) {
     problems.push(`fit residual ${(result.rmsRelative * 100).toFixed(1)} % of |Z|`);
@@ -92,7 +98,7 @@ export function fitRcat(
     drtCathodeHz,
     ...(problems.length ? { warning: `cycle ${cycle}: ${problems.join('; ')}` } : {}),
   };
-  return { fit, result };
+  return { fit, result, drt };
 }
 
 /** Fits a cell's spectra in cycle order, each from the previous result. */

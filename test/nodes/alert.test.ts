@@ -93,6 +93,43 @@ describe('alert node', () => {
     expect(lastStatus(n)).toMatchObject({ fill: 'green', text: 'no alerts' });
   });
 
+  it('sends every state change on output 3, and the raised ones again when the flows start', async () => {
+    const wired = alertNode({ wires: [['notes'], ['isolate'], ['states']] });
+    const flow = [wired, ...sinks, { id: 'states', type: 'helper' }];
+    await startFlow([alert], flow, { clock: new VirtualClock() });
+    type StateMsg = { channel: string; payload: { kind: string; state: string; message: string } };
+    const states: StateMsg[] = [];
+    helper.getNode('states').on('input', (m: StateMsg) => states.push(m));
+    const n = helper.getNode('al');
+    for (const [cycle, active] of [
+      [60, true],
+      [61, false],
+      [62, false],
+    ] as const)
+      n.receive(health(cycle, active));
+    await settle();
+    n.receive({ topic: 'ack', payload: { channel: 'ch1', kind: 'soft-short' } });
+    n.receive(health(63, true));
+    await settle();
+    // Each kind's first state is a change too (other kinds start normal); the soft short's story:
+    const shown = states.filter((m) => m.payload.kind === 'soft-short');
+    expect(shown.map((m) => `${m.channel} ${m.payload.kind} ${m.payload.state}`)).toEqual([
+      'ch1 soft-short active',
+      'ch1 soft-short latched',
+      'ch1 soft-short normal',
+      'ch1 soft-short active',
+    ]);
+    // A restart (the state is kept in the user folder) lists the raised alert again, once.
+    await helper.unload();
+    await helper.load([alert] as never, flow as never);
+    const again: StateMsg[] = [];
+    helper.getNode('states').on('input', (m: StateMsg) => again.push(m));
+    await settle();
+    expect(again.map((m) => `${m.channel} ${m.payload.kind} ${m.payload.state}`)).toEqual([
+      'ch1 soft-short active',
+    ]);
+  });
+
   it('rate-limits notifications per channel and says how many were held back', async () => {
     const clock = new VirtualClock();
     await startFlow(

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { simulateCell } from '../../devices/sim/models/cell';
 import { tfaaCell } from '../../devices/sim/models/cell-params';
 import cellHealth from '../../nodes/cell-health/cell-health';
+import eisAnalyze from '../../nodes/eis-analyze/eis-analyze';
 import { VirtualClock } from '../../src/clock';
+import { circuitImpedance, parseCircuit } from '../../src/eis/circuit';
 import { type FlowNode, helper, lastStatus, startFlow, statuses, stopFlow } from '../support/node-red';
 
 type Health = {
@@ -74,6 +76,65 @@ describe('cell-health node', () => {
     expect(spectrum).toHaveLength(81);
     expect(spectrum[0]!.payload).toMatchObject({ fHz: 1e6 });
     expect(fit.payload.rmse as number).toBeLessThan(1);
+  }, 60_000);
+
+  it("sends each cycle's spectrum as one message with its fit and DRT, which eis-analyze takes as it is", async () => {
+    type SpectrumMsg = {
+      channel: string;
+      cycle: number;
+      payload: { fHz: number[]; reOhm: number[]; imOhm: number[] };
+      fit: { circuit: string; parameters: { name: string; value: number }[]; rmsRelative: number };
+      drt: { tauS: number[]; gammaOhm: number[] };
+    };
+    const clock = new VirtualClock();
+    await startFlow(
+      [cellHealth, eisAnalyze],
+      [
+        node({ source: 'simulated', wires: [['health'], ['telemetry'], ['spectra']] }),
+        { id: 'spectra', type: 'helper' },
+        { id: 'eis', type: 'eis-analyze', circuit: 'R0-p(R1,CPE1)-p(R2,CPE2)-W1', wires: [['fit'], []] },
+        { id: 'fit', type: 'helper' },
+        ...sinks,
+      ],
+      { clock },
+    );
+    const spectra: SpectrumMsg[] = [];
+    helper.getNode('spectra').on('input', (m: SpectrumMsg) => spectra.push(m));
+    for (let s = 0; s < 5; s++) await clock.tick(1000);
+    expect(spectra.map((m) => [m.channel, m.cycle])).toEqual([1, 2, 3, 4, 5].map((c) => ['ch1', c]));
+    const m = spectra[4]!;
+    expect(m.payload.fHz).toHaveLength(81);
+    // The parameters are this spectrum's fit: the circuit they describe reproduces it.
+    const circuit = parseCircuit(m.fit.circuit);
+    const z = circuitImpedance(
+      circuit,
+      m.fit.parameters.map((p) => p.value),
+      m.payload.fHz,
+    );
+    let worst = 0;
+    for (let k = 0; k < 81; k++) {
+      const mod = Math.hypot(m.payload.reOhm[k]!, m.payload.imOhm[k]!);
+      worst = Math.max(
+        worst,
+        Math.hypot(z.re[k]! - m.payload.reOhm[k]!, z.im[k]! - m.payload.imOhm[k]!) / mod,
+      );
+    }
+    expect(m.fit.rmsRelative).toBeLessThan(0.02);
+    expect(worst).toBeLessThan(0.05);
+    expect(m.drt.tauS.length).toBe(m.drt.gammaOhm.length);
+    expect(Math.max(...m.drt.gammaOhm)).toBeGreaterThan(0);
+    // eis-analyze takes the message as it is and, from scratch, finds the same cathode arc.
+    const fitted = new Promise<{ payload: { fit: { parameters: { name: string; value: number }[] } } }>((r) =>
+      helper.getNode('fit').on('input', r),
+    );
+    helper.getNode('eis').receive(m);
+    const own = (name: string, list: { name: string; value: number }[]) =>
+      list.find((p) => p.name === name)!.value;
+    const theirs = (await fitted).payload.fit.parameters;
+    const arcs = (list: { name: string; value: number }[]) =>
+      [own('R1', list), own('R2', list)].sort((a, b) => a - b);
+    for (const [a, b] of arcs(theirs).map((r, i) => [r, arcs(m.fit.parameters)[i]!]))
+      expect(Math.abs(a! / b! - 1)).toBeLessThan(0.03);
   }, 60_000);
 
   it('takes cycles from messages and shrugs off bad ones: wrong shape, a duplicate, NaN readings, a restarted counter', async () => {
