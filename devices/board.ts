@@ -9,6 +9,8 @@ import type { RigConfig } from '../src/rig/config';
 import type { DigitalIo } from './digital-out';
 import { FirmataLink } from './firmata-link';
 import { I2cBus, type I2cIo } from './i2c-bus';
+import { findRigChip, GpioChip, type GpioSys, realGpioSys } from './linux/gpio-chip';
+import { type I2cDevBus, LinuxIO, openI2cDev } from './linux/linux-io';
 import { SimIO } from './sim/sim-io';
 import { SimRig } from './sim/sim-rig';
 
@@ -41,8 +43,14 @@ export const DEFAULT_SERIAL_PORT = '/dev/ttyACM0';
  * johnny-five (devices/firmata-link.ts), which works on every Raspberry Pi (the Pi 5 included). A board
  * that is not there rejects with an error naming the port, which the nodes show as "not available".
  */
-export function openRigHardware(config: RigConfig, clock: Clock, timeoutMs = 5000): Promise<RigHardware> {
+export function openRigHardware(
+  config: RigConfig,
+  clock: Clock,
+  timeoutMs = 5000,
+  linux: LinuxDeps = {},
+): Promise<RigHardware> {
   if (config.backend === 'firmata') return openFirmata(config, clock, timeoutMs);
+  if (config.backend === 'linux') return openLinux(config, clock, timeoutMs, linux);
   const sim = new SimRig(clock, { seed: config.seed, loadCellPorts: [0, 1, 2, 3, 4, 5, 6, 7] });
   const io = new SimIO(sim);
   const board = new Board({ io, repl: false, debug: false, sigint: false, timeout: timeoutMs } as never);
@@ -67,6 +75,34 @@ async function openFirmata(config: RigConfig, clock: Clock, timeoutMs: number): 
     link,
     close: () => link.close(),
   };
+}
+
+/** What the Linux backend opens; tests pass a fake /dev/i2c-N and a fake GPIO chip instead. */
+export type LinuxDeps = { bus?: I2cDevBus; gpio?: GpioSys; chips?: () => string[] };
+
+async function openLinux(
+  config: RigConfig,
+  clock: Clock,
+  timeoutMs: number,
+  deps: LinuxDeps,
+): Promise<RigHardware> {
+  const gpio = deps.gpio ?? realGpioSys();
+  const chip = new GpioChip(gpio, findRigChip(gpio, config.gpioChip, deps.chips));
+  let bus: I2cDevBus;
+  try {
+    bus = deps.bus ?? (await openI2cDev(config.i2cBus ?? 1));
+  } catch (err) {
+    chip.close();
+    throw err;
+  }
+  const io = new LinuxIO(bus, chip, clock);
+  const board = new Board({ io, repl: false, debug: false, sigint: false, timeout: timeoutMs } as never);
+  return whenReady(board, `Linux /dev/i2c-${config.i2cBus ?? 1} and ${chip.path}`, timeoutMs, () => ({
+    board,
+    bus: new I2cBus(io as unknown as I2cIo, clock),
+    io,
+    close: () => io.close(),
+  }));
 }
 
 function whenReady(

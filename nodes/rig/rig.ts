@@ -11,6 +11,8 @@ type RigDef = NodeDef & {
   rigId: string;
   backend: string;
   serialPort?: string;
+  i2cBus?: string | number;
+  gpioChip?: string;
   seed: string | number;
   broker: string;
 };
@@ -30,6 +32,8 @@ export default function register(RED: NodeAPI): void {
       rigId: def.rigId,
       backend: unset(def.backend) ?? 'sim',
       serialPort: unset(def.serialPort),
+      i2cBus: def.i2cBus === '' ? undefined : def.i2cBus,
+      gpioChip: unset(def.gpioChip),
       seed: def.seed || 1,
     });
     const broker = brokerSchema.safeParse(def.broker ?? '');

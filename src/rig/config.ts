@@ -10,7 +10,7 @@ export const idSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, _ and - (it becomes an MQTT topic level)');
 
-export const ioBackendSchema = z.enum(['sim', 'firmata']);
+export const ioBackendSchema = z.enum(['sim', 'firmata', 'linux']);
 
 export const rigConfigSchema = z.object({
   rigId: idSchema,
@@ -19,6 +19,14 @@ export const rigConfigSchema = z.object({
   seed: z.coerce.number().int().min(0).default(1),
   /** Serial port of the Firmata microcontroller (backend 'firmata'); /dev/ttyACM0 when not set. */
   serialPort: z.string().trim().min(1).max(200).optional(),
+  /** The Pi's I2C bus for backend 'linux' (/dev/i2c-N); 1 (the header's SDA/SCL pins) when not set. */
+  i2cBus: z.coerce.number().int().min(0).max(255).optional(),
+  /** GPIO chip for backend 'linux' (gpiochipN or a path); found by its pinctrl label when not set. */
+  gpioChip: z
+    .string()
+    .trim()
+    .regex(/^(\/dev\/)?gpiochip\d+$/, 'gpiochipN or /dev/gpiochipN')
+    .optional(),
 });
 export type RigConfig = z.infer<typeof rigConfigSchema>;
 

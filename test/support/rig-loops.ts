@@ -8,27 +8,40 @@ import { OvenLoop } from '../../devices/oven-loop';
 import { PressActuator } from '../../devices/press-actuator';
 import { PressGuard } from '../../devices/press-guard';
 import { PressLoop } from '../../devices/press-loop';
-import { SIM_PINS, type SimRig } from '../../devices/sim/sim-rig';
+import { SIM_PINS, SimRig } from '../../devices/sim/sim-rig';
 import { VirtualClock } from '../../src/clock';
 import { PressureHold } from '../../src/control/pressure-hold';
 import { ProfileProgrammer, type TemperatureProfile } from '../../src/control/profile';
 import { channelConfigSchema } from '../../src/rig/config';
 import { REFERENCE_RIG } from '../../src/rig/hardware-limits';
 import { type FirmataBench, startFirmataBench } from './firmata-board';
+import { FakeGpioKernel, FakeI2cDev } from './linux-fakes';
 
 export type TestRig = {
   clock: VirtualClock;
   hw: RigHardware;
   sim: SimRig;
   bench?: FirmataBench;
+  linux?: { bus: FakeI2cDev; gpio: FakeGpioKernel };
   close(): Promise<void>;
 };
 
-export async function openTestRig(backend: 'sim' | 'firmata', seed: number): Promise<TestRig> {
+export async function openTestRig(backend: 'sim' | 'firmata' | 'linux', seed: number): Promise<TestRig> {
   const clock = new VirtualClock();
   if (backend === 'sim') {
     const hw = await openRigHardware({ rigId: 'rig01', backend: 'sim', seed }, clock);
     return { clock, hw, sim: hw.sim!, close: async () => hw.close() };
+  }
+  if (backend === 'linux') {
+    const sim = new SimRig(clock, { seed, loadCellPorts: [0, 1, 2, 3, 4, 5, 6, 7] });
+    const bus = new FakeI2cDev(sim);
+    const gpio = new FakeGpioKernel(sim);
+    const hw = await openRigHardware({ rigId: 'rig01', backend: 'linux', seed }, clock, 5000, {
+      bus,
+      gpio,
+      chips: () => gpio.chipPaths,
+    });
+    return { clock, hw, sim, linux: { bus, gpio }, close: async () => hw.close() };
   }
   const bench = await startFirmataBench(clock, seed);
   const hw = await openRigHardware(
