@@ -12,6 +12,7 @@
  */
 import type { Clock } from '../src/clock';
 import type { ControlEvent } from '../src/control/events';
+import type { LoopOverrun } from '../src/control/loop-monitor';
 import type { PressureHold } from '../src/control/pressure-hold';
 import type { ChannelConfig } from '../src/rig/config';
 import {
@@ -58,6 +59,7 @@ export class PressChannel {
   private readonly cell: { calibration: LoadCellCalibration };
   private readonly areaMm2: number;
   private last: { counts: number; ts: number } | undefined;
+  private overrunBy: LoopOverrun | undefined;
 
   constructor(
     hw: { bus: I2cBus; io: DigitalIo },
@@ -107,6 +109,31 @@ export class PressChannel {
     this.loop.stop();
   }
 
+  /**
+   * The loop missed its period: press stopped, the hold halted (an overload release goes on: it is the one
+   * way the press may move), no start until reset. Returns the alarm.
+   */
+  overrun(o: LoopOverrun): ControlEvent[] {
+    this.overrunBy = o;
+    this.safe();
+    const timeS = this.clock.now() / 1000;
+    this.options.hold?.halt(timeS, 'control loop missed its period');
+    return [
+      {
+        kind: 'alarm',
+        code: 'loop-overrun',
+        timeS,
+        message: `${o.message}: press stopped`,
+        data: { gapMs: o.gapMs, periodMs: o.periodMs, marginMs: o.marginMs },
+      },
+    ];
+  }
+
+  /** Latched alarms below the controller: the safety layer's, and a missed period. */
+  get latched(): string[] {
+    return [...(this.guard?.activeAlarms ?? []), ...(this.overrunBy ? ['loop-overrun'] : [])];
+  }
+
   /** Runs a command now; returns the events it produced (a `calibrated` event for tare and span). */
   command(cmd: PressCommand): ControlEvent[] {
     const timeS = this.clock.now() / 1000;
@@ -123,6 +150,10 @@ export class PressChannel {
       );
       if (problems.length) throw new CommandRefused(describeProblems(problems));
       if (this.guard?.trippedBy) throw new CommandRefused(this.tripText());
+      if (this.overrunBy)
+        throw new CommandRefused(
+          `reset first: the control loop missed its period (${this.overrunBy.message})`,
+        );
       try {
         hold.start(timeS, targetMPa);
       } catch (err) {
@@ -136,6 +167,7 @@ export class PressChannel {
         throw new CommandRefused((err as Error).message);
       }
       hold.reset(timeS);
+      this.overrunBy = undefined;
     }
     return [];
   }

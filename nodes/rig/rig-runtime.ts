@@ -7,6 +7,7 @@ import type { Node } from 'node-red';
 import { openRigHardware, type RigHardware } from '../../devices/board';
 import { RigPublisher } from '../../services/rig-publisher';
 import type { Clock } from '../../src/clock';
+import { LoopHealth } from '../../src/control/loop-monitor';
 import type { RigConfig } from '../../src/rig/config';
 import { REFERENCE_RIG, type RigHardwareLimits } from '../../src/rig/hardware-limits';
 
@@ -30,6 +31,8 @@ export class RigRuntime {
   private hardwarePromise: Promise<RigHardware> | undefined;
   private publisherInstance: RigPublisher | undefined;
   private closed = false;
+  /** Every control loop on this rig: the heartbeat goes out only while all are healthy. */
+  readonly loops = new LoopHealth();
 
   constructor(
     readonly config: RigConfig,

@@ -26,11 +26,14 @@ export const stackPressureConfigSchema = channelConfigSchema
     holdbackS: optionalNumber(z.number().positive()),
     pumpPin: optionalNumber(z.number().int().min(0).max(255)),
     valvePin: optionalNumber(z.number().int().min(0).max(255)),
+    /** How late a control period may be before the loop stops the press with an alarm, ms (one period if empty). */
+    periodMarginMs: optionalNumber(z.number().int().min(20).max(60_000)),
     /** Start holding at deploy (otherwise on a `start` command). */
     autoStart: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(true),
   })
   .transform((c) => ({
     ...c,
+    periodMarginMs: c.periodMarginMs ?? Math.max(100, c.samplePeriodMs),
     pumpPin: c.pumpPin ?? SIM_PINS.press[c.muxPort]?.pump,
     valvePin: c.valvePin ?? SIM_PINS.press[c.muxPort]?.valve,
   }))

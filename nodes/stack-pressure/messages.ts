@@ -56,14 +56,18 @@ export function eventMessage(e: ControlEvent, ts: number, who: Who): TelemetryMs
 }
 
 /** The node's face: pressure, and under control the setpoint and phase; grey when the load cell is away. */
-export function statusFor(s: PressLoopSample, hold: PressureHold | undefined): NodeStatus {
+export function statusFor(
+  s: PressLoopSample,
+  hold: PressureHold | undefined,
+  latched: string[] = [],
+): NodeStatus {
   const c = s.control;
   const mpa = s.reading ? `${s.reading.pressureMPa.toFixed(1)} MPa` : '';
   if (!c || !hold) {
     if (s.reading) return status.ok(mpa);
     return s.unavailable ? status.unavailable() : status.error(short(s.readError ?? 'read failed'));
   }
-  const alarms = hold.activeAlarms;
+  const alarms = [...hold.activeAlarms, ...latched];
   if (s.guard?.trip) return status.error(short(`safety layer: ${s.guard.trip}, ${mpa}: press stopped`));
   if (c.phase === 'fault') {
     return s.unavailable

@@ -74,16 +74,26 @@ export default function register(RED: NodeAPI): void {
         channel.safe();
         return;
       }
-      this.status(statusFor(s, hold));
+      this.status(statusFor(s, hold, channel.latched));
       const m = pressureMessages(s, who, hold);
       if (m.telemetry) this.send([m.telemetry, null]);
       for (const e of m.events) this.send([null, e]);
     };
 
-    const { sample } = startSampling(this, clock, config.samplePeriodMs, {
-      step,
-      safe: () => channel?.safe(),
-    });
+    const { sample, monitor } = startSampling(
+      this,
+      clock,
+      config.samplePeriodMs,
+      {
+        step,
+        safe: () => channel?.safe(),
+        overrun: (o) => {
+          sendEvents(channel?.overrun(o) ?? []);
+          this.status(status.error(short(`period missed: press stopped`)));
+        },
+      },
+      { loop: `stack-pressure ${config.channel}`, marginMs: config.periodMarginMs, health: rig.loops },
+    );
 
     this.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       const p = msg.payload as { command?: unknown } | undefined;
@@ -96,6 +106,7 @@ export default function register(RED: NodeAPI): void {
         try {
           if (!channel) throw new CommandRefused('no reading yet: the rig is still starting');
           const events = channel.command(cmd.data as PressCommand);
+          if (cmd.data.command === 'reset') monitor.reset();
           sendEvents(events);
           const calibrated = events.find((e) => e.code === 'calibrated');
           if (calibrated) this.status(status.ok(short(calibrated.message)));

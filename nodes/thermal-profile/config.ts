@@ -4,10 +4,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { SIM_PINS } from '../../devices/sim/sim-rig';
-import { temperatureProfileSchema } from '../../src/control/profile';
+import {
+  type ProfileProgrammer,
+  type TemperatureProfile,
+  temperatureProfileSchema,
+} from '../../src/control/profile';
 import { parseProfile } from '../../src/control/profile-check';
 import { READY_PROFILES } from '../../src/control/ready-profiles';
 import { describeZodError, idSchema } from '../../src/rig/config';
+import { checkOvenSettings, describeProblems, type OvenHardware } from '../../src/rig/hardware-limits';
 
 const num = (schema: z.ZodNumber) =>
   z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().pipe(schema).optional());
@@ -43,6 +48,8 @@ export const thermalProfileConfigSchema = z.object({
   windowMs: num(z.number().int().min(100).max(60_000)).transform((v) => v ?? 2000),
   powerLossPolicy: z.enum(['resume', 'abort']).default('abort'),
   maxOutageS: num(z.number().positive()),
+  /** How late a control period may be before the loop cuts the heater with an alarm, ms (one period if empty). */
+  periodMarginMs: num(z.number().int().min(20).max(60_000)),
   /**
    * The simulated oven only: run its physics and this controller this many times faster than the rig's
    * clock (60: the 9.2 h TFAA profile in about 9 min). Refused on real hardware.
@@ -101,4 +108,39 @@ export function profileFieldProblem(err: z.ZodError, profile: unknown, what: str
     if (!parsed.success) return `${what}: profile: ${parsed.problems.join(' ')}`;
   }
   return describeZodError(err, what);
+}
+
+/** The configured profile and cutoff against the oven's ratings, as one sentence; undefined when they may run. */
+export function ovenSettingsProblem(
+  config: ThermalProfileConfig,
+  soakBandC: number,
+  oven: OvenHardware,
+): string | undefined {
+  const problems = checkOvenSettings(
+    { overTempCutoffC: config.overTempCutoffC, soakBandC, segments: config.profile.segments },
+    oven,
+    { segments: 'profile segment' },
+  );
+  return problems.length ? describeProblems(problems) : undefined;
+}
+
+/** Runs a parsed command on the programmer; a start without a run id or batch takes the node's. */
+export function applyCommand(
+  programmer: ProfileProgrammer,
+  c: z.infer<typeof thermalCommandSchema>,
+  defaults: { profile: TemperatureProfile; batch?: string; runId: string },
+  timeS: number,
+): void {
+  if (c.command === 'start') {
+    const batch = c.batch ?? defaults.batch;
+    programmer.start(
+      c.profile ?? defaults.profile,
+      { runId: c.runId ?? defaults.runId, ...(batch ? { batch } : {}) },
+      timeS,
+    );
+  } else if (c.command === 'pause') programmer.pause(timeS);
+  else if (c.command === 'resume') programmer.resume(timeS);
+  else if (c.command === 'skip') programmer.skip(timeS);
+  else if (c.command === 'abort') programmer.abort(timeS);
+  else programmer.reset();
 }

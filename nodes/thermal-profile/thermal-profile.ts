@@ -10,13 +10,14 @@ import { OvenLoop, type OvenLoopSample } from '../../devices/oven-loop';
 import { type Clock, ScaledClock } from '../../src/clock';
 import { eventFields } from '../../src/control/events';
 import { ProfileProgrammer, profileRunStateSchema } from '../../src/control/profile';
-import { checkOvenSettings, describeProblems } from '../../src/rig/hardware-limits';
 import { errorMessage, short, status } from '../shared/node-support';
 import { rigOrReport } from '../shared/rig-ref';
 import { startSampling } from '../shared/sampling';
 import {
+  applyCommand,
   defaultStateFile,
   loadProgress,
+  ovenSettingsProblem,
   profileFieldProblem,
   saveProgress,
   thermalCommandSchema,
@@ -79,14 +80,10 @@ export default function register(RED: NodeAPI): void {
       oven: rig.limits.oven,
     });
     // The configured profile and cutoff against the oven's ratings now, not when a start arrives.
-    const problems = checkOvenSettings(
-      { ...config, soakBandC: programmer.config.soakBandC, segments: config.profile.segments },
-      rig.limits.oven,
-      { segments: 'profile segment' },
-    );
-    if (problems.length) {
-      this.error(`${what}: ${describeProblems(problems)}`);
-      this.status(status.error(short(problems[0]!.message)));
+    const refused = ovenSettingsProblem(config, programmer.config.soakBandC, rig.limits.oven);
+    if (refused) {
+      this.error(`${what}: ${refused}`);
+      this.status(status.error(short(refused)));
       return;
     }
     let loop: OvenLoop | undefined;
@@ -142,30 +139,44 @@ export default function register(RED: NodeAPI): void {
 
     const command = (payload: unknown): void => {
       const c = thermalCommandSchema.parse(payload);
-      const t = ovenClock.now() / 1000;
-      if (c.command === 'start') {
-        const runId =
-          c.runId ??
-          `${config.channel}-${new Date(clock.now()).toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${++runCount}`;
-        const batch = c.batch ?? config.batch;
-        programmer.start(c.profile ?? config.profile, { runId, ...(batch ? { batch } : {}) }, t);
-      } else if (c.command === 'pause') programmer.pause(t);
-      else if (c.command === 'resume') programmer.resume(t);
-      else if (c.command === 'skip') programmer.skip(t);
-      else if (c.command === 'abort') programmer.abort(t);
-      else programmer.reset();
+      const runId = `${config.channel}-${new Date(clock.now()).toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
+      applyCommand(
+        programmer,
+        c,
+        { profile: config.profile, batch: config.batch, runId: `${runId}-${++runCount}` },
+        ovenClock.now() / 1000,
+      );
     };
 
-    const { sample } = startSampling(this, clock, config.controlPeriodMs / timeScale, {
-      step,
-      // Heater off on a fault and on close; the saved progress stays, so the next deploy resumes or
-      // aborts by the policy.
-      safe: () => loop?.off(),
-    });
+    const { sample, monitor } = startSampling(
+      this,
+      clock,
+      config.controlPeriodMs / timeScale,
+      {
+        step,
+        // Heater off on a fault and on close; the saved progress stays, so the next deploy resumes or
+        // aborts by the policy.
+        safe: () => loop?.off(),
+        overrun: (o) => {
+          for (const e of programmer.tripNow('loop-overrun', ovenClock.now() / 1000))
+            this.send([
+              null,
+              events(clock.now(), eventFields({ ...e, message: `${o.message}: heater off` })),
+            ]);
+          this.status(status.error('period missed: heater off'));
+        },
+      },
+      {
+        loop: `thermal-profile ${config.channel}`,
+        marginMs: config.periodMarginMs ?? Math.max(100, config.controlPeriodMs),
+        health: rig.loops,
+      },
+    );
 
     this.on('input', (m: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       try {
         command(m.payload);
+        if ((m.payload as { command?: unknown } | null)?.command === 'reset') monitor.reset();
       } catch (err) {
         const why =
           'issues' in (err as object)

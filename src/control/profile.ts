@@ -373,6 +373,17 @@ export class ProfileProgrammer {
     });
   }
 
+  /**
+   * A fault found outside the programmer (the loop's own period monitor): the same latched trip as the
+   * guard's, heater off from the next output on; returns the alarm now, for a loop that may not step again.
+   */
+  tripNow(fault: ThermalFault, timeS: number): ControlEvent[] {
+    const events: ControlEvent[] = [];
+    if (!this.tripped) this.trip(fault, timeS, events);
+    this.appliedDuty = 0;
+    return events;
+  }
+
   private trip(fault: ThermalFault, timeS: number, events: ControlEvent[]): void {
     this.tripped = fault;
     this.alarms.raise(events, fault, timeS, `${THERMAL_FAULT_TEXT[fault]}: heater off`, {

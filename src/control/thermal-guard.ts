@@ -33,7 +33,9 @@ export type ThermalFault =
   | 'sensor-stuck'
   | 'over-temperature'
   | 'thermal-runaway'
-  | 'heater-failure';
+  | 'heater-failure'
+  /** The oven's control loop missed its period (reported by the loop's own monitor, not by this guard). */
+  | 'loop-overrun';
 
 export const THERMAL_FAULT_TEXT: Record<ThermalFault, string> = {
   'sensor-lost': 'thermocouple reading lost',
@@ -43,6 +45,7 @@ export const THERMAL_FAULT_TEXT: Record<ThermalFault, string> = {
   'over-temperature': 'over-temperature cutoff',
   'thermal-runaway': 'temperature rising with the heater off',
   'heater-failure': 'heater on without the temperature rising',
+  'loop-overrun': 'control loop missed its period',
 };
 
 export type ThermalSample = {
