@@ -3,13 +3,27 @@ import { z } from 'zod';
 import { idSchema, ioBackendSchema } from '../src/rig/config';
 
 const port = z.coerce.number().int().min(0).max(65_535);
+/** A URL of one of `protocols` with a host and, if given, a port from 1 to 65535 (URL refuses more). */
 const optionalUrl = (protocols: RegExp, hint: string) =>
   z
     .string()
     .trim()
     .optional()
     .transform((v) => v || undefined)
-    .refine((v) => v === undefined || protocols.test(v), hint);
+    .refine((v) => v === undefined || protocols.test(v), hint)
+    .superRefine((v, ctx) => {
+      if (v === undefined || !protocols.test(v)) return;
+      let url: URL;
+      try {
+        url = new URL(v);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not a valid URL (is the port within 1-65535?)' });
+        return;
+      }
+      if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'the URL has no host' });
+      else if (url.port === '0')
+        ctx.addIssue({ code: 'custom', message: 'port 0 is not a port to connect to' });
+    });
 
 export const envSchema = z
   .object({

@@ -22,6 +22,21 @@ describe('launcher environment', () => {
     expect(() => readEnv({ INFLUX_URL: 'influx:8086' })).toThrow(/INFLUX_URL/);
   });
 
+  it('refuses a broker or database URL that could never be connected to', () => {
+    // The review's MQTT_URL passed validation and then hung the rig.
+    expect(() => readEnv({ MQTT_URL: 'mqtt://127.0.0.1:99999' })).toThrow(/MQTT_URL: not a valid URL/);
+    expect(() => readEnv({ MQTT_URL: 'mqtt://127.0.0.1:0' })).toThrow(/MQTT_URL: port 0/);
+    expect(() => readEnv({ MQTT_URL: 'mqtt://' })).toThrow(/MQTT_URL: the URL has no host/);
+    expect(() => readEnv({ INFLUX_URL: 'http://127.0.0.1:65536' })).toThrow(/INFLUX_URL: not a valid URL/);
+    // Not echoed: a URL may carry a password.
+    expect(() => readEnv({ MQTT_URL: 'mqtt://u:hunter2@h:70000' })).toThrow(/^((?!hunter2)[\s\S])*$/);
+    expect(
+      readEnv({ MQTT_URL: 'mqtts://u:p@broker.lab:8883', INFLUX_URL: 'http://[::1]:8086' }),
+    ).toMatchObject({
+      MQTT_URL: 'mqtts://u:p@broker.lab:8883',
+    });
+  });
+
   it('refuses to expose the editor beyond loopback without an admin login', () => {
     expect(() => readEnv({ HOST: '0.0.0.0' })).toThrow(/HOST: binding the editor to 0\.0\.0\.0 needs/);
     const hash = bcrypt.hashSync('correct horse battery', 4);
