@@ -8,10 +8,16 @@ export async function startEmbeddedBroker(host: string, port: number): Promise<E
   const { Aedes } = await import('aedes');
   const broker = await Aedes.createBroker();
   const server: Server = createServer(broker.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+  } catch (err) {
+    // The broker's own timers would keep the process alive after a failed start.
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw err;
+  }
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   return {

@@ -69,7 +69,8 @@ abstract class Server {
   /** Stops the server; `hard` kills it without letting it save state. */
   async stop(hard = false): Promise<void> {
     const proc = this.proc;
-    if (!proc || proc.exitCode !== null) return;
+    // A process killed by a signal has signalCode set and exitCode null.
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((r) => proc.once('exit', () => r()));
     proc.kill(hard ? 'SIGKILL' : 'SIGTERM');
     const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
