@@ -1,43 +1,125 @@
 /**
  * `cellrig start`: Node-RED embedded in our own launcher, with the cellrig nodes, the default rig flow
- * on first start, and an embedded MQTT broker when none is configured. SIGINT/SIGTERM stop the flows
+ * on first start, and an embedded MQTT broker when none is configured. Whole or not at all: the data
+ * folder is locked and writable, the editor's port bound and the broker reached before any flow starts;
+ * any of them failing ends the process non-zero with the variable named. SIGINT/SIGTERM stop the flows
  * (every node goes to its safe state and the rig publishes `offline`), then the broker and the server.
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import express from 'express';
-import RED from 'node-red';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../services/embedded-broker';
-import { readEnv } from './env';
+import { startEmbeddedBroker } from '../services/embedded-broker';
+import { DataFolderInUse, lockDataFolder } from './data-lock';
+import { type Env, readEnv } from './env';
+import { Lifecycle, StartInterrupted } from './lifecycle';
+import {
+  listenError,
+  listenOrExplain,
+  prepareDataFolder,
+  probeBroker,
+  redactUrl,
+  StartError,
+} from './preflight';
 
 /** The package root: dist/app/start.js sits two levels below it. */
 const packageRoot = resolve(__dirname, '..', '..');
+/** Within the 5 s a supervisor (or a person at Ctrl-C) may wait, with room for the process to end. */
 const SHUTDOWN_LIMIT_MS = 4500;
+/** A start that cannot reach its broker ends within 5 s of the process starting, loading included. */
+const BROKER_DEADLINE_MS = 4000;
 
-export async function main(_argv: string[]): Promise<number> {
+const log = {
+  info: (m: string) => console.log(`cellrig: ${m}`),
+  error: (m: string) => console.error(`cellrig: ${m}`),
+};
+
+/** Runs the rig until a signal; resolves with the exit code (the caller ends the process). */
+export async function main(): Promise<number> {
   const env = readEnv(process.env);
+  const life = new Lifecycle(SHUTDOWN_LIMIT_MS, log);
+  try {
+    await startRig(env, life);
+  } catch (err) {
+    // Stopped by a signal while starting: the stop decides the exit code, not what the stop cut short.
+    if (err instanceof StartInterrupted || life.stopRequested) return life.finished;
+    const named = err instanceof StartError || err instanceof DataFolderInUse;
+    log.error(named ? err.message : `start failed: ${(err as Error).stack ?? err}`);
+    return Math.max(1, await life.stop('start failed', 1));
+  }
+  return life.finished;
+}
+
+async function startRig(env: Env, life: Lifecycle): Promise<void> {
   const userDir = resolve(env.CELLRIG_DATA);
-  mkdirSync(userDir, { recursive: true });
+  prepareDataFolder(userDir, env.RIG_ID);
+  const lock = lockDataFolder(userDir);
+  life.onStop('data folder lock', () => lock.release());
   const flowFile = join(userDir, 'flows.json');
   if (!existsSync(flowFile)) copyFileSync(join(packageRoot, 'flows', 'rig.json'), flowFile);
 
-  let broker: EmbeddedBroker | undefined;
-  if (!env.MQTT_URL) {
-    broker = await startEmbeddedBroker('127.0.0.1', env.MQTT_PORT);
-    console.log(`cellrig: embedded MQTT broker on ${broker.url}`);
+  // The editor's port first, answering 503 until the flows run: a taken port ends the start before any
+  // flow drives an output, and the first request never finds a half-made editor.
+  const app = express();
+  let ready = false;
+  app.use((_req, res, next) => (ready ? next() : res.status(503).send('cellrig is starting\n')));
+  const server = createServer(app);
+  // Every socket, so the stop can end the ones close() does not: keep-alives and the editor's websocket.
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  const port = await life.start('editor server', listenOrExplain(server, env.PORT, env.HOST, 'PORT'), () =>
+    closeServer(server, sockets),
+  );
+
+  let mqttUrl = env.MQTT_URL;
+  if (mqttUrl) {
+    await life.start(
+      'broker probe',
+      probeBroker(
+        mqttUrl,
+        { username: env.MQTT_USER, password: env.MQTT_PASSWORD, clientId: `cellrig-${env.RIG_ID}-probe` },
+        Math.round(Math.max(1000, BROKER_DEADLINE_MS - process.uptime() * 1000)),
+      ).catch((err: unknown) => {
+        // Without MQTT_USER the rig node's own credentials may still be right: say so, and go on.
+        if (err instanceof StartError && err.variable === 'MQTT_USER' && !env.MQTT_USER) {
+          log.info(`${err.message}; the rig node's own login will be tried`);
+          return;
+        }
+        throw err;
+      }),
+    );
+  } else {
+    const listening = startEmbeddedBroker('127.0.0.1', env.MQTT_PORT).catch((err: NodeJS.ErrnoException) => {
+      throw listenError(err, env.MQTT_PORT, '127.0.0.1', 'MQTT_PORT');
+    });
+    const broker = await life.start('embedded broker', listening, (b) => b.close());
+    mqttUrl = broker.url;
+    log.info(`embedded MQTT broker on ${broker.url}`);
   }
   // The flow's nodes read these through Node-RED's ${VAR} substitution.
-  process.env.MQTT_URL = env.MQTT_URL ?? broker?.url ?? '';
+  process.env.MQTT_URL = mqttUrl;
   process.env.RIG_ID = env.RIG_ID;
   process.env.RIG_BACKEND = env.RIG_BACKEND ?? 'sim';
   process.env.RIG_SERIAL_PORT = env.RIG_SERIAL_PORT ?? '';
   process.env.INFLUX_DB = env.INFLUX_DB;
   process.env.INFLUX_URL = env.INFLUX_URL ?? '';
 
-  const app = express();
-  const server = createServer(app);
-  RED.init(server, {
+  // Loaded only now: a start that fails above fails in well under a second.
+  const RED = (await import('node-red')).default;
+  RED.init(server, nodeRedSettings(env, userDir) as never);
+  app.use('/', RED.httpAdmin);
+  app.use('/api', RED.httpNode);
+  await life.start('flows', RED.start(), () => RED.stop());
+  ready = true;
+  log.info(`editor on http://${env.HOST}:${port}/  rig ${env.RIG_ID}  MQTT ${redactUrl(mqttUrl)}`);
+}
+
+function nodeRedSettings(env: Env, userDir: string) {
+  return {
     userDir,
     flowFile: 'flows.json',
     nodesDir: [packageRoot],
@@ -64,47 +146,12 @@ export async function main(_argv: string[]): Promise<number> {
     logging: { console: { level: 'info', metrics: false, audit: false } },
     editorTheme: { tours: false, projects: { enabled: false } },
     functionGlobalContext: {},
-  } as never);
-  app.use('/', RED.httpAdmin);
-  app.use('/api', RED.httpNode);
-  // Listen only once the runtime is up, so the first request finds a working editor.
-  await RED.start();
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(env.PORT, env.HOST, () => ok());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : env.PORT;
-  console.log(
-    `cellrig: editor on http://${env.HOST}:${port}/  rig ${env.RIG_ID}  MQTT ${process.env.MQTT_URL}`,
-  );
+  };
+}
 
-  return new Promise<number>((resolveExit) => {
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      console.log(`cellrig: ${signal}: stopping flows (outputs to their safe state)`);
-      const guard = setTimeout(() => {
-        console.error('cellrig: shutdown took too long, exiting');
-        resolveExit(1);
-      }, SHUTDOWN_LIMIT_MS);
-      try {
-        await RED.stop();
-        await broker?.close();
-        server.closeAllConnections();
-        await new Promise<void>((r) => server.close(() => r()));
-        clearTimeout(guard);
-        console.log('cellrig: stopped');
-        resolveExit(0);
-      } catch (err) {
-        clearTimeout(guard);
-        console.error(`cellrig: error while stopping: ${(err as Error).message}`);
-        resolveExit(1);
-      }
-    };
-    // on, not once: a second Ctrl-C during the shutdown must not kill the process before outputs are safe.
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
-  });
+/** Closes the editor's server with every connection: keep-alives and upgraded websockets included. */
+async function closeServer(server: ReturnType<typeof createServer>, sockets: Set<Socket>): Promise<void> {
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  for (const s of sockets) s.destroy();
+  await closed;
 }

@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { register as registerCells } from './cells';
 import { onRun, withConventions } from './grammar';
 import { register as registerHashPassword } from './hash-password';
+import { register as registerStart } from './start';
 import { register as registerVirtualBoard } from './virtual-board';
 
 type Legacy = { main(argv: string[]): Promise<number> };
@@ -45,12 +46,7 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'print this help')
     .helpCommand('help [command]', 'print the help of a command');
 
-  legacy(
-    program,
-    'start',
-    'run Node-RED with the cellrig nodes and the default rig flow',
-    () => import('../start.js'),
-  );
+  registerStart(program);
   legacy(
     program,
     'bridge',
