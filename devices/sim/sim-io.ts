@@ -129,18 +129,17 @@ export class SimIO extends EventEmitter {
   }
 
   /**
-   * i2cReadOnce(address, [register,] length, callback). An absent device never answers, as on a real
-   * bus, so drivers must time out rather than wait.
+   * i2cReadOnce(address, [register,] length, callback). A device that does not acknowledge answers with
+   * no bytes, as StandardFirmata's reply and i2c-dev's EREMOTEIO do; a closed IO never answers.
    */
   i2cReadOnce(address: number, ...args: [number, number, I2cCallback] | [number, I2cCallback]): this {
     const [register, length, callback] = args.length === 3 ? args : [undefined, args[0], args[1]];
+    if (this.closed) return this;
     const dev = this.device(address);
-    if (dev && !this.closed) {
-      // As Wire (Firmata) and i2c-dev do it: the register is written as a pointer, then the bytes are read.
-      if (register !== undefined) dev.write([register]);
-      const bytes = dev.read(undefined, length);
-      queueMicrotask(() => callback(bytes));
-    }
+    // As Wire (Firmata) and i2c-dev do it: the register is written as a pointer, then the bytes are read.
+    if (dev && register !== undefined) dev.write([register]);
+    const bytes = dev ? dev.read(undefined, length) : [];
+    queueMicrotask(() => callback(bytes));
     return this;
   }
 
