@@ -16,6 +16,7 @@ type Callback<T> = (value: T) => void;
 type SerialPortLike = EventEmitter & {
   isOpen: boolean;
   write(data: Buffer, ...rest: unknown[]): boolean;
+  drain(cb: (err?: Error | null) => void): void;
   close(cb?: (err?: Error | null) => void): void;
 };
 type SerialPortCtor = new (options: { path: string; baudRate: number; autoOpen?: boolean }) => SerialPortLike;
@@ -254,6 +255,7 @@ export class FirmataLink extends EventEmitter {
     this.pending.clear();
     const t = this.transport;
     this.transport = undefined;
-    if (t?.isOpen) t.close(() => undefined);
+    // The last writes (outputs low on close) leave before the port closes: a board keeps what it was told.
+    if (t?.isOpen) t.drain(() => t.close(() => undefined));
   }
 }
