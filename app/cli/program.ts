@@ -11,6 +11,7 @@ import { register as registerCells } from './cells';
 import { onRun, withConventions } from './grammar';
 import { register as registerHashPassword } from './hash-password';
 import { register as registerStart } from './start';
+import { register as registerProbe } from './probe';
 import { register as registerVirtualBoard } from './virtual-board';
 
 type Legacy = { main(argv: string[]): Promise<number> };
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
     'verdict per cell: retention, R_CAT growth, soft short, alerts',
     () => import('./health.js'),
   );
+  registerProbe(program);
   registerVirtualBoard(program);
   return program;
 }
