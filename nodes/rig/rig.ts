@@ -5,6 +5,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { z } from 'zod';
 import { describeZodError, rigConfigSchema } from '../../src/rig/config';
 import { clockFor, registerNode } from '../shared/node-support';
+import { registerProbeApi } from './probe-api';
 import { type RigConfigNode, RigRuntime } from './rig-runtime';
 
 type RigDef = NodeDef & {
@@ -57,6 +58,7 @@ export default function register(RED: NodeAPI): void {
       runtime.close().then(done, done);
     });
   }
+  registerProbeApi(RED);
   registerNode(RED, 'rig', RigNode, {
     credentials: { username: { type: 'text' }, password: { type: 'password' } },
   });

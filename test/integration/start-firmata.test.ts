@@ -2,12 +2,15 @@
  * `cellrig start` on the real serial path: the default flow with RIG_BACKEND=firmata, its serial port the
  * pty of `cellrig virtual-board` (another process, real clock). Pressure for all three channels and the
  * oven's readings arrive over MQTT through serialport, firmata.js and johnny-five; when the board goes
- * away the readings stop and the launcher keeps running, and SIGINT still exits 0.
+ * away the readings stop and the launcher keeps running, and SIGINT still exits 0. The rig editor's probe
+ * endpoint answers only with the editor's login, and then lists the wiring over the same serial line; the
+ * launcher still exits after that login (Node-RED's token-expiry timer would otherwise hold it for days).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
 import mqtt from 'mqtt';
 import { afterAll, expect, inject, it } from 'vitest';
 import { freePort } from '../support/services';
@@ -41,9 +44,12 @@ it('runs the default flow with backend firmata on the virtual board, and outlive
   const port = /on (\S+ttyFIRMATA)/.exec(boardOut)![1]!;
 
   const rig = `fw${process.pid}`;
+  const httpPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PORT: String(await freePort()),
+    PORT: String(httpPort),
+    CELLRIG_ADMIN_USER: 'tech',
+    CELLRIG_ADMIN_PASSWORD_HASH: bcrypt.hashSync('probe-password-1', 10),
     MQTT_URL: inject('mqttUrl'),
     RIG_ID: rig,
     RIG_BACKEND: 'firmata',
@@ -69,6 +75,28 @@ it('runs the default flow with backend firmata on the virtual board, and outlive
   );
   for (const m of pressures()) expect(m.payload.pressureMPa as number).toBeGreaterThan(140);
   await waitFor('oven readings', 5_000, () => seen.some((m) => m.topic.endsWith('/oven/oven')));
+
+  // The rig editor's probe button: behind the editor's login, it lists and reads the wiring over Firmata.
+  const probeUrl = `http://127.0.0.1:${httpPort}/cellrig/rig/rig-config/probe`;
+  expect((await fetch(probeUrl)).status).toBe(401);
+  const login = await fetch(`http://127.0.0.1:${httpPort}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_id: 'node-red-admin',
+      grant_type: 'password',
+      scope: '*',
+      username: 'tech',
+      password: 'probe-password-1',
+    }),
+  });
+  const { access_token } = (await login.json()) as { access_token: string };
+  const probe = await fetch(probeUrl, { headers: { authorization: `Bearer ${access_token}` } });
+  expect(probe.status).toBe(200);
+  const { text } = (await probe.json()) as { text: string };
+  expect(text).toMatch(/^I2C Firmata on .*ttyFIRMATA:/);
+  expect(text).toMatch(/0x67 MCP9601 \(thermocouple converter\): \d+\.\d\d °C/);
+  expect(text.match(/port \d: 0x2A NAU7802 .* MPa/g)).toHaveLength(8);
 
   // The board goes away: readings stop, the launcher runs on.
   board.kill('SIGTERM');
