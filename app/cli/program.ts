@@ -10,8 +10,8 @@ import { Command } from 'commander';
 import { register as registerCells } from './cells';
 import { onRun, withConventions } from './grammar';
 import { register as registerHashPassword } from './hash-password';
-import { register as registerStart } from './start';
 import { register as registerProbe } from './probe';
+import { register as registerStart } from './start';
 import { register as registerVirtualBoard } from './virtual-board';
 
 type Legacy = { main(argv: string[]): Promise<number> };
