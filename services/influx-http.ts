@@ -72,6 +72,9 @@ export class InfluxHttp {
         {
           method: 'POST',
           agent: url.protocol === 'https:' ? httpsAgent : httpAgent,
+          // InfluxDB 1.x repeats a refused line in its X-Influxdb-Error header; a control character in it
+          // would fail the strict parser, and a 400 would look like an unreachable server, retried forever.
+          insecureHTTPParser: true,
           headers: {
             'content-type': 'text/plain; charset=utf-8',
             'content-length': body.length,

@@ -1,8 +1,16 @@
 /**
  * InfluxDB line protocol. Field types are frozen so a series never changes type: `seq` is an integer
  * field, every other number a float (even when it happens to be whole), booleans and strings as such.
+ *
+ * Escaping follows InfluxDB 1.x's parser, checked against the real server by a round-trip property
+ * test (test/integration/line-protocol-roundtrip.test.ts): a measurement escapes commas and spaces; tag
+ * keys, tag values and field keys escape commas, equals signs and spaces. A backslash is NOT escaped
+ * there: the parser keeps `\\` as two backslashes. String field values escape `"` and `\`. What line
+ * protocol cannot carry is refused with a reason (unwritable), never written as something else.
  */
 import type { Sample } from './schemas';
+
+export type LinePart = 'measurement' | 'tag key' | 'tag value' | 'field key';
 
 export type Point = {
   measurement: string;
@@ -14,31 +22,72 @@ export type Point = {
 
 const INTEGER_FIELDS = new Set(['seq']);
 
-const escapeMeasurement = (s: string) => s.replace(/[,\s\\]/g, (c) => `\\${c}`);
-const escapeKey = (s: string) => s.replace(/[,=\s\\]/g, (c) => `\\${c}`);
+const escapeMeasurement = (s: string) => s.replace(/[, ]/g, (c) => `\\${c}`);
+const escapeKey = (s: string) => s.replace(/[,= ]/g, (c) => `\\${c}`);
 const escapeString = (s: string) => s.replace(/["\\]/g, (c) => `\\${c}`);
+
+/** Control characters end a line or cannot be read back (InfluxDB repeats a refused line in a header). */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why `s` cannot be written as this part of a line (InfluxDB 1.x), or undefined when it can. */
+export function unwritable(part: LinePart, s: string): string | undefined {
+  if (s === '') return `an empty ${part} cannot be written`;
+  if (hasControl(s)) return `a ${part} cannot hold control characters (line breaks, tabs, NUL)`;
+  if (LONE_SURROGATE.test(s)) return `a ${part} must be valid Unicode (it holds a lone surrogate)`;
+  // `\` before the separator escapes it, and `\\` is read as two backslashes: no way to end on one.
+  if (s.endsWith('\\')) return `a ${part} cannot end with a backslash in line protocol`;
+  if (part === 'measurement' && s.startsWith('#'))
+    return 'a measurement cannot start with # (a comment line)';
+  // The parser reads `\,` `\=` `\ ` as escapes wherever they stand, so a backslash written before one
+  // of those characters is lost or breaks the line (measured: tag keys and values keep it, the others not).
+  if ((part === 'measurement' || part === 'field key') && /\\[,= ]/.test(s))
+    return `a ${part} cannot hold a backslash before a comma, equals sign or space`;
+  if ((part === 'tag key' || part === 'field key') && s === 'time')
+    return `'time' is InfluxDB's timestamp and cannot be a ${part}`;
+  return undefined;
+}
+
+function checked(part: LinePart, s: string): string {
+  const why = unwritable(part, s);
+  if (why) throw new Error(`line protocol: ${why}: ${JSON.stringify(s.slice(0, 80))}`);
+  return s;
+}
 
 function fieldValue(key: string, v: number | boolean | string): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'string') return `"${escapeString(v)}"`;
+  if (typeof v === 'string') {
+    if (LONE_SURROGATE.test(v)) throw new Error(`line protocol: string field ${key} is not valid Unicode`);
+    return `"${escapeString(v)}"`;
+  }
   if (INTEGER_FIELDS.has(key)) return `${Math.trunc(v)}i`;
   // A whole number printed without a decimal point is still a float in line protocol.
   return String(v);
 }
 
-/** Measurement and its sorted, escaped tags: everything before the first unescaped space. */
+/**
+ * Measurement and its sorted, escaped tags: everything before the first unescaped space. An empty tag
+ * value means no tag (InfluxDB drops it too). Throws for a name line protocol cannot carry.
+ */
 export function seriesPrefix(measurement: string, tags: Record<string, string>): string {
   const t = Object.keys(tags)
     .sort()
     .filter((k) => tags[k] !== '')
-    .map((k) => `,${escapeKey(k)}=${escapeKey(tags[k] as string)}`)
+    .map((k) => `,${escapeKey(checked('tag key', k))}=${escapeKey(checked('tag value', tags[k] as string))}`)
     .join('');
-  return `${escapeMeasurement(measurement)}${t}`;
+  return `${escapeMeasurement(checked('measurement', measurement))}${t}`;
 }
 
+/** One point as a line; throws (naming the part) for a name line protocol cannot carry. */
 export function encodePoint(p: Point): string {
   const fields = Object.entries(p.fields)
-    .map(([k, v]) => `${escapeKey(k)}=${fieldValue(k, v)}`)
+    .map(([k, v]) => `${escapeKey(checked('field key', k))}=${fieldValue(k, v)}`)
     .join(',');
   return `${seriesPrefix(p.measurement, p.tags)} ${fields} ${pointTimestampNs(p)}`;
 }
@@ -131,7 +180,7 @@ export function lineFromSample(rig: string, channel: string, streamName: string,
     if (v === undefined) continue;
     let k = fieldKeyCache.get(key);
     if (k === undefined) {
-      k = escapeKey(key);
+      k = escapeKey(checked('field key', key));
       if (fieldKeyCache.size >= CACHE_LIMIT) fieldKeyCache.clear();
       fieldKeyCache.set(key, k);
     }
