@@ -1,79 +1,236 @@
 /**
  * Telemetry payloads. Every sample carries the rig's timestamp `ts` (ms since epoch) and a per-stream
- * sequence number `seq`, so a gap is visible and a retry is idempotent. Known streams have strict
- * schemas; any other stream must still be a flat record of finite numbers, booleans or short strings.
+ * sequence number `seq`, so a gap is visible and a retry is idempotent. Each stream's fields and their
+ * types are declared here, in STREAMS, and nowhere else: the publisher and the writer both validate
+ * against these schemas, so InfluxDB only ever sees a field under its declared type (a series' type is
+ * never set by whichever sample came first). An undeclared field is refused, except in streams that
+ * declare a type for their other fields (`other`), where it is stored under that type. A stream not
+ * declared at all may carry numbers only, each stored as a float.
  */
 import { z } from 'zod';
 import { idSchema } from '../rig/config';
+import { unwritable } from './line-protocol';
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 const MAX_FIELDS = 64;
+
+export type FieldKind = 'number' | 'boolean' | 'string';
+type StreamDeclaration = {
+  fields: Readonly<Record<string, FieldKind>>;
+  /** Fields a sample of the stream must have. */
+  required?: readonly string[];
+  /** The type any other field is stored as (a string field holds numbers as text); absent: refused. */
+  other?: FieldKind;
+};
+
+/**
+ * Every stream the nodes publish. Add a stream or a field here (the dashboards read the same names:
+ * dashboards/streams.ts). Numbers are stored as floats, `seq` as an integer.
+ */
+export const STREAMS = {
+  /** Stack pressure per cell channel (stack-pressure node; `cellrig edge`). */
+  pressure: {
+    fields: {
+      pressureMPa: 'number',
+      forceN: 'number',
+      counts: 'number',
+      setpointMPa: 'number',
+      toleranceMPa: 'number',
+      outputMmPerS: 'number',
+      phase: 'string',
+      inBand: 'boolean',
+      excursion: 'boolean',
+      alarms: 'string',
+    },
+    required: ['pressureMPa', 'forceN'],
+  },
+  /** The drying oven (thermal-profile node). */
+  oven: {
+    fields: {
+      tempC: 'number',
+      setpointC: 'number',
+      heaterDuty: 'number',
+      heaterEnabled: 'boolean',
+      vacuumOn: 'boolean',
+      vacuumOk: 'boolean',
+      status: 'string',
+      segment: 'number',
+      phase: 'string',
+      soakS: 'number',
+      runId: 'string',
+      batch: 'string',
+    },
+  },
+  /** Controller events and alarms (src/control/events.ts eventFields); an event's data as text. */
+  events: {
+    fields: { kind: 'string', code: 'string', message: 'string', timeS: 'number' },
+    required: ['kind', 'code', 'message'],
+    other: 'string',
+  },
+  /** Cell-health alert state per channel (src/health/conditions.ts); each kind's state as text. */
+  alert: {
+    fields: {
+      level: 'number',
+      kind: 'string',
+      state: 'string',
+      severity: 'string',
+      message: 'string',
+      cycle: 'number',
+    },
+    other: 'string',
+  },
+  /** Relay state of each cell channel (cell-channels node): a field per channel. */
+  relays: { fields: { analyser: 'string' }, other: 'string' },
+  /** One channel's relay state (what the Rig dashboard reads). */
+  relay: { fields: { state: 'string' } },
+  /** Cycler trace. */
+  cycling: { fields: { voltageV: 'number', currentA: 'number', cycle: 'number', timeS: 'number' } },
+  /** One point per finished cycle. */
+  cycle: {
+    fields: {
+      cycle: 'number',
+      chargeMAh: 'number',
+      dischargeMAh: 'number',
+      retention: 'number',
+      coulombicEfficiency: 'number',
+    },
+  },
+  /** Equivalent-circuit fit of the spectrum taken after a cycle. */
+  'eis-fit': { fields: { cycle: 'number', rSeOhm: 'number', rCatOhm: 'number', rmse: 'number' } },
+  /** One point per frequency of a spectrum. */
+  spectrum: { fields: { cycle: 'number', fHz: 'number', reOhm: 'number', imOhm: 'number' } },
+} as const satisfies Record<string, StreamDeclaration>;
+export type DeclaredStream = keyof typeof STREAMS;
+
+/** A stream no one declared: numbers only. */
+const UNDECLARED: StreamDeclaration = { fields: {}, other: 'number' };
+
+/** The declared type of a stream's field, or undefined when the stream refuses it. */
+export function fieldKind(streamName: string, field: string): FieldKind | undefined {
+  const d: StreamDeclaration = (STREAMS as Record<string, StreamDeclaration>)[streamName] ?? UNDECLARED;
+  return d.fields[field] ?? d.other;
+}
 
 const tagValueSchema = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[^\n\r\t]+$/, 'no control characters');
+  .superRefine((v, ctx) => {
+    const why = unwritable('tag value', v);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  });
+const stringValue = z.string().max(1024);
 /** zod 4's z.number() refuses NaN and the infinities: every number here is finite. */
-export const fieldValueSchema = z.union([z.number(), z.boolean(), z.string().max(1024)]);
+const KIND_SCHEMAS = {
+  number: z.number(),
+  boolean: z.boolean(),
+  string: stringValue,
+} as const;
+/** `other: 'string'`: a number or boolean is kept as its text, so the field's type never varies. */
+const OTHER_SCHEMAS = {
+  number: z.number(),
+  boolean: z.boolean(),
+  string: z
+    .union([stringValue, z.number(), z.boolean()])
+    .transform((v) => (typeof v === 'string' ? v : String(v))),
+} as const;
+export const fieldValueSchema = z.union([z.number(), z.boolean(), stringValue]);
 
+/** Epoch ms; InfluxDB stores ns in an int64, which ends in April 2262. */
+const MAX_TS_MS = 9_223_372_036_853;
 const sampleCore = {
-  ts: z.number().int().min(1_000_000_000_000).max(10_000_000_000_000),
+  ts: z.number().int().min(1_000_000_000_000).max(MAX_TS_MS),
   seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   cell: tagValueSchema.optional(),
   coating: tagValueSchema.optional(),
 };
+const CORE = new Set(Object.keys(sampleCore));
 
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 /** Names already found valid: the same few recur in every sample (the regex was a quarter of parsing). */
 const validNames = new Set<string>();
 function validName(k: string): boolean {
   if (validNames.has(k)) return true;
-  if (!FIELD_NAME.test(k)) return false;
+  if (!FIELD_NAME.test(k) || k === 'time') return false;
   if (validNames.size >= 10_000) validNames.clear();
   validNames.add(k);
   return true;
 }
 
-/** The field count and names in one pass over the keys; a bad name is reported under its own path. */
-function checkFieldNames(sample: Record<string, unknown>, ctx: z.RefinementCtx): void {
-  let count = 0;
-  for (const key in sample) {
-    if (++count > MAX_FIELDS) {
-      ctx.addIssue({ code: 'custom', message: `at most ${MAX_FIELDS} fields` });
-      return;
+/** The field count, names and declarations in one pass over the keys; each issue under its own path. */
+function checkFields(streamName: string, d: StreamDeclaration) {
+  return (sample: Record<string, unknown>, ctx: z.RefinementCtx): void => {
+    let count = 0;
+    for (const key in sample) {
+      if (++count > MAX_FIELDS) {
+        ctx.addIssue({ code: 'custom', message: `at most ${MAX_FIELDS} fields` });
+        return;
+      }
+      if (!validName(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message:
+            key === 'time'
+              ? "'time' is InfluxDB's timestamp, not a field name (it would be dropped): rename it"
+              : 'field names are letters, digits and _, starting with a letter',
+        });
+      else if (!d.other && !CORE.has(key) && !(key in d.fields))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `not a field of stream '${streamName}' (declare it in STREAMS, src/telemetry/schemas.ts)`,
+        });
     }
-    if (!validName(key))
-      ctx.addIssue({
-        code: 'custom',
-        path: [key],
-        message: 'field names are letters, digits and _, starting with a letter',
-      });
+  };
+}
+
+function streamSchema(streamName: string, d: StreamDeclaration) {
+  const shape: Record<string, z.ZodType> = {};
+  const required = new Set(d.required ?? []);
+  for (const [field, kind] of Object.entries(d.fields)) {
+    const s = KIND_SCHEMAS[kind];
+    shape[field] = required.has(field) ? s : s.optional();
   }
-}
-
-function stream<T extends z.ZodRawShape>(fields: T) {
+  const other = d.other
+    ? d === UNDECLARED
+      ? z.number({
+          error: `stream '${streamName}' is not declared, so its fields must be numbers (declare it in STREAMS, src/telemetry/schemas.ts)`,
+        })
+      : OTHER_SCHEMAS[d.other]
+    : z.unknown();
   return z
-    .object({ ...sampleCore, ...fields })
-    .catchall(fieldValueSchema)
-    .superRefine(checkFieldNames);
+    .object({ ...sampleCore, ...shape })
+    .catchall(other)
+    .superRefine(checkFields(streamName, d)) as unknown as z.ZodType<Sample>;
 }
 
-export const pressureSampleSchema = stream({
-  pressureMPa: z.number(),
-  forceN: z.number(),
-});
-export type PressureSample = z.infer<typeof pressureSampleSchema>;
-
-export const genericSampleSchema = stream({});
-export type Sample = z.infer<typeof genericSampleSchema>;
-
-const knownStreams: Record<string, z.ZodType<Sample>> = {
-  pressure: pressureSampleSchema,
+export type Sample = {
+  ts: number;
+  seq: number;
+  cell?: string;
+  coating?: string;
+  [field: string]: number | boolean | string | undefined;
 };
 
+const schemas = new Map<string, z.ZodType<Sample>>(
+  Object.entries(STREAMS).map(([name, d]) => [name, streamSchema(name, d)]),
+);
+const undeclaredSchemas = new Map<string, z.ZodType<Sample>>();
+
+export const pressureSampleSchema = schemas.get('pressure') as z.ZodType<Sample>;
+export type PressureSample = Sample & { pressureMPa: number; forceN: number };
+
 export function schemaForStream(streamName: string): z.ZodType<Sample> {
-  return knownStreams[streamName] ?? genericSampleSchema;
+  const declared = schemas.get(streamName);
+  if (declared) return declared;
+  let s = undeclaredSchemas.get(streamName);
+  if (!s) {
+    s = streamSchema(streamName, UNDECLARED);
+    if (undeclaredSchemas.size >= 1000) undeclaredSchemas.clear();
+    undeclaredSchemas.set(streamName, s);
+  }
+  return s;
 }
 
 export const streamNameSchema = idSchema;
@@ -86,8 +243,11 @@ export const rigStatusSchema = z.object({
 });
 export type RigStatus = z.infer<typeof rigStatusSchema>;
 
+/** The writer's notice of a dead letter, on cellrig/v1/<rig>/deadletter (the letter itself is on disk). */
 export const deadLetterSchema = z.object({
   ts: z.number().int(),
+  /** The letter's id in the writer's dead-letter store (`cellrig bridge deadletters list`). */
+  id: z.number().int().optional(),
   topic: z.string(),
   error: z.string(),
   payload: z.string(),
@@ -95,23 +255,44 @@ export const deadLetterSchema = z.object({
 });
 export type DeadLetter = z.infer<typeof deadLetterSchema>;
 
+/** Streams one rig's ack may name: the writer tracks no more per rig, so an ack stays small. */
+export const MAX_STREAMS_PER_RIG = 256;
+const seqRange = z.tuple([z.number().int().min(0), z.number().int().min(0)]);
+
 /**
  * The writer's durable acknowledgement, retained on cellrig/v1/<rig>/ack: per `<channel>/<stream>`, the
- * seq up to which every sample is in InfluxDB. `ok` is false while InfluxDB refuses or is away, so a
- * publisher does not replay into a writer that cannot write.
+ * seq up to which every sample is settled (in InfluxDB, or dead-lettered on the writer's disk), and
+ * `gaps`, recent seq ranges it passed without having them (lost, unless a publisher still has them and
+ * sends them again). `ok` is false while InfluxDB refuses or is away, so a publisher does not replay
+ * into a writer that cannot write.
  */
 export const ackSchema = z.object({
   ts: z.number().int(),
   ok: z.boolean(),
   pending: z.number().int().min(0),
-  streams: z.record(z.string().max(200), z.number().int().min(-1)),
+  streams: z
+    .record(z.string().max(200), z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER))
+    .refine((s) => Object.keys(s).length <= MAX_STREAMS_PER_RIG, `at most ${MAX_STREAMS_PER_RIG} streams`),
+  gaps: z
+    .record(z.string().max(200), z.array(seqRange).max(16))
+    .refine((s) => Object.keys(s).length <= MAX_STREAMS_PER_RIG, `at most ${MAX_STREAMS_PER_RIG} streams`)
+    .optional(),
 });
 export type Ack = z.infer<typeof ackSchema>;
 
 /** Samples one message may carry: the publisher batches a stream's backlog after an outage. */
 export const MAX_BATCH = 500;
 
-type Decoded = { ok: true; sample: Sample } | { ok: false; error: string };
+type Decoded =
+  | { ok: true; sample: Sample }
+  /** `item`: the refused sample (one of a batch), `seq` when it has a readable one. */
+  | { ok: false; error: string; item?: unknown; seq?: number };
+
+/** The seq of a refused sample, when it has one a publisher could have issued. */
+function readableSeq(item: unknown): number | undefined {
+  const seq = (item as { seq?: unknown } | null)?.seq;
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined;
+}
 
 function issuesText(error: z.ZodError, prefix = ''): string {
   return error.issues.map((i) => `${prefix}${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ');
@@ -143,7 +324,9 @@ export function decodeSample(streamName: string, payload: Uint8Array | string): 
   const parsed = parsePayload(payload);
   if (!parsed.ok) return parsed;
   const sample = schemaForStream(streamName).safeParse(parsed.json);
-  return sample.success ? { ok: true, sample: sample.data } : { ok: false, error: issuesText(sample.error) };
+  return sample.success
+    ? { ok: true, sample: sample.data }
+    : { ok: false, error: issuesText(sample.error), seq: readableSeq(parsed.json) };
 }
 
 /**
@@ -163,6 +346,12 @@ export function decodeSamples(streamName: string, payload: Uint8Array | string):
     const r = schema.safeParse(item);
     return r.success
       ? { ok: true, sample: r.data }
-      : { ok: false, error: issuesText(r.error, batch ? `[${i}].` : '') };
+      : {
+          ok: false,
+          error: issuesText(r.error, batch ? `[${i}].` : ''),
+          // One sample of a batch is kept on its own; a lone sample is the payload itself.
+          ...(batch ? { item } : {}),
+          seq: readableSeq(item),
+        };
   });
 }
