@@ -1,34 +1,38 @@
 /**
  * The publisher's on-disk journal: every sample is appended here before it is sent, so a broker, a
- * network or a power cut loses nothing but the last fsync window. Segments of JSON lines
- * (`seg-<first index>.jsonl`), fsynced every `fsyncMs`; a small state file keeps the send cursor and the
- * next seq per stream, so sequence numbers continue across restarts even after old segments are gone.
+ * network or a power cut loses nothing but the last fsync window. Segments of framed records
+ * (`seg-<first index>.crj`: length and CRC-32 per record, services/record-framing.ts), fsynced every
+ * `fsyncMs`; a small state file keeps the send cursor and the next seq per stream, so sequence numbers
+ * continue across restarts even after old segments are gone. Recovery skips a damaged record, keeps
+ * every intact one after it and reports what it skipped. A short or failed write is cut off at once and
+ * the sample refused, so nothing is ever appended behind torn bytes. Segments of the old JSON-lines
+ * format (`seg-*.jsonl`) are still read, line by line, and never appended to.
  * A segment is deleted only when it has been sent and the writer has acknowledged every seq in it, or
  * when it is older than the retention period, or, with an alarm, when the disk budget is exhausted.
  */
 import { EventEmitter } from 'node:events';
-import {
-  closeSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import * as nodeFs from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Clock, TimerHandle } from '../src/clock';
+import { frame, unframe } from './record-framing';
 
 export type JournalRecord = { index: number; key: string; seq: number; topic: string; payload: string };
+
+/**
+ * The file calls that put bytes on the disk: node:fs by default, a fault-injecting wrapper in tests
+ * (a full disk, a short write), which is where such faults surface.
+ */
+export type JournalFs = Pick<
+  typeof nodeFs,
+  'openSync' | 'writeSync' | 'fsyncSync' | 'ftruncateSync' | 'fstatSync' | 'closeSync'
+>;
 
 export type JournalOptions = {
   dir: string;
   clock: Clock;
+  fs?: JournalFs;
   /** The power-cut loss window. */
   fsyncMs?: number;
   segmentRecords?: number;
@@ -39,6 +43,7 @@ export type JournalOptions = {
 type SeqRange = { min: number; max: number };
 type Segment = {
   first: number;
+  /** Indices first .. first + count - 1 (a damaged record leaves a hole: read() gives undefined). */
   count: number;
   bytes: number;
   file: string;
@@ -58,22 +63,32 @@ const recordSchema = z.tuple([
   z.string(),
   z.string(),
 ]);
-const SEGMENT = /^seg-(\d{12})\.jsonl$/;
+const SEGMENT = /^seg-(\d{12})\.(jsonl|crj)$/;
+
+/** Records the publisher may send beyond the last fsync: after a power cut the writer may hold at most these. */
+export const UNSYNCED_MAX = 1000;
 
 export class TelemetryJournal extends EventEmitter {
-  readonly stats = { appended: 0, dropped: 0, bytes: 0, segments: 0, full: false };
-  /** What recovery found damaged (besides a torn last line, which is expected after a power cut). */
+  readonly stats = { appended: 0, dropped: 0, bytes: 0, segments: 0, full: false, failedWrites: 0 };
+  /** What recovery found damaged and skipped (a torn last record after a power cut included). */
   readonly problems: string[] = [];
   private readonly segments: Segment[] = [];
-  private openRecords: JournalRecord[] = [];
-  private cache: { first: number; records: JournalRecord[] } | undefined;
+  /** Records of the open segment by index - first (holes where recovery skipped a damaged one). */
+  private openRecords: (JournalRecord | undefined)[] = [];
+  private cache: { first: number; records: (JournalRecord | undefined)[] } | undefined;
   private fd: number | undefined;
+  /** Bytes of the open segment known good: a failed write is cut back to here. */
+  private openBytes = 0;
   private nextIndexValue = 0;
+  private syncedIndexValue = 0;
   private cursorValue = 0;
   private readonly nextSeq = new Map<string, number>();
+  /** Streams whose seq history this journal has (from its state or its segments). */
+  private readonly fresh: boolean;
   private dirty = false;
   private readonly timer: TimerHandle;
   private readonly opts: Required<JournalOptions>;
+  private readonly fs: JournalFs;
 
   constructor(options: JournalOptions) {
     super();
@@ -82,10 +97,13 @@ export class TelemetryJournal extends EventEmitter {
       segmentRecords: 20_000,
       maxBytes: 1024 ** 3,
       retentionMs: 30 * 86_400_000,
+      fs: nodeFs,
       ...options,
     };
+    this.fs = this.opts.fs;
     mkdirSync(this.opts.dir, { recursive: true });
-    this.recover();
+    this.fresh = this.recover();
+    this.syncedIndexValue = this.nextIndexValue;
     this.timer = this.opts.clock.setInterval(() => {
       try {
         this.sync();
@@ -99,8 +117,16 @@ export class TelemetryJournal extends EventEmitter {
   get nextIndex(): number {
     return this.nextIndexValue;
   }
+  /** Every record below this index is fsynced. */
+  get syncedIndex(): number {
+    return this.syncedIndexValue;
+  }
   get firstIndex(): number {
     return this.segments[0]?.first ?? this.nextIndexValue;
+  }
+  /** True when recovery found neither a state file nor a segment: a new (or wiped) journal. */
+  get isFresh(): boolean {
+    return this.fresh;
   }
   /** The lowest index not yet acknowledged by the broker: sending resumes here after a restart. */
   get cursor(): number {
@@ -129,30 +155,72 @@ export class TelemetryJournal extends EventEmitter {
     return out;
   }
 
-  /** Appends a record with the stream's next seq (the payload must carry that seq). */
+  /**
+   * Appends a record with the stream's next seq (the payload must carry that seq). Throws when the disk
+   * refuses it (full, failing, or a short write): then nothing of it stays in the file, no seq or index
+   * is used up, and the next append starts on good bytes.
+   */
   append(key: string, seq: number, topic: string, payload: string): JournalRecord {
     if (seq !== this.peekSeq(key))
       throw new Error(`journal: ${key} expects seq ${this.peekSeq(key)}, got ${seq}`);
     let seg = this.segments[this.segments.length - 1];
     if (!seg || this.fd === undefined || seg.count >= this.opts.segmentRecords) seg = this.roll();
     const record: JournalRecord = { index: this.nextIndexValue, key, seq, topic, payload };
-    const line = `${JSON.stringify([record.index, key, seq, topic, payload])}\n`;
-    writeSync(this.fd as number, line);
+    const bytes = frame(Buffer.from(JSON.stringify([record.index, key, seq, topic, payload])));
+    this.writeRecord(bytes);
     this.nextIndexValue++;
     this.nextSeq.set(key, seq + 1);
-    this.openRecords.push(record);
-    seg.count++;
-    seg.bytes += Buffer.byteLength(line);
+    this.openRecords[record.index - seg.first] = record;
+    seg.count = record.index - seg.first + 1;
+    seg.bytes += bytes.length;
     seg.lastWriteMs = this.opts.clock.now();
     extendRange(seg, key, seq);
     this.stats.appended++;
-    this.stats.bytes += Buffer.byteLength(line);
+    this.stats.bytes += bytes.length;
     this.dirty = true;
     this.enforceBudget();
     return record;
   }
 
-  /** The record at `index`, or undefined when it was deleted (or not written yet). */
+  /** Writes a whole record at the end of the open segment, or cuts the file back and throws. */
+  private writeRecord(bytes: Buffer): void {
+    const fd = this.fd as number;
+    let written = 0;
+    let failure: Error | undefined;
+    try {
+      written = this.fs.writeSync(fd, bytes, 0, bytes.length, this.openBytes);
+      if (written !== bytes.length)
+        failure = new Error(`short write (${written} of ${bytes.length} bytes): disk full?`);
+    } catch (err) {
+      failure = err as Error;
+    }
+    if (!failure) {
+      this.openBytes += bytes.length;
+      return;
+    }
+    this.stats.failedWrites++;
+    // Cut the torn bytes off; if even that fails, seal the segment: the next append starts a new one.
+    try {
+      this.fs.ftruncateSync(fd, this.openBytes);
+      if (this.fs.fstatSync(fd).size !== this.openBytes) throw new Error('size after truncate');
+    } catch {
+      this.seal();
+    }
+    throw new Error(`sample not journaled: ${failure.message}`);
+  }
+
+  /** No more appends to the open segment (its tail may hold torn bytes, which recovery skips). */
+  private seal(): void {
+    if (this.fd === undefined) return;
+    try {
+      this.fs.closeSync(this.fd);
+    } catch {
+      // already failing: the segment is given up either way
+    }
+    this.fd = undefined;
+  }
+
+  /** The record at `index`, or undefined when it was deleted, damaged or not written yet. */
   read(index: number): JournalRecord | undefined {
     const open = this.segments[this.segments.length - 1];
     if (open && index >= open.first && this.fd !== undefined) return this.openRecords[index - open.first];
@@ -171,13 +239,16 @@ export class TelemetryJournal extends EventEmitter {
     return undefined;
   }
 
-  /** Deletes sent segments whose every seq the writer acknowledged, or that outlived the retention. */
-  truncate(acked: (key: string) => number): void {
+  /**
+   * Deletes sent segments whose every seq the writer acknowledged, or that outlived the retention.
+   * `acked(key, min, max)`: has the writer every seq of `key` from min to max?
+   */
+  truncate(acked: (key: string, min: number, max: number) => boolean): void {
     const now = this.opts.clock.now();
     while (this.segments.length > 1) {
       const s = this.segments[0] as Segment;
       const sent = s.first + s.count <= this.cursor;
-      const allAcked = [...s.keys].every(([key, r]) => r.max <= acked(key));
+      const allAcked = [...s.keys].every(([key, r]) => acked(key, r.min, r.max));
       const expired = now - s.lastWriteMs > this.opts.retentionMs;
       if (!sent || !(allAcked || expired)) return;
       this.dropOldest();
@@ -187,7 +258,8 @@ export class TelemetryJournal extends EventEmitter {
   /** fsync the open segment and persist the cursor and seqs: the end of the loss window. */
   sync(): void {
     if (!this.dirty) return;
-    if (this.fd !== undefined) fsyncSync(this.fd);
+    if (this.fd !== undefined) this.fs.fsyncSync(this.fd);
+    this.syncedIndexValue = this.nextIndexValue;
     this.writeState();
     this.dirty = false;
   }
@@ -196,18 +268,21 @@ export class TelemetryJournal extends EventEmitter {
     this.opts.clock.clearTimer(this.timer);
     this.dirty = true;
     this.sync();
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    this.seal();
   }
 
   private roll(): Segment {
     if (this.fd !== undefined) {
-      fsyncSync(this.fd);
-      closeSync(this.fd);
+      this.fs.fsyncSync(this.fd);
+      this.seal();
     }
     const first = this.nextIndexValue;
-    const file = join(this.opts.dir, `seg-${String(first).padStart(12, '0')}.jsonl`);
-    this.fd = openSync(file, 'a');
+    const file = join(this.opts.dir, `seg-${String(first).padStart(12, '0')}.crj`);
+    this.fd = this.fs.openSync(file, 'a');
+    // No record has an index >= nextIndex: any bytes already in this file (a segment sealed by a failed
+    // write before its first record) are torn and go.
+    if (this.fs.fstatSync(this.fd).size > 0) this.fs.ftruncateSync(this.fd, 0);
+    this.openBytes = 0;
     const seg: Segment = {
       first,
       count: 0,
@@ -216,6 +291,9 @@ export class TelemetryJournal extends EventEmitter {
       keys: new Map(),
       lastWriteMs: this.opts.clock.now(),
     };
+    const last = this.segments[this.segments.length - 1];
+    // A segment sealed before any record reached it is replaced, not kept as an empty neighbour.
+    if (last && last.first === first && last.count === 0) this.segments.pop();
     this.segments.push(seg);
     this.openRecords = [];
     this.stats.segments = this.segments.length;
@@ -236,7 +314,7 @@ export class TelemetryJournal extends EventEmitter {
   private dropOldest(): void {
     const s = this.segments.shift() as Segment;
     // The seqs must survive the segment that proved them, and the state must not run ahead of the disk.
-    if (this.fd !== undefined) fsyncSync(this.fd);
+    if (this.fd !== undefined) this.fs.fsyncSync(this.fd);
     this.writeState();
     unlinkSync(s.file);
     this.stats.bytes -= s.bytes;
@@ -251,35 +329,66 @@ export class TelemetryJournal extends EventEmitter {
       cursor: this.cursor,
       nextSeq: Object.fromEntries(this.nextSeq),
     };
-    const fd = openSync(`${file}.tmp`, 'w');
+    const fd = this.fs.openSync(`${file}.tmp`, 'w');
     try {
-      writeSync(fd, JSON.stringify(state));
-      fsyncSync(fd); // a power cut must not leave an empty state behind the rename
+      const text = Buffer.from(JSON.stringify(state));
+      if (this.fs.writeSync(fd, text) !== text.length) throw new Error('short write of state.json');
+      this.fs.fsyncSync(fd); // a power cut must not leave an empty state behind the rename
     } finally {
-      closeSync(fd);
+      this.fs.closeSync(fd);
     }
     renameSync(`${file}.tmp`, file);
   }
 
-  private load(seg: Segment): { records: JournalRecord[]; goodBytes: number; bad?: string } {
-    const text = readFileSync(seg.file, 'utf8');
-    const records: JournalRecord[] = [];
-    let goodBytes = 0;
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
-      let rec: z.infer<typeof recordSchema>;
-      try {
-        rec = recordSchema.parse(JSON.parse(line));
-      } catch {
-        return { records, goodBytes, bad: `${seg.file}: line ${records.length + 1} is damaged` };
+  /** A segment's records by index - first; `damage` describes what was skipped. */
+  private load(seg: Segment): {
+    records: (JournalRecord | undefined)[];
+    goodBytes: number;
+    damage: string[];
+  } {
+    const records: (JournalRecord | undefined)[] = [];
+    const damage: string[] = [];
+    const keep = (raw: unknown): boolean => {
+      const rec = recordSchema.safeParse(raw);
+      if (!rec.success || rec.data[0] < seg.first) return false;
+      const [index, key, seq, topic, payload] = rec.data;
+      records[index - seg.first] = { index, key, seq, topic, payload };
+      return true;
+    };
+    const buf = readFileSync(seg.file);
+    if (seg.file.endsWith('.jsonl')) {
+      // The old format: one JSON array per line. A bad line is skipped, the lines after it kept.
+      let offset = 0;
+      for (const line of buf.toString('utf8').split('\n')) {
+        let ok = line === '';
+        if (!ok) {
+          try {
+            ok = keep(JSON.parse(line));
+          } catch {
+            ok = false;
+          }
+        }
+        if (!ok) damage.push(`line at byte ${offset} (${Buffer.byteLength(line)} bytes)`);
+        offset += Buffer.byteLength(line) + 1;
       }
-      records.push({ index: rec[0], key: rec[1], seq: rec[2], topic: rec[3], payload: rec[4] });
-      goodBytes += Buffer.byteLength(line) + 1;
+      return { records, goodBytes: buf.length, damage };
     }
-    return { records, goodBytes };
+    const { bodies, damaged, goodEnd } = unframe(buf);
+    for (const body of bodies) {
+      let ok = false;
+      try {
+        ok = keep(JSON.parse(body.toString('utf8')));
+      } catch {
+        ok = false;
+      }
+      if (!ok) damage.push('a record with a valid checksum but no journal entry in it');
+    }
+    for (const d of damaged) damage.push(`${d.bytes} bytes at offset ${d.offset}`);
+    return { records, goodBytes: goodEnd, damage };
   }
 
-  private recover(): void {
+  /** Rebuilds the segments from the disk; true when there was nothing to rebuild from. */
+  private recover(): boolean {
     let state: z.infer<typeof stateSchema> | undefined;
     try {
       state = stateSchema.parse(JSON.parse(readFileSync(join(this.opts.dir, 'state.json'), 'utf8')));
@@ -303,37 +412,42 @@ export class TelemetryJournal extends EventEmitter {
         // Age from the file, so restarts do not keep resetting the retention clock.
         lastWriteMs: Math.min(this.opts.clock.now(), statSync(join(this.opts.dir, name)).mtimeMs),
       };
-      const { records, goodBytes, bad } = this.load(seg);
-      if (bad) {
-        // A torn last line is the power cut's signature: cut it off. Damage elsewhere is reported.
-        if (i === files.length - 1) {
-          const fd = openSync(seg.file, 'r+');
-          ftruncateSync(fd, goodBytes);
-          closeSync(fd);
-        } else this.problems.push(bad);
-      }
+      const { records, goodBytes, damage } = this.load(seg);
+      if (damage.length > 0)
+        this.problems.push(
+          `telemetry journal ${name}: skipped ${damage.join(', ')}; the records after it are kept`,
+        );
       for (const r of records) {
+        if (!r) continue;
         extendRange(seg, r.key, r.seq);
         this.nextSeq.set(r.key, Math.max(this.nextSeq.get(r.key) ?? 0, r.seq + 1));
       }
       seg.count = records.length;
-      seg.bytes = goodBytes;
-      this.stats.bytes += goodBytes;
+      seg.bytes = statSync(seg.file).size;
+      this.stats.bytes += seg.bytes;
       this.segments.push(seg);
       const stateAhead = this.nextIndexValue > first + records.length;
       this.nextIndexValue = Math.max(this.nextIndexValue, first + records.length);
-      // Append to the last segment only when its indices run on; otherwise the next append starts one.
-      if (i === files.length - 1 && !stateAhead) {
+      // Append to the last segment only when it is framed and its indices run on; otherwise the next
+      // append starts a new one. Damage at its end is cut off first: nothing goes behind torn bytes.
+      if (i === files.length - 1 && !stateAhead && name.endsWith('.crj')) {
+        this.fd = this.fs.openSync(seg.file, 'r+');
+        if (goodBytes < seg.bytes) {
+          this.fs.ftruncateSync(this.fd, goodBytes);
+          this.stats.bytes -= seg.bytes - goodBytes;
+          seg.bytes = goodBytes;
+        }
+        this.openBytes = goodBytes;
         this.openRecords = records;
-        this.fd = openSync(seg.file, 'a');
       }
     }
     this.stats.segments = this.segments.length;
+    return state === undefined && files.length === 0;
   }
 }
 
 function extendRange(seg: Segment, key: string, seq: number): void {
   const range = seg.keys.get(key);
-  if (range) range.max = seq;
+  if (range) range.max = Math.max(range.max, seq);
   else seg.keys.set(key, { min: seq, max: seq });
 }

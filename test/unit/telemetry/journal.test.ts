@@ -2,9 +2,11 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HEADER_BYTES, unframe } from '../../../services/record-framing';
 import { TelemetryJournal } from '../../../services/telemetry-journal';
 import { VirtualClock } from '../../../src/clock';
-import { ContiguousWatermark } from '../../../src/telemetry/watermark';
+import { ContiguousWatermark, MAX_GAPS, MAX_HOLES } from '../../../src/telemetry/watermark';
+import { FaultyDisk } from '../../support/faulty-disk';
 
 const dirs: string[] = [];
 const newDir = () => {
@@ -41,22 +43,72 @@ describe('telemetry journal', () => {
     b.close();
   });
 
-  it('cuts off a torn last line (a power cut mid-write) and keeps the rest', () => {
+  it('cuts off a torn last record (a power cut mid-write), reports it, and appends on good bytes', () => {
     const dir = newDir();
     const clock = new VirtualClock();
     const a = new TelemetryJournal({ dir, clock });
     fill(a, 'ch1/pressure', 5);
     a.close();
     const seg = readdirSync(dir).find((f) => f.startsWith('seg-')) as string;
-    appendFileSync(join(dir, seg), '[5,"ch1/pressure",5,"cellrig/v1/r/ch1/pre');
+    const whole = readFileSync(join(dir, seg));
+    appendFileSync(join(dir, seg), whole.subarray(0, 20)); // the first 20 bytes of a record
     const b = new TelemetryJournal({ dir, clock });
     expect(b.nextIndex).toBe(5);
-    expect(b.peekSeq('ch1/pressure')).toBe(5);
+    expect(b.problems).toEqual([expect.stringMatching(/skipped 20 bytes at offset \d+/)]);
     fill(b, 'ch1/pressure', 1);
     b.close();
-    const lines = readFileSync(join(dir, seg), 'utf8').trim().split('\n');
-    expect(lines).toHaveLength(6);
-    expect(JSON.parse(lines[5] as string)[2]).toBe(5);
+    const c = new TelemetryJournal({ dir, clock });
+    expect(c.problems).toEqual([]);
+    expect([0, 1, 2, 3, 4, 5].map((i) => c.read(i)?.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    c.close();
+  });
+
+  it('skips an overwritten record and keeps every intact one after it', () => {
+    const dir = newDir();
+    const clock = new VirtualClock();
+    const a = new TelemetryJournal({ dir, clock });
+    fill(a, 'ch1/pressure', 200);
+    a.close();
+    const seg = join(dir, readdirSync(dir).find((f) => f.startsWith('seg-')) as string);
+    const bytes = readFileSync(seg);
+    bytes.fill(0x41, 3000, 3040); // 40 bytes of one record (or two) overwritten
+    writeFileSync(seg, bytes);
+    const b = new TelemetryJournal({ dir, clock });
+    const kept = Array.from({ length: 200 }, (_, i) => b.read(i)?.seq).filter((s) => s !== undefined);
+    expect(kept.length).toBeGreaterThanOrEqual(198);
+    expect(kept.at(-1)).toBe(199);
+    expect(b.problems).toEqual([
+      expect.stringMatching(/skipped \d+ bytes at offset \d+.*records after it are kept/),
+    ]);
+    expect(b.peekSeq('ch1/pressure')).toBe(200);
+    b.close();
+  });
+
+  it('still reads a journal of the old JSON-lines format, past a damaged line, and appends in the framed one', () => {
+    const dir = newDir();
+    const lines = Array.from({ length: 6 }, (_, i) =>
+      JSON.stringify([i, 'ch1/pressure', i, 'cellrig/v1/r/ch1/pressure', JSON.stringify({ seq: i })]),
+    );
+    lines[2] = '[2,"ch1/pre'; // damaged in the middle
+    writeFileSync(join(dir, 'seg-000000000000.jsonl'), `${lines.join('\n')}\n`);
+    writeFileSync(
+      join(dir, 'state.json'),
+      JSON.stringify({ nextIndex: 6, cursor: 1, nextSeq: { 'ch1/pressure': 6 } }),
+    );
+    const j = new TelemetryJournal({ dir, clock: new VirtualClock() });
+    expect([0, 1, 2, 3, 4, 5].map((i) => j.read(i)?.seq)).toEqual([0, 1, undefined, 3, 4, 5]);
+    expect(j.problems).toEqual([expect.stringMatching(/seg-000000000000.jsonl: skipped line at byte/)]);
+    expect(j.cursor).toBe(1);
+    fill(j, 'ch1/pressure', 2);
+    j.close();
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.startsWith('seg-'))
+        .sort(),
+    ).toEqual(['seg-000000000000.jsonl', 'seg-000000000006.crj']);
+    const again = new TelemetryJournal({ dir, clock: new VirtualClock() });
+    expect(again.read(7)).toMatchObject({ seq: 7 });
+    again.close();
   });
 
   it('deletes a segment only once it is sent and the writer acknowledged every seq in it', () => {
@@ -64,14 +116,14 @@ describe('telemetry journal', () => {
     const clock = new VirtualClock();
     const j = new TelemetryJournal({ dir, clock, segmentRecords: 10 });
     fill(j, 'ch1/pressure', 30); // three segments
-    j.truncate(() => 100);
+    j.truncate(() => true);
     expect(j.firstIndex).toBe(0); // nothing sent yet
     j.cursor = 30;
-    j.truncate((key) => (key === 'ch1/pressure' ? 14 : -1));
+    j.truncate((key, _min, max) => key === 'ch1/pressure' && max <= 14);
     expect(j.firstIndex).toBe(10); // seqs 0..9 acknowledged, 10..19 not all
     expect(j.findSeq('ch1/pressure', 15)).toBe(10);
     expect(j.findSeq('ch1/pressure', 3)).toBeUndefined();
-    j.truncate(() => 29);
+    j.truncate((_key, _min, max) => max <= 29);
     expect(j.firstIndex).toBe(20); // the open segment stays
     j.close();
     // The seqs survive the segments that held them.
@@ -124,10 +176,11 @@ describe('telemetry journal after a power cut', () => {
     const a = new TelemetryJournal({ dir, clock });
     fill(a, 'ch1/pressure', 8);
     a.close();
-    // The last three lines never reached the disk, but state.json (written later) counts them.
-    const seg = readdirSync(dir).find((f) => f.startsWith('seg-')) as string;
-    const lines = readFileSync(join(dir, seg), 'utf8').split('\n').slice(0, 5);
-    writeFileSync(join(dir, seg), `${lines.join('\n')}\n`);
+    // The last three records never reached the disk, but state.json (written later) counts them.
+    const seg = join(dir, readdirSync(dir).find((f) => f.startsWith('seg-')) as string);
+    const { bodies } = unframe(readFileSync(seg));
+    const five = bodies.slice(0, 5).reduce((n, b) => n + HEADER_BYTES + b.length, 0);
+    writeFileSync(seg, readFileSync(seg).subarray(0, five));
     const b = new TelemetryJournal({ dir, clock });
     expect(b.nextIndex).toBe(8);
     expect(b.peekSeq('ch1/pressure')).toBe(8); // the lost seqs are never issued again
@@ -146,5 +199,85 @@ describe('telemetry journal after a power cut', () => {
     expect(j.peekSeq('ch1/pressure')).toBe(42);
     expect(j.raiseSeq('ch1/pressure', 10)).toBe(false);
     j.close();
+  });
+});
+
+describe('telemetry journal on a full disk', () => {
+  it('refuses the sample of a short write, cuts the torn bytes off, and loses nothing before or after', () => {
+    const dir = newDir();
+    const clock = new VirtualClock();
+    const disk = new FaultyDisk();
+    const j = new TelemetryJournal({ dir, clock, fs: disk });
+    fill(j, 'ch1/pressure', 50);
+    j.sync();
+    disk.room = 30; // the next record fits only in part
+    expect(() => fill(j, 'ch1/pressure', 1)).toThrow(/sample not journaled: short write \(30 of \d+ bytes\)/);
+    expect(() => fill(j, 'ch1/pressure', 1)).toThrow(/ENOSPC/);
+    expect(disk.shortWrites).toBe(1);
+    expect(j.peekSeq('ch1/pressure')).toBe(50); // no seq used up by what was refused
+    disk.free();
+    fill(j, 'ch1/pressure', 50);
+    j.close();
+    const again = new TelemetryJournal({ dir, clock });
+    expect(again.problems).toEqual([]); // no torn bytes were left behind
+    expect(Array.from({ length: 100 }, (_, i) => again.read(i)?.seq)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    again.close();
+  });
+
+  it('starts a new segment when the torn bytes cannot even be cut off', () => {
+    const dir = newDir();
+    const clock = new VirtualClock();
+    const disk = new FaultyDisk();
+    const j = new TelemetryJournal({ dir, clock, fs: disk });
+    fill(j, 'ch1/pressure', 10);
+    disk.room = 7;
+    const truncate = disk.ftruncateSync;
+    disk.ftruncateSync = () => {
+      throw Object.assign(new Error('EIO'), { code: 'EIO' });
+    };
+    expect(() => fill(j, 'ch1/pressure', 1)).toThrow(/short write/);
+    disk.ftruncateSync = truncate;
+    disk.free();
+    fill(j, 'ch1/pressure', 10);
+    j.close();
+    const again = new TelemetryJournal({ dir, clock });
+    // The torn 7 bytes are at the end of the first segment: reported, skipped, nothing lost around them.
+    expect(again.problems).toEqual([expect.stringMatching(/skipped 7 bytes/)]);
+    expect(Array.from({ length: 20 }, (_, i) => again.read(i)?.seq)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    expect(readdirSync(dir).filter((f) => f.startsWith('seg-'))).toHaveLength(2);
+    again.close();
+  });
+});
+
+describe('contiguous watermark, bounded', () => {
+  it('holds 5 million seqs above a hole in one range, passes the hole on demand, and never moves back', () => {
+    const w = new ContiguousWatermark();
+    w.add(0);
+    for (let s = 2; s <= 5_000_001; s++) w.add(s);
+    expect(w.mark).toBe(0);
+    expect(w.holes).toBe(1);
+    expect(w.waiting).toBe(5_000_000);
+    expect(w.passHole()).toEqual([1, 1]);
+    expect(w.mark).toBe(5_000_001);
+    expect(w.gaps).toEqual([[1, 1]]);
+    expect(w.classify(1)).toBe('late');
+    expect(w.add(1)).toBe(true); // a late sample fills the gap
+    expect(w.gaps).toEqual([]);
+    w.raiseTo(10);
+    expect(w.mark).toBe(5_000_001);
+  });
+
+  it('passes the lowest hole when there are more than MAX_HOLES, so memory stays bounded', () => {
+    const w = new ContiguousWatermark();
+    for (let s = 1; s <= 2 * (MAX_HOLES + 10); s += 2) w.add(s); // every other seq missing
+    expect(w.holes).toBe(MAX_HOLES);
+    expect(w.passedGaps).toBe(10);
+    expect(w.gaps.length).toBeLessThanOrEqual(MAX_GAPS);
+    const again = new ContiguousWatermark(w.state);
+    expect(again.state).toEqual(w.state);
   });
 });
