@@ -1,31 +1,42 @@
 /**
  * MQTT to InfluxDB, losing nothing. Subscribes (QoS 1, fixed client id, persistent session) to the
- * rig's topics, validates every sample, and writes batches of line protocol. A payload that fails
- * validation, or a point InfluxDB answers 400 for, is counted and republished on the rig's dead-letter
- * topic, never written. 5xx, refusals and timeouts keep the batch and retry with capped backoff;
- * 401/403 raise an alarm and hold. After each 204 the per-series watermark advances and is published,
- * retained, on cellrig/v1/<rig>/ack: publishers keep their journal until it covers them and replay
- * what it shows missing. On start the watermarks come from InfluxDB itself.
+ * rig's topics, validates every sample against its stream's declared schema, and writes batches of line
+ * protocol. A payload that fails validation, or a line InfluxDB refuses (a 400 is halved until only the
+ * refused lines remain), goes to the dead-letter store on disk (services/dead-letter-store.ts), is
+ * counted, raises an alarm and is announced on the rig's dead-letter topic; everything else is written.
+ * 5xx, refusals, timeouts and a 400 that names no refused point keep the batch and retry with capped
+ * backoff; 401/403 raise an alarm and hold. Settled seqs (written or safely dead-lettered) advance the
+ * per-series watermark (src/telemetry/watermark.ts), which is saved to disk and then published, retained,
+ * on cellrig/v1/<rig>/ack: publishers keep their journal until it covers them and replay what it shows
+ * missing. A hole that stays open while the writer is healthy is passed as a gap after `gapAfterMs`.
+ * On start the watermarks come from the saved file and from InfluxDB itself, whichever is further.
  */
 import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../src/clock';
 import { idSchema } from '../src/rig/config';
 import { lineFromSample } from '../src/telemetry/line-protocol';
-import { type Ack, type DeadLetter, decodeSamples } from '../src/telemetry/schemas';
+import { type Ack, type DeadLetter, decodeSamples, MAX_STREAMS_PER_RIG } from '../src/telemetry/schemas';
 import { parseTopic, rigTopic } from '../src/telemetry/topics';
-import { ContiguousWatermark } from '../src/telemetry/watermark';
+import { ContiguousWatermark, type SeqRange, type WatermarkState } from '../src/telemetry/watermark';
 import type { WriterConfig } from '../src/telemetry/writer-config';
+import { DeadLetterStore } from './dead-letter-store';
 import { InfluxHttp } from './influx-http';
 import { reconcileWatermarks } from './influx-reconcile';
 import { endClient } from './mqtt-end';
 import { batchBody, countPoints, type PointRun, pointRun, runText, takePoints } from './point-runs';
+import { loadWriterMarks, saveWriterMarks, type WriterMarks } from './writer-state';
 
 export type WriterStats = {
   received: number;
   written: number;
   duplicates: number;
   deadLettered: number;
+  /** Letters that could not be kept (store full or disk failing): their seqs are not settled. */
+  deadLetterFailures: number;
+  /** Holes passed as lost. */
+  gaps: number;
   pending: number;
   retries: number;
   lastError: string | undefined;
@@ -42,6 +53,16 @@ export type WriterCredentials = {
   influxReadPassword?: string;
 };
 
+export type WriterStorage = {
+  /** The writer's folder: its saved watermarks and its dead-letter store (`deadletters/`). */
+  dir: string;
+  deadLetterMaxBytes?: number;
+  /** How long a hole may stay open while the writer is healthy before it is passed as lost. */
+  gapAfterMs?: number;
+  /** Series tracked at most, over all rigs (each rig at most MAX_STREAMS_PER_RIG). */
+  maxStreams?: number;
+};
+
 /** A stream topic that passed validation, with its series' watermark: topics repeat, checks need not. */
 type StreamTopic = { rig: string; channel: string; stream: string; wm: ContiguousWatermark };
 const TOPIC_CACHE_LIMIT = 10_000;
@@ -53,9 +74,16 @@ const LOW_WATER = 25_000;
 const MAX_PENDING = 200_000;
 const MAX_BACKOFF_MS = 10_000;
 const ACK_EVERY_MS = 1000;
+/** Every rig's ack is sent again this often, changed or not: a publisher replays only while it hears one. */
+const ACK_REFRESH_MS = 5000;
 /** Writes in flight at once (the telemetry bench gives its raw baseline the same). */
 export const MAX_WRITES = 4;
 const CLOSE_FLUSH_MS = 2000;
+const GAP_AFTER_MS = 60_000;
+const MAX_STREAMS = 10_000;
+/** InfluxDB 1.x names what it refused in a 400 like these; any other 400 is the server's, not a point's. */
+const POINT_REFUSAL =
+  /unable to parse|partial write|field type conflict|invalid (field|tag|number|boolean|timestamp)|time outside range|max-values-per-tag|beyond retention/i;
 
 export class InfluxWriter extends EventEmitter {
   readonly stats: WriterStats = {
@@ -63,10 +91,13 @@ export class InfluxWriter extends EventEmitter {
     written: 0,
     duplicates: 0,
     deadLettered: 0,
+    deadLetterFailures: 0,
+    gaps: 0,
     pending: 0,
     retries: 0,
     lastError: undefined,
   };
+  readonly deadLetters: DeadLetterStore;
   private client: MqttClient | undefined;
   private readonly influx: InfluxHttp;
   /** Oldest first; `pendingPoints` counts their points. */
@@ -85,15 +116,31 @@ export class InfluxWriter extends EventEmitter {
   private closed = false;
   /** rig -> `<channel>/<stream>` -> watermark */
   private readonly marks = new Map<string, Map<string, ContiguousWatermark>>();
+  private streamCount = 0;
+  /** Per watermark: its mark when a hole was last seen to stall, and since when. */
+  private readonly stalls = new Map<ContiguousWatermark, { mark: number; since: number }>();
   private readonly changedRigs = new Set<string>();
+  private marksChanged = false;
+  private lastRefresh = 0;
+  private readonly refusedStreams = new Set<string>();
+  /** A 400 to an empty write says the server refuses every write, not a point: until then, no letters. */
+  private probe: { at: number; ok: boolean } | undefined;
   private readonly mqttCredentials: { username?: string; password?: string };
+  private readonly storage: Required<WriterStorage>;
 
   constructor(
     private readonly config: WriterConfig,
     private readonly clock: Clock,
-    credentials: WriterCredentials = {},
+    credentials: WriterCredentials,
+    storage: WriterStorage,
   ) {
     super();
+    this.storage = {
+      deadLetterMaxBytes: 256 * 1024 ** 2,
+      gapAfterMs: GAP_AFTER_MS,
+      maxStreams: MAX_STREAMS,
+      ...storage,
+    };
     this.influx = new InfluxHttp({
       url: config.influxUrl,
       db: config.database,
@@ -103,6 +150,17 @@ export class InfluxWriter extends EventEmitter {
       readPassword: credentials.influxReadPassword || undefined,
     });
     this.mqttCredentials = { username: credentials.username, password: credentials.password };
+    this.deadLetters = new DeadLetterStore({
+      dir: join(this.storage.dir, 'deadletters'),
+      maxBytes: this.storage.deadLetterMaxBytes,
+    });
+    const { marks, problem } = loadWriterMarks(this.storage.dir);
+    for (const [rig, byKey] of Object.entries(marks))
+      for (const [key, state] of Object.entries(byKey)) this.mark(rig, key, state);
+    queueMicrotask(() => {
+      if (problem) this.emit('alarm', `writer state: ${problem}; watermarks come from InfluxDB alone`);
+      for (const p of this.deadLetters.problems) this.emit('alarm', `dead-letter store: ${p}`);
+    });
   }
 
   /** Reconciles from InfluxDB (retrying while it is away), then subscribes. */
@@ -115,7 +173,12 @@ export class InfluxWriter extends EventEmitter {
       try {
         await this.influx.ensureDatabase();
         for (const m of await reconcileWatermarks(this.influx, this.config.rig)) {
-          this.mark(m.rig, `${m.channel}/${m.stream}`, m.mark);
+          // InfluxDB may know more than the saved state (another writer), never less that counts.
+          const wm = this.mark(m.rig, `${m.channel}/${m.stream}`);
+          if (wm && m.mark > wm.mark) {
+            wm.raiseTo(m.mark);
+            this.marksChanged = true;
+          }
           this.changedRigs.add(m.rig);
         }
         break;
@@ -135,7 +198,7 @@ export class InfluxWriter extends EventEmitter {
     if (this.closed) return;
     this.emit('reconciled');
     this.subscribe();
-    this.ackTimer = this.clock.setInterval(() => this.publishAcks(), ACK_EVERY_MS);
+    this.ackTimer = this.clock.setInterval(() => this.tick(), ACK_EVERY_MS);
   }
 
   private subscribe(): void {
@@ -190,17 +253,31 @@ export class InfluxWriter extends EventEmitter {
     this.emit('problem', message);
   }
 
-  private mark(rig: string, key: string, start = -1): ContiguousWatermark {
+  /** The series' watermark, or undefined when the writer already tracks as many series as it may. */
+  private mark(rig: string, key: string, saved?: WatermarkState): ContiguousWatermark | undefined {
     let byKey = this.marks.get(rig);
+    let wm = byKey?.get(key);
+    if (wm) return wm;
+    if (this.streamCount >= this.storage.maxStreams || (byKey?.size ?? 0) >= MAX_STREAMS_PER_RIG) {
+      if (!this.refusedStreams.has(rig)) {
+        this.refusedStreams.add(rig);
+        this.emit(
+          'alarm',
+          `rig ${rig}: stream ${key} refused: the writer tracks at most ${MAX_STREAMS_PER_RIG} streams per rig and ${this.storage.maxStreams} in all`,
+        );
+      }
+      return undefined;
+    }
     if (!byKey) {
       byKey = new Map();
       this.marks.set(rig, byKey);
     }
-    let wm = byKey.get(key);
-    if (!wm) {
-      wm = new ContiguousWatermark(start);
-      byKey.set(key, wm);
-    }
+    wm = new ContiguousWatermark(saved);
+    byKey.set(key, wm);
+    this.streamCount++;
+    // Remembered even before anything settles: after a restart its publisher still gets an ack.
+    this.marksChanged = true;
+    this.changedRigs.add(rig);
     return wm;
   }
 
@@ -209,52 +286,103 @@ export class InfluxWriter extends EventEmitter {
     if (!t) {
       const parsed = parseTopic(topic);
       if (parsed.kind === 'rig') return; // status, ack and dead letters are not samples
+      this.stats.received++;
       if (parsed.kind !== 'stream') {
-        this.stats.received++;
         this.deadLetter(parsed.rig, topic, 'topic is not cellrig/v1/<rig>/<channel>/<stream>', payload);
         return;
       }
       if (![parsed.rig, parsed.channel, parsed.stream].every((s) => idSchema.safeParse(s).success)) {
-        this.stats.received++;
         this.deadLetter(parsed.rig, topic, 'rig, channel or stream is not a valid id', payload);
         return;
       }
       const { rig, channel, stream } = parsed;
-      t = { rig, channel, stream, wm: this.mark(rig, `${channel}/${stream}`) };
+      const wm = this.mark(rig, `${channel}/${stream}`);
+      if (!wm) {
+        this.deadLetter(rig, topic, `too many streams (at most ${MAX_STREAMS_PER_RIG} per rig)`, payload);
+        return;
+      }
+      t = { rig, channel, stream, wm };
       if (this.topics.size >= TOPIC_CACHE_LIMIT) this.topics.clear();
       this.topics.set(topic, t);
-    }
-    this.stats.received++;
+    } else this.stats.received++;
     const { rig, channel, stream, wm } = t;
     const lines: string[] = [];
     const seqs: number[] = [];
     for (const decoded of decodeSamples(stream, payload)) {
       if (!decoded.ok) {
-        this.deadLetter(rig, topic, decoded.error, payload);
+        const item = decoded.item === undefined ? payload : JSON.stringify(decoded.item);
+        // A refused sample with a seq its publisher issued settles that seq once its letter is kept.
+        if (this.deadLetter(rig, topic, decoded.error, item, decoded.seq) && decoded.seq !== undefined)
+          this.settleSeq(rig, wm, decoded.seq);
         continue;
       }
-      if (decoded.sample.seq <= wm.mark) {
-        this.stats.duplicates++; // already in InfluxDB: a re-delivery
+      if (wm.classify(decoded.sample.seq) === 'duplicate') {
+        this.stats.duplicates++; // already settled: a re-delivery
         continue;
       }
-      lines.push(lineFromSample(rig, channel, stream, decoded.sample));
+      try {
+        lines.push(lineFromSample(rig, channel, stream, decoded.sample));
+      } catch (err) {
+        // The schemas refuse what line protocol cannot carry; this is the last guard, not the rule.
+        if (
+          this.deadLetter(
+            rig,
+            topic,
+            (err as Error).message,
+            JSON.stringify(decoded.sample),
+            decoded.sample.seq,
+          )
+        )
+          this.settleSeq(rig, wm, decoded.sample.seq);
+        continue;
+      }
       seqs.push(decoded.sample.seq);
     }
     if (lines.length > 0) this.enqueue(pointRun(rig, wm, lines, seqs));
   }
 
-  private deadLetter(rig: string | undefined, topic: string, error: string, payload: Buffer | string): void {
-    this.stats.deadLettered++;
+  /**
+   * Keeps a letter on disk and announces it; false when it could not be kept (store full, disk failing):
+   * then the caller must not settle its seq.
+   */
+  private deadLetter(
+    rig: string | undefined,
+    topic: string,
+    error: string,
+    payload: Buffer | string,
+    seq?: number,
+    stage: 'decode' | 'influx' = 'decode',
+  ): boolean {
     const target = rig && idSchema.safeParse(rig).success ? rig : '_invalid';
-    const letter: DeadLetter = {
+    const kept = this.deadLetters.append({
       ts: this.clock.now(),
+      stage,
+      rig: target,
       topic: topic.slice(0, 512),
-      error: error.slice(0, 1024),
-      payload: payload.toString().slice(0, 1024),
+      error: error.slice(0, 2048),
+      payload: payload.toString(),
+      ...(seq !== undefined ? { seq } : {}),
+    });
+    if (!kept) {
+      this.stats.deadLetterFailures++;
+      this.emit(
+        'alarm',
+        `dead letter NOT kept (${this.deadLetters.full ? 'store full' : 'disk failing'}): ${topic}: ${error.slice(0, 200)}`,
+      );
+      return false;
+    }
+    this.stats.deadLettered++;
+    const letter: DeadLetter = {
+      ts: kept.ts,
+      id: kept.id,
+      topic: kept.topic,
+      error: kept.error.slice(0, 1024),
+      payload: kept.payload.slice(0, 1024),
       count: this.stats.deadLettered,
     };
     this.client?.publish(rigTopic(target, 'deadletter'), JSON.stringify(letter), { qos: 1 });
     this.emit('deadletter', letter);
+    return true;
   }
 
   private enqueue(run: PointRun): void {
@@ -331,7 +459,7 @@ export class InfluxWriter extends EventEmitter {
       this.emit('written', n, batch); // the batch, for latency measurements
       return;
     }
-    if (res.status === 400) {
+    if (res.status === 400 && POINT_REFUSAL.test(res.body)) {
       // Halve until the refused points stand alone: one bad point must not cost its batch-mates.
       if (n > 1) {
         const half = Math.ceil(n / 2);
@@ -340,9 +468,29 @@ export class InfluxWriter extends EventEmitter {
         await this.writeBatch(second, n - half);
         return;
       }
-      for (const r of batch)
-        this.deadLetter(r.rig, 'influxdb/write', `InfluxDB 400: ${res.body}`, runText(r));
-      this.settle(batch); // dead-lettered is final: the watermark must not wait for it
+      if (await this.serverRefusesEverything()) {
+        this.requeue(batch, n);
+        this.retryLater(`InfluxDB refuses every write (400 to an empty one): ${res.body.slice(0, 200)}`);
+        this.emit(
+          'alarm',
+          'InfluxDB answers 400 to every write, even an empty one: holding, nothing dead-lettered',
+        );
+        return;
+      }
+      for (const r of batch) {
+        if (
+          this.deadLetter(
+            r.rig,
+            'influxdb/write',
+            `InfluxDB 400: ${res.body}`,
+            runText(r),
+            r.seqs[0],
+            'influx',
+          )
+        )
+          this.settle([r]); // kept on disk: the watermark must not wait for it
+        else this.holdForever(r);
+      }
       return;
     }
     this.requeue(batch, n); // kept, to be retried
@@ -352,6 +500,28 @@ export class InfluxWriter extends EventEmitter {
       `${alarm ? 'ALARM: InfluxDB refuses the writer' : 'InfluxDB'} ${res.status}: ${res.body.slice(0, 200)}`,
     );
     if (alarm) this.emit('alarm', `InfluxDB ${res.status}: check the writer's InfluxDB user and its rights`);
+    else if (res.status === 400)
+      this.emit('alarm', `InfluxDB 400 that names no refused point: holding (${res.body.slice(0, 160)})`);
+  }
+
+  /** A refused line whose letter could not be kept: it waits (and its seq with it) until there is room. */
+  private holdForever(r: PointRun): void {
+    this.requeue([r], r.seqs.length);
+    this.retryLater('a refused line cannot be dead-lettered (store full or disk failing): holding it');
+  }
+
+  /** Asks whether a 400 is about the points: an empty write is accepted by any InfluxDB that works. */
+  private async serverRefusesEverything(): Promise<boolean> {
+    const now = this.clock.now();
+    if (this.probe && now - this.probe.at < 1000) return !this.probe.ok;
+    let ok = false;
+    try {
+      ok = (await this.influx.writeBody(Buffer.alloc(0))).status === 204;
+    } catch {
+      ok = false;
+    }
+    this.probe = { at: now, ok };
+    return !ok;
   }
 
   private requeue(batch: PointRun[], n: number): void {
@@ -361,10 +531,31 @@ export class InfluxWriter extends EventEmitter {
 
   /** These seqs are done with (written, or dead-lettered for good): the watermarks may pass them. */
   private settle(runs: PointRun[]): void {
-    for (const r of runs) {
-      for (const seq of r.seqs) r.wm.add(seq);
-      this.changedRigs.add(r.rig);
-    }
+    for (const r of runs) for (const seq of r.seqs) this.settleSeq(r.rig, r.wm, seq);
+  }
+
+  private settleSeq(rig: string, wm: ContiguousWatermark, seq: number): void {
+    const passed = wm.passedGaps;
+    wm.add(seq);
+    // Too many holes: the lowest were passed to keep memory bounded.
+    if (wm.passedGaps !== passed) this.reportGaps(rig, wm, wm.passedGaps - passed, 'too many holes');
+    this.changedRigs.add(rig);
+    this.marksChanged = true;
+  }
+
+  private reportGaps(rig: string, wm: ContiguousWatermark, n: number, why: string): void {
+    this.stats.gaps += n;
+    const key = this.keyOf(rig, wm);
+    const ranges = wm.gaps
+      .slice(-n)
+      .map(([a, b]) => (a === b ? `${a}` : `${a}..${b}`))
+      .join(', ');
+    this.emit('alarm', `${rig} ${key}: seq ${ranges} never arrived (${why}): passed as lost`);
+  }
+
+  private keyOf(rig: string, wm: ContiguousWatermark): string {
+    for (const [key, w] of this.marks.get(rig) ?? []) if (w === wm) return key;
+    return '?';
   }
 
   private retryLater(message: string): void {
@@ -378,19 +569,87 @@ export class InfluxWriter extends EventEmitter {
   private setHealthy(ok: boolean): void {
     if (ok === this.healthy) return;
     this.healthy = ok;
+    // Holes only count against the publishers while the writer could have written what fills them.
+    if (ok) this.stalls.clear();
     for (const rig of this.marks.keys()) this.changedRigs.add(rig);
   }
 
-  /** Retained per-rig watermarks; `ok` tells publishers whether replaying would help. */
+  /** Once a second: pass holes that stalled too long, then save and publish the acks. */
+  private tick(): void {
+    this.passStalledHoles();
+    if (this.clock.now() - this.lastRefresh >= ACK_REFRESH_MS) {
+      this.lastRefresh = this.clock.now();
+      for (const rig of this.marks.keys()) this.changedRigs.add(rig);
+    }
+    this.publishAcks();
+  }
+
+  private passStalledHoles(): void {
+    const now = this.clock.now();
+    if (!this.healthy || !this.client?.connected) {
+      this.stalls.clear();
+      return;
+    }
+    for (const [rig, byKey] of this.marks) {
+      for (const wm of byKey.values()) {
+        if (wm.holes === 0) {
+          this.stalls.delete(wm);
+          continue;
+        }
+        const s = this.stalls.get(wm);
+        if (!s || s.mark !== wm.mark) this.stalls.set(wm, { mark: wm.mark, since: now });
+        else if (now - s.since >= this.storage.gapAfterMs) {
+          wm.passHole();
+          this.stalls.set(wm, { mark: wm.mark, since: now });
+          this.reportGaps(rig, wm, 1, `waited ${Math.round(this.storage.gapAfterMs / 1000)} s`);
+          this.changedRigs.add(rig);
+          this.marksChanged = true;
+        }
+      }
+    }
+  }
+
+  /**
+   * Retained per-rig watermarks; `ok` tells publishers whether replaying would help. The dead letters
+   * behind them are fsynced and the marks saved first: an ack never claims what a crash could undo.
+   */
   private publishAcks(): void {
-    if (!this.client?.connected) return;
+    if (!this.client?.connected || this.changedRigs.size === 0) return;
+    try {
+      this.deadLetters.sync();
+      if (this.marksChanged) saveWriterMarks(this.storage.dir, this.snapshot());
+      this.marksChanged = false;
+    } catch (err) {
+      this.emit('alarm', `writer state not saved (${(err as Error).message}): acks held`);
+      return;
+    }
     for (const rig of this.changedRigs) {
       const streams: Record<string, number> = {};
-      for (const [key, wm] of this.marks.get(rig) ?? []) streams[key] = wm.mark;
-      const ack: Ack = { ts: this.clock.now(), ok: this.healthy, pending: this.pendingPoints, streams };
+      const gaps: Record<string, SeqRange[]> = {};
+      for (const [key, wm] of this.marks.get(rig) ?? []) {
+        streams[key] = wm.mark;
+        if (wm.gaps.length > 0) gaps[key] = wm.gaps.map((g) => [...g] as SeqRange);
+      }
+      const ack: Ack = {
+        ts: this.clock.now(),
+        ok: this.healthy,
+        pending: this.pendingPoints,
+        streams,
+        ...(Object.keys(gaps).length > 0 ? { gaps } : {}),
+      };
       this.client.publish(rigTopic(rig, 'ack'), JSON.stringify(ack), { qos: 1, retain: true });
     }
     this.changedRigs.clear();
+  }
+
+  private snapshot(): WriterMarks {
+    const out: WriterMarks = {};
+    for (const [rig, byKey] of this.marks) {
+      const r: WriterMarks[string] = {};
+      for (const [key, wm] of byKey) r[key] = wm.state;
+      out[rig] = r;
+    }
+    return out;
   }
 
   async close(): Promise<void> {
@@ -408,6 +667,7 @@ export class InfluxWriter extends EventEmitter {
     ]);
     clearTimeout(timer);
     this.publishAcks();
+    this.deadLetters.close();
     if (this.client) await endClient(this.client);
   }
 }

@@ -2,9 +2,20 @@
  * `cellrig bridge`: the influx-writer without Node-RED, for a lab server that gathers every rig's
  * telemetry. Configured by environment (MQTT_URL, INFLUX_URL, INFLUX_DB, BRIDGE_RIG to limit it to one
  * rig, MQTT_USER/MQTT_PASSWORD, INFLUX_USER/INFLUX_PASSWORD for writes, INFLUX_READ_USER/
- * INFLUX_READ_PASSWORD for reading the watermarks back); stops cleanly on SIGINT/SIGTERM.
+ * INFLUX_READ_PASSWORD for reading the watermarks back, CELLRIG_DATA for its folder); stops cleanly on
+ * SIGINT/SIGTERM. Dead letters and alarms are printed as they happen (at most one line a second for
+ * letters, with the count).
+ *
+ *   cellrig bridge                          run the writer
+ *   cellrig bridge deadletters list [--json] [--dir DIR]
+ *   cellrig bridge deadletters replay [--id N ...] [--dir DIR]   (INFLUX_URL, INFLUX_DB, INFLUX_USER...)
  */
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { replayDeadLetters } from '../../services/dead-letter-replay';
+import { DeadLetterStore } from '../../services/dead-letter-store';
+import { InfluxHttp } from '../../services/influx-http';
 import { InfluxWriter } from '../../services/influx-writer';
 import { RealClock } from '../../src/clock';
 import { writerConfigSchema } from '../../src/telemetry/writer-config';
@@ -21,9 +32,26 @@ const bridgeEnvSchema = z.object({
   INFLUX_PASSWORD: z.string().optional(),
   INFLUX_READ_USER: z.string().optional(),
   INFLUX_READ_PASSWORD: z.string().optional(),
+  CELLRIG_DATA: z.string().optional(),
 });
 
-export async function main(_argv: string[]): Promise<number> {
+/** The writer's folder: CELLRIG_DATA/writer/<client id> (its watermarks and dead letters). */
+function writerDir(env: NodeJS.ProcessEnv, clientId: string): string {
+  return join(resolve(env.CELLRIG_DATA || './.cellrig'), 'writer', clientId);
+}
+
+function defaultClientId(env: NodeJS.ProcessEnv): string {
+  return env.BRIDGE_CLIENT_ID || `cellrig-writer-${env.BRIDGE_RIG || 'all'}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'deadletters') return deadLetters(argv.slice(1));
+  if (argv.length > 0) {
+    process.stderr.write(
+      `cellrig bridge: unknown argument '${argv[0]}' (try: cellrig bridge deadletters list)\n`,
+    );
+    return 2;
+  }
   const env = bridgeEnvSchema.safeParse(process.env);
   const config = env.success
     ? writerConfigSchema.safeParse({
@@ -41,34 +69,107 @@ export async function main(_argv: string[]): Promise<number> {
     process.stderr.write(`cellrig bridge: bad environment:\n${issues.join('\n')}\n`);
     return 2;
   }
-  const writer = new InfluxWriter(config.data, new RealClock(), {
-    username: env.data.MQTT_USER,
-    password: env.data.MQTT_PASSWORD,
-    influxUser: env.data.INFLUX_USER,
-    influxPassword: env.data.INFLUX_PASSWORD,
-    influxReadUser: env.data.INFLUX_READ_USER,
-    influxReadPassword: env.data.INFLUX_READ_PASSWORD,
-  });
+  const dir = writerDir(process.env, config.data.clientId);
+  const writer = new InfluxWriter(
+    config.data,
+    new RealClock(),
+    {
+      username: env.data.MQTT_USER,
+      password: env.data.MQTT_PASSWORD,
+      influxUser: env.data.INFLUX_USER,
+      influxPassword: env.data.INFLUX_PASSWORD,
+      influxReadUser: env.data.INFLUX_READ_USER,
+      influxReadPassword: env.data.INFLUX_READ_PASSWORD,
+    },
+    { dir },
+  );
   let lastProblem = '';
   writer.on('problem', (m: string) => {
     if (m !== lastProblem) process.stderr.write(`cellrig bridge: ${m}\n`);
     lastProblem = m;
   });
   writer.on('alarm', (m: string) => process.stderr.write(`cellrig bridge: ALARM ${m}\n`));
+  // Dead letters: the first at once, then at most one line a second with how many came since.
+  let lettersSince = 0;
+  let lastLetterLine = 0;
+  writer.on('deadletter', (letter: { id?: number; topic: string; error: string }) => {
+    lettersSince++;
+    const now = Date.now();
+    if (now - lastLetterLine < 1000) return;
+    lastLetterLine = now;
+    process.stderr.write(
+      `cellrig bridge: ALARM dead letter #${letter.id} (${lettersSince} since the last line, ${writer.stats.deadLettered} in all, kept in ${join(dir, 'deadletters')}): ${letter.topic}: ${letter.error.slice(0, 200)}\n`,
+    );
+    lettersSince = 0;
+  });
   writer.on('connect', () =>
     process.stdout.write(
-      `cellrig bridge: ${config.data.brokerUrl} -> ${config.data.influxUrl}/${config.data.database}\n`,
+      `cellrig bridge: ${config.data.brokerUrl} -> ${config.data.influxUrl}/${config.data.database} (state in ${dir})\n`,
     ),
   );
   writer.start();
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+  await new Promise<void>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop());
+    process.once('SIGTERM', () => resolveStop());
   });
   await writer.close();
   const s = writer.stats;
   process.stdout.write(
-    `cellrig bridge: stopped (${s.written} written, ${s.duplicates} duplicates, ${s.deadLettered} dead-lettered)\n`,
+    `cellrig bridge: stopped (${s.written} written, ${s.duplicates} duplicates, ${s.deadLettered} dead-lettered, ${s.gaps} gaps passed)\n`,
   );
   return 0;
+}
+
+async function deadLetters(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, dir: { type: 'string' }, id: { type: 'string', multiple: true } },
+  });
+  const action = positionals[0];
+  if (action !== 'list' && action !== 'replay') {
+    process.stderr.write(
+      'usage: cellrig bridge deadletters list [--json] [--dir DIR] | replay [--id N ...] [--dir DIR]\n',
+    );
+    return 2;
+  }
+  const dir = values.dir
+    ? resolve(values.dir)
+    : join(writerDir(process.env, defaultClientId(process.env)), 'deadletters');
+  const store = new DeadLetterStore({ dir });
+  const { letters, replayed } = store.readAll();
+  for (const p of store.problems) process.stderr.write(`cellrig bridge: damaged dead-letter store: ${p}\n`);
+  if (action === 'list') {
+    const open = letters.filter((l) => !replayed.has(l.id));
+    if (values.json) process.stdout.write(`${JSON.stringify(open)}\n`);
+    else {
+      for (const l of open)
+        process.stdout.write(
+          `#${l.id} ${new Date(l.ts).toISOString()} ${l.stage} ${l.rig} ${l.topic}${l.seq !== undefined ? ` seq ${l.seq}` : ''}: ${l.error.slice(0, 200)}\n  ${l.payload.slice(0, 200)}${l.truncated ? ' (truncated)' : ''}\n`,
+        );
+      process.stdout.write(`${open.length} dead letters kept (${replayed.size} replayed) in ${dir}\n`);
+    }
+    store.close();
+    return 0;
+  }
+  const influxUrl = process.env.INFLUX_URL;
+  if (!influxUrl) {
+    process.stderr.write('cellrig bridge deadletters replay: INFLUX_URL is required\n');
+    store.close();
+    return 2;
+  }
+  const influx = new InfluxHttp({
+    url: influxUrl,
+    db: process.env.INFLUX_DB || 'cellrig',
+    username: process.env.INFLUX_USER,
+    password: process.env.INFLUX_PASSWORD,
+  });
+  const ids = values.id?.map(Number);
+  const result = await replayDeadLetters(store, influx, ids);
+  store.close();
+  for (const f of result.failed) process.stdout.write(`#${f.id} still refused: ${f.error.slice(0, 300)}\n`);
+  process.stdout.write(
+    `cellrig bridge: replayed ${result.written.length} dead letters, ${result.failed.length} still refused\n`,
+  );
+  return result.failed.length > 0 ? 1 : 0;
 }

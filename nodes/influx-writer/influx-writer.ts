@@ -1,7 +1,11 @@
 /**
  * `influx-writer` node: subscribes to cellrig/v1/#, validates samples and writes them to InfluxDB.
- * Malformed payloads are counted, republished on cellrig/v1/<rig>/deadletter and sent to the output.
+ * Dead letters (a sample its stream's schema refuses, a line InfluxDB refuses) are kept on disk in
+ * <userDir>/writer/<client id>/deadletters, counted on the status, announced on
+ * cellrig/v1/<rig>/deadletter and sent to the output.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { InfluxWriter } from '../../services/influx-writer';
 import { writerConfigSchema } from '../../src/telemetry/writer-config';
@@ -48,19 +52,31 @@ export default function register(RED: NodeAPI): void {
     const clock = clockFor(RED);
     // The node's credentials, else the launcher's environment (containers pass secrets that way).
     const c = this.credentials ?? {};
-    const writer = new InfluxWriter(config, clock, {
-      username: c.username || process.env.MQTT_USER,
-      password: c.password || process.env.MQTT_PASSWORD,
-      influxUser: c.influxUser || process.env.INFLUX_USER,
-      influxPassword: c.influxPassword || process.env.INFLUX_PASSWORD,
-      influxReadUser: process.env.INFLUX_READ_USER,
-      influxReadPassword: process.env.INFLUX_READ_PASSWORD,
-    });
+    const dir = join(RED.settings.userDir ?? join(tmpdir(), 'cellrig'), 'writer', config.clientId);
+    const writer = new InfluxWriter(
+      config,
+      clock,
+      {
+        // The launcher's embedded broker gives the in-process writer its own login (MQTT_WRITER_*).
+        username: c.username || process.env.MQTT_WRITER_USER || process.env.MQTT_USER,
+        password: c.password || process.env.MQTT_WRITER_PASSWORD || process.env.MQTT_PASSWORD,
+        influxUser: c.influxUser || process.env.INFLUX_USER,
+        influxPassword: c.influxPassword || process.env.INFLUX_PASSWORD,
+        influxReadUser: process.env.INFLUX_READ_USER,
+        influxReadPassword: process.env.INFLUX_READ_PASSWORD,
+      },
+      { dir },
+    );
     const show = () => {
       const s = writer.stats;
-      const text = `${s.written} written, ${s.deadLettered} dead-lettered${s.pending ? `, ${s.pending} pending` : ''}`;
-      this.status(s.lastError && s.pending > 0 ? status.warn(short(`${s.lastError}`)) : status.ok(text));
+      const text = `${s.written} written${s.pending ? `, ${s.pending} pending` : ''}`;
+      const letters = s.deadLettered ? `, ${s.deadLettered} dead-lettered` : '';
+      if (s.lastError && s.pending > 0) this.status(status.warn(short(`${s.lastError}`)));
+      // Dead letters are an alarm until someone looks (`cellrig bridge deadletters list --dir ...`).
+      else if (s.deadLettered || s.deadLetterFailures) this.status(status.error(short(`${text}${letters}`)));
+      else this.status(status.ok(text));
     };
+    let lastWarn = 0;
     writer.on('written', () => {
       writer.stats.lastError = undefined;
       show();
@@ -72,8 +88,15 @@ export default function register(RED: NodeAPI): void {
       this.error(message);
       this.status(status.error(short(message)));
     });
-    writer.on('deadletter', (letter: unknown) => {
+    writer.on('deadletter', (letter: { id?: number; topic: string; error: string }) => {
       this.send({ topic: 'deadletter', payload: letter });
+      // Logged at most once a second: a flood of bad messages must not flood the log.
+      if (Date.now() - lastWarn >= 1000) {
+        lastWarn = Date.now();
+        this.warn(
+          `dead letter #${letter.id} (${writer.stats.deadLettered} in all, kept in ${join(dir, 'deadletters')}): ${letter.topic}: ${letter.error.slice(0, 200)}`,
+        );
+      }
       show();
     });
     writer.on('connect', show);

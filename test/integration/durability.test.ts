@@ -68,7 +68,11 @@ afterAll(async () => {
 });
 
 it('keeps exactly one point per seq through broker restarts, an InfluxDB outage and a killed edge', async () => {
-  const bridge = run('bridge', ['bridge'], { INFLUX_URL: influx.url, INFLUX_DB: db });
+  const bridge = run('bridge', ['bridge'], {
+    INFLUX_URL: influx.url,
+    INFLUX_DB: db,
+    CELLRIG_DATA: join(dataDir, 'bridge'),
+  });
   const edges = new Map(rigs.map((r) => [r, edge(r)]));
   const t0 = Date.now();
   const at = async (s: number) => sleep(Math.max(0, t0 + s * 1000 - Date.now()));

@@ -9,6 +9,7 @@ import { InfluxWriter } from '../../services/influx-writer';
 import { RealClock } from '../../src/clock';
 import { seededRandom } from '../../src/random';
 import { writerConfigSchema } from '../../src/telemetry/writer-config';
+import { tempDir } from '../support/temp-dir';
 
 const N = 100_000;
 const db = `cellrig_fuzz_${process.pid}`;
@@ -62,7 +63,7 @@ beforeAll(async () => {
     rig: '',
     clientId: `fuzz-writer-${process.pid}`,
   });
-  writer = new InfluxWriter(config, new RealClock());
+  writer = new InfluxWriter(config, new RealClock(), {}, { dir: tempDir('fuzz-writer') });
   const connected = new Promise((r) => writer.once('connect', r));
   writer.start();
   await connected;

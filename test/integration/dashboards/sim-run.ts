@@ -5,6 +5,7 @@
  * published as JSON on its cellrig/v1/<rig>/<channel>/<stream> topic (QoS 1) to a real Mosquitto, and
  * the InfluxDB writer (services/influx-writer.ts) validates it and writes it.
  */
+
 import mqtt from 'mqtt';
 import type { StreamFields, StreamName } from '../../../dashboards/streams';
 import { openRigHardware } from '../../../devices/board';
@@ -15,6 +16,7 @@ import { seededRandom } from '../../../src/random';
 import { channelConfigSchema } from '../../../src/rig/config';
 import { streamTopic } from '../../../src/telemetry/topics';
 import { writerConfigSchema } from '../../../src/telemetry/writer-config';
+import { tempDir } from '../../support/temp-dir';
 
 export type SimRunOptions = {
   rigs: string[];
@@ -191,6 +193,8 @@ export async function deliverSimulatedRun(
       clientId: `dashboards-writer-${process.pid}`,
     }),
     new RealClock(),
+    {},
+    { dir: tempDir('dashboards-writer') },
   );
   const subscribed = new Promise<void>((resolve) => writer.once('connect', () => resolve()));
   writer.start();
