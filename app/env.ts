@@ -38,6 +38,8 @@ export const envSchema = z
     INFLUX_PASSWORD: z.string().optional(),
     /** Port of the embedded broker that starts when MQTT_URL is not set. */
     MQTT_PORT: port.default(1883),
+    /** Where the embedded broker listens (default: HOST); beyond loopback only with logins (below). */
+    MQTT_HOST: z.string().trim().min(1).optional(),
     INFLUX_URL: optionalUrl(/^https?:\/\//, 'must be an http:// or https:// URL'),
     INFLUX_DB: z
       .string()
@@ -73,6 +75,15 @@ export const envSchema = z
         code: 'custom',
         path: [env.CELLRIG_ADMIN_USER ? 'CELLRIG_ADMIN_PASSWORD_HASH' : 'CELLRIG_ADMIN_USER'],
         message: 'set both CELLRIG_ADMIN_USER and CELLRIG_ADMIN_PASSWORD_HASH, or neither',
+      });
+    }
+    // The embedded broker beyond loopback: every client logs in, so no one else can publish as a rig.
+    const brokerHost = env.MQTT_HOST ?? env.HOST;
+    if (!env.MQTT_URL && !LOOPBACK.includes(brokerHost) && !(env.MQTT_USER && env.MQTT_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.MQTT_HOST ? 'MQTT_HOST' : 'HOST'],
+        message: `the embedded MQTT broker on ${brokerHost} needs MQTT_USER (the rig id) and MQTT_PASSWORD, or MQTT_HOST=127.0.0.1`,
       });
     }
     // An open editor runs arbitrary code on the Pi: never reachable from the network without a login.

@@ -5,12 +5,13 @@
  * any of them failing ends the process non-zero with the variable named. SIGINT/SIGTERM stop the flows
  * (every node goes to its safe state and the rig publishes `offline`), then the broker and the server.
  */
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import express from 'express';
-import { startEmbeddedBroker } from '../services/embedded-broker';
+import { isLoopback, startEmbeddedBroker } from '../services/embedded-broker';
 import { DataFolderInUse, lockDataFolder } from './data-lock';
 import { type Env, readEnv } from './env';
 import { Lifecycle, StartInterrupted } from './lifecycle';
@@ -29,6 +30,7 @@ const packageRoot = resolve(__dirname, '..', '..');
 const SHUTDOWN_LIMIT_MS = 4500;
 /** A start that cannot reach its broker ends within 5 s of the process starting, loading included. */
 const BROKER_DEADLINE_MS = 4000;
+const EMBEDDED_WRITER_USER = 'cellrig-writer';
 
 const log = {
   info: (m: string) => console.log(`cellrig: ${m}`),
@@ -93,12 +95,23 @@ async function startRig(env: Env, life: Lifecycle): Promise<void> {
       }),
     );
   } else {
-    const listening = startEmbeddedBroker('127.0.0.1', env.MQTT_PORT).catch((err: NodeJS.ErrnoException) => {
-      throw listenError(err, env.MQTT_PORT, '127.0.0.1', 'MQTT_PORT');
+    // The in-process writer gets a login of its own, made up per start: only it may publish acks.
+    const writerPassword = randomBytes(24).toString('base64url');
+    const users: Record<string, string> = { [EMBEDDED_WRITER_USER]: writerPassword };
+    if (env.MQTT_USER && env.MQTT_PASSWORD) users[env.MQTT_USER] = env.MQTT_PASSWORD;
+    const host = env.MQTT_HOST ?? env.HOST;
+    const listening = startEmbeddedBroker(host, env.MQTT_PORT, {
+      users,
+      writerUser: EMBEDDED_WRITER_USER,
+    }).catch((err: NodeJS.ErrnoException) => {
+      throw listenError(err, env.MQTT_PORT, host, 'MQTT_PORT');
     });
     const broker = await life.start('embedded broker', listening, (b) => b.close());
-    mqttUrl = broker.url;
-    log.info(`embedded MQTT broker on ${broker.url}`);
+    process.env.MQTT_WRITER_USER = EMBEDDED_WRITER_USER;
+    process.env.MQTT_WRITER_PASSWORD = writerPassword;
+    // A broker on a wildcard address is reached over loopback from this process.
+    mqttUrl = broker.url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//127.0.0.1');
+    log.info(`embedded MQTT broker on ${broker.url}${isLoopback(host) ? '' : ' (logins required)'}`);
   }
   // The flow's nodes read these through Node-RED's ${VAR} substitution.
   process.env.MQTT_URL = mqttUrl;

@@ -22,7 +22,7 @@ import {
 } from '../src/telemetry/schemas';
 import { rigTopic, streamTopic } from '../src/telemetry/topics';
 import { endClient } from './mqtt-end';
-import { type JournalRecord, TelemetryJournal } from './telemetry-journal';
+import { type JournalFs, type JournalRecord, TelemetryJournal, UNSYNCED_MAX } from './telemetry-journal';
 
 export type RigPublisherOptions = {
   url: string;
@@ -36,7 +36,14 @@ export type RigPublisherOptions = {
   window?: number;
   /** How long a stream's watermark may stall behind what was sent before it is replayed. */
   replayAfterMs?: number;
-  journal?: { fsyncMs?: number; maxBytes?: number; retentionMs?: number; segmentRecords?: number };
+  journal?: {
+    fsyncMs?: number;
+    maxBytes?: number;
+    retentionMs?: number;
+    segmentRecords?: number;
+    /** The journal's file calls (tests inject a full disk here). */
+    fs?: JournalFs;
+  };
 };
 
 export type PublishInput = { channel: string; stream: string; fields: Record<string, unknown> };
@@ -49,6 +56,8 @@ const MAX_MESSAGE_BYTES = Math.floor(MAX_PAYLOAD_BYTES * 0.75);
 /** Samples taken from the journal per round, then grouped per stream. */
 const GATHER = 1600;
 const STUCK_MS = 30_000;
+/** A journal that lost everything continues a stream from the writer's ack, but never past this. */
+const MAX_RESUMED_SEQ = 2 ** 40;
 
 export class RigPublisher extends EventEmitter {
   readonly journal: TelemetryJournal;
@@ -207,10 +216,14 @@ export class RigPublisher extends EventEmitter {
   private pump(): void {
     if (this.closing) return;
     const window = this.options.window ?? 64;
-    while (this.client.connected && this.inflight.size < window && this.sendIndex < this.journal.nextIndex) {
+    // Never more than UNSYNCED_MAX records beyond the last fsync: after a power cut the writer can hold
+    // at most that many seqs this journal no longer knows, which bounds what an ack may claim (onAck).
+    if (this.journal.nextIndex > this.journal.syncedIndex + UNSYNCED_MAX) this.journal.sync();
+    const end = () => Math.min(this.journal.nextIndex, this.journal.syncedIndex + UNSYNCED_MAX);
+    while (this.client.connected && this.inflight.size < window && this.sendIndex < end()) {
       const groups = new Map<string, JournalRecord[]>();
       let taken = 0;
-      while (this.sendIndex < this.journal.nextIndex && taken < GATHER) {
+      while (this.sendIndex < end() && taken < GATHER) {
         const index = this.sendIndex++;
         const rec = this.journal.read(index);
         if (!rec) {
@@ -218,7 +231,7 @@ export class RigPublisher extends EventEmitter {
           continue;
         }
         // Re-sending (after a reconnect or for a replay): skip what the writer already has.
-        if (index < this.highWater && rec.seq <= this.acked(rec.key)) continue;
+        if (index < this.highWater && this.has(rec.key, rec.seq)) continue;
         this.highWater = Math.max(this.highWater, index + 1);
         const group = groups.get(rec.key);
         if (group) group.push(rec);
@@ -261,12 +274,45 @@ export class RigPublisher extends EventEmitter {
     return this.ack?.streams[key] ?? -1;
   }
 
+  /** Does the writer have `seq` of `key` (under its mark and not in a gap it passed)? */
+  private has(key: string, seq: number): boolean {
+    if (seq > this.acked(key)) return false;
+    return !(this.ack?.gaps?.[key] ?? []).some(([a, b]) => seq >= a && seq <= b);
+  }
+
+  /** Does the writer have every seq of `key` from min to max? */
+  private hasAll(key: string, min: number, max: number): boolean {
+    if (max > this.acked(key)) return false;
+    return !(this.ack?.gaps?.[key] ?? []).some(([a, b]) => a <= max && b >= min);
+  }
+
+  /**
+   * Why this ack cannot be the writer's, or undefined. A genuine writer never acknowledges a seq this
+   * rig has not issued, except the few a power cut can take from the journal after they were sent
+   * (UNSYNCED_MAX), or when the whole journal was lost (a new SD card).
+   */
+  private forged(ack: Ack): string | undefined {
+    for (const [key, seq] of Object.entries(ack.streams)) {
+      const issued = this.journal.peekSeq(key) - 1;
+      if (seq <= issued) continue;
+      if (issued >= 0 && seq <= issued + UNSYNCED_MAX) continue;
+      if (issued < 0 && this.journal.isFresh && seq <= MAX_RESUMED_SEQ) continue;
+      return `${key} acknowledged up to ${seq}, but this rig has issued only up to ${issued}`;
+    }
+    return undefined;
+  }
+
   private onAck(payload: Buffer): void {
-    let ack: Ack;
-    try {
-      ack = ackSchema.parse(JSON.parse(payload.toString()));
-    } catch {
-      return; // not ours to judge; the writer validates what it publishes
+    const parsed = ackSchema.safeParse(safeJson(payload));
+    if (!parsed.success) {
+      this.emit('alarm', `ack refused: not an ack (${parsed.error.issues[0]?.message ?? 'bad JSON'})`);
+      return;
+    }
+    const ack = parsed.data;
+    const forged = this.forged(ack);
+    if (forged) {
+      this.emit('alarm', `ack refused (forged, or from another writer): ${forged}`);
+      return;
     }
     const now = this.options.clock.now();
     for (const [key, seq] of Object.entries(ack.streams)) {
@@ -287,7 +333,7 @@ export class RigPublisher extends EventEmitter {
       if (now - oldest > STUCK_MS) this.restartFrom(this.journal.cursor);
       else this.replayStalled(now);
     }
-    if (this.ack) this.journal.truncate((key) => this.acked(key));
+    if (this.ack) this.journal.truncate((key, min, max) => this.hasAll(key, min, max));
   }
 
   /** Replays streams whose watermark stalls behind what the broker took, while the writer is healthy. */
@@ -298,11 +344,13 @@ export class RigPublisher extends EventEmitter {
     let streams = 0;
     for (const [key, sent] of this.sentSeq) {
       const acked = this.acked(key);
-      if (sent <= acked) continue;
+      // A gap the writer passed that this journal still holds is sent again (the oldest first).
+      const gap = (this.ack.gaps?.[key] ?? []).find(([a]) => this.journal.findSeq(key, a) !== undefined);
+      if (sent <= acked && !gap) continue;
       if (now - (this.lastAdvance.get(key) ?? now) < after || now - (this.lastReplay.get(key) ?? 0) < after)
         continue;
       this.lastReplay.set(key, now);
-      const index = this.journal.findSeq(key, acked + 1);
+      const index = this.journal.findSeq(key, gap ? gap[0] : acked + 1);
       if (index === undefined) {
         if (this.gaps.get(key) !== acked + 1) {
           this.gaps.set(key, acked + 1); // said once per hole, not every 10 s
@@ -356,6 +404,14 @@ export class RigPublisher extends EventEmitter {
       });
     }
     await endClient(this.client);
+  }
+}
+
+function safeJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString());
+  } catch {
+    return undefined;
   }
 }
 

@@ -3,6 +3,7 @@
  * scripts/add-rig-credentials.sh) on the real broker: no anonymous clients, no wrong passwords, and a
  * rig confined to its own prefix. Only the paths and the listener are adapted to the test's temp folder.
  */
+
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,9 @@ import { InfluxWriter } from '../../services/influx-writer';
 import { RigPublisher } from '../../services/rig-publisher';
 import { RealClock } from '../../src/clock';
 import { writerConfigSchema } from '../../src/telemetry/writer-config';
+import { memoryMB, sendHugePublish } from '../support/huge-publish';
 import { type Mosquitto, startMosquitto } from '../support/services';
+import { tempDir } from '../support/temp-dir';
 
 const ROOT = join(__dirname, '..', '..');
 const SHIPPED_CONF = join(ROOT, 'deploy', 'mosquitto', 'mosquitto.conf');
@@ -129,6 +132,43 @@ describe('the shipped Mosquitto config on the real broker', () => {
   });
 });
 
+describe('forged acknowledgements and oversized messages on the shipped config', () => {
+  it("never delivers an ack or dead-letter notice from a rig's own login, only the writer's", async () => {
+    const watcher = await login('cellrig-writer', { clientId: `forge-watch-${process.pid}` });
+    const got: string[] = [];
+    watcher.on('message', (topic, payload) => got.push(`${topic} ${payload}`));
+    await watcher.subscribeAsync('cellrig/v1/rig01/+', { qos: 1 });
+    const rig01 = await login('rig01');
+    const forged = '{"ts":1,"ok":true,"pending":0,"streams":{"ch1/pressure":9007199254740989}}';
+    await rig01.publishAsync('cellrig/v1/rig01/ack', forged, { qos: 1, retain: true });
+    await rig01.publishAsync('cellrig/v1/rig01/deadletter', '{}', { qos: 1 });
+    await rig01.publishAsync('cellrig/v1/rig01/status', '{"state":"online"}', { qos: 1 });
+    await waitFor(() => got.some((g) => g.startsWith('cellrig/v1/rig01/status')));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got.filter((g) => /\/(ack|deadletter) /.test(g))).toEqual([]);
+    expect(readFileSync(SHIPPED_ACL, 'utf8')).not.toMatch(/^pattern write cellrig\/v1\/%u\/#$/m);
+  });
+
+  it('refuses three 200 MB retained messages as soon as their headers name the size, with its memory unchanged', async () => {
+    expect(readFileSync(SHIPPED_CONF, 'utf8')).toMatch(/^max_packet_size \d+$/m);
+    const pid = broker.pid as number;
+    const before = memoryMB(pid);
+    for (let i = 0; i < 3; i++) {
+      const r = await sendHugePublish(broker.url, 'cellrig/v1/rig01/ch1/pressure', 200 * 1024 ** 2, {
+        username: 'rig01',
+        password: PASSWORDS.rig01,
+      });
+      expect(r.closedEarly).toBe(true);
+      expect(r.sent).toBeLessThan(32 * 1024 ** 2); // what the socket buffers took before the close arrived
+    }
+    const after = memoryMB(pid);
+    console.log(
+      `mosquitto: RSS ${before.rss.toFixed(1)} -> ${after.rss.toFixed(1)} MB, peak ${before.peak.toFixed(1)} -> ${after.peak.toFixed(1)} MB`,
+    );
+    expect(after.peak - before.peak).toBeLessThan(5);
+  });
+});
+
 describe('the production pipeline through the shipped ACL', () => {
   it("carries rig01's samples to InfluxDB through the writer, and the writer's ack back to rig01", async () => {
     const database = `acl_${process.pid}_${Date.now()}`;
@@ -143,6 +183,7 @@ describe('the production pipeline through the shipped ACL', () => {
       }),
       clock,
       { username: 'cellrig-writer', password: PASSWORDS['cellrig-writer'] },
+      { dir: tempDir('acl-writer') },
     );
     const problems: string[] = [];
     writer.on('problem', (m: string) => problems.push(m));
