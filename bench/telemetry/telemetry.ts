@@ -1,22 +1,22 @@
 /**
  * Telemetry benchmark on a real Mosquitto and InfluxDB (started here on free loopback ports; run
  * `npm test` once first so both are installed). Prints:
- *  1. points/s the writer sustains from MQTT into InfluxDB, against a raw batched write of the same
- *     points straight into InfluxDB in the same run (goal: ratio >= 0.7). Both sides write the same
- *     points, each into a fresh database, in batches of the same size, through the same HTTP client
- *     (InfluxHttp, one keep-alive agent), with at most the writer's MAX_WRITES requests in flight.
- *     That twice: first with InfluxDB, the broker and the writer sharing the machine's cores, then with
- *     InfluxDB bound to CPU 0 for both the raw write and the writer's, the writer and broker to the rest.
- *     On shared cores, also the raw write from a client that itself spends 1-4 us of CPU per point (the
- *     ratio a writer needing that much CPU could reach there) and what JSON.parse and zod alone cost per
- *     point, a floor under any writer's CPU;
- *  2. p50/p99 latency from sample to InfluxDB at 3 rigs x 8 channels x 10 Hz through the journaled
+ *  1. side by side, on the same 48,000 MQTT messages (one pressure sample each, 3 rigs x 8 channels,
+ *     queued in the broker for the consumer's persistent session): cellrig's writer and a stock Node-RED
+ *     flow (`mqtt in` -> node-red-contrib-influxdb's `influxdb out`, in a real Node-RED 4 runtime), each
+ *     in its own process (bench/telemetry/consumer.ts): CPU per point (from /proc, every thread, from the
+ *     moment it may connect until its last point is in InfluxDB), points/s, and the points each loses or
+ *     duplicates (counted in InfluxDB by a value unique to each sample);
+ *  2. the writer draining 240,000 points batched per stream by the journaled publishers: points/s and
+ *     CPU per point, beside a raw batched write of the same points (the former 0.7-of-raw goal, kept for
+ *     reference: on two shared cores the writer's CPU is taken from InfluxDB);
+ *  3. p50/p99 latency from sample to InfluxDB at 3 rigs x 8 channels x 10 Hz through the journaled
  *     publisher;
- *  3. RSS of `cellrig start` running the default flow (goal <= 150 MB).
+ *  4. RSS of `cellrig start` running the default flow (goal <= 150 MB).
  *
  *   npm run build && node dist/bench/telemetry/telemetry.js
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,10 @@ const sample = (i: number) => ({
   pressureMPa: 150 + Math.sin(i),
   forceN: 11781 + (i % 7),
 });
+const benchRoot = mkdtempSync(join(tmpdir(), 'cellrig-bench-writers-'));
+process.once('exit', () => rmSync(benchRoot, { recursive: true, force: true }));
+/** A writer's folder (its watermarks and dead letters), removed when the bench exits. */
+const benchDir = (name: string) => join(benchRoot, name);
 const where = (i: number) => ({ rig: `rig${(i % 3) + 1}`, channel: `ch${(i % 8) + 1}` });
 
 /**
@@ -126,7 +130,7 @@ async function startWriter(
     batchSize: BATCH,
     flushMs: 100,
   });
-  const writer = new InfluxWriter(config, new RealClock());
+  const writer = new InfluxWriter(config, new RealClock(), {}, { dir: benchDir(`writer-${database}`) });
   if (onWritten) writer.on('written', () => onWritten(writer));
   const ready = new Promise((r) => writer.once('connect', r));
   writer.start();
@@ -181,29 +185,6 @@ async function writerThroughput(
   return { rate, cpuUsPerPoint: (cpu.user + cpu.system) / POINTS };
 }
 
-/** The writer fed one sample per MQTT message (a third-party publisher that does not batch). */
-async function singleMessageThroughput(mqttUrl: string, influxUrl: string): Promise<number> {
-  const writer = await startWriter(mqttUrl, influxUrl, 'bench_single');
-  const pub = await mqtt.connectAsync(mqttUrl, { clientId: 'bench-pub' });
-  const n = POINTS / 4;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i += 1000) {
-    await Promise.all(
-      Array.from({ length: 1000 }, (_, k) => {
-        const w = where(i + k);
-        return pub.publishAsync(`cellrig/v1/${w.rig}/${w.channel}/pressure`, JSON.stringify(sample(i + k)), {
-          qos: 1,
-        });
-      }),
-    );
-  }
-  while (writer.stats.written < n) await sleep(20);
-  const rate = n / ((performance.now() - t0) / 1000);
-  await pub.endAsync();
-  await writer.close();
-  return rate;
-}
-
 async function latency(mqttUrl: string, influxUrl: string): Promise<{ p50: number; p99: number; n: number }> {
   const clock = new RealClock();
   const config = writerConfigSchema.parse({
@@ -213,7 +194,7 @@ async function latency(mqttUrl: string, influxUrl: string): Promise<{ p50: numbe
     rig: '',
     clientId: 'bench-latency-writer',
   });
-  const writer = new InfluxWriter(config, clock);
+  const writer = new InfluxWriter(config, clock, {}, { dir: benchDir('writer-latency') });
   const lat: number[] = [];
   writer.on('written', (_n: number, batch: PointRun[]) => {
     const now = Date.now();
@@ -276,6 +257,95 @@ async function startRss(): Promise<{ rssMB: number; peakMB: number }> {
   }
 }
 
+const SIDE_MESSAGES = 48_000;
+
+/** utime + stime of a process and its threads, in seconds (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // CLK_TCK is 100 on Linux
+}
+
+type SideResult = { cpuUsPerPoint: number; rate: number; stored: number; distinct: number };
+
+/** One consumer on SIDE_MESSAGES queued single-sample messages: see the header, item 1. */
+async function sideConsumer(
+  kind: 'cellrig' | 'node-red',
+  { mosquitto, influx }: Servers,
+): Promise<SideResult> {
+  const db = `bench_side_${kind === 'cellrig' ? 'cellrig' : 'nodered'}`;
+  const clientId = `bench-side-${kind}`;
+  const http = new InfluxHttp({ url: influx.url, db });
+  await http.ensureDatabase(); // node-red-contrib-influxdb does not create it
+  // The consumer's persistent session first, so the broker keeps every message for it.
+  const session = await mqtt.connectAsync(mosquitto.url, { clientId, clean: false });
+  await session.subscribeAsync(kind === 'cellrig' ? 'cellrig/v1/+/#' : 'cellrig/v1/+/+/pressure', { qos: 1 });
+  await session.endAsync();
+  const pub = await mqtt.connectAsync(mosquitto.url, { clientId: `bench-side-pub-${kind}` });
+  for (let i = 0; i < SIDE_MESSAGES; i += 1000)
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, k) => {
+        const w = where(i + k);
+        return pub.publishAsync(`cellrig/v1/${w.rig}/${w.channel}/pressure`, JSON.stringify(sample(i + k)), {
+          qos: 1,
+        });
+      }),
+    );
+  await pub.endAsync();
+  await sleep(SETTLE_MS / 3);
+  const child = spawn(
+    process.execPath,
+    [join(__dirname, 'consumer.js'), kind, mosquitto.url, influx.url, db, clientId, benchDir(`side-${kind}`)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (b: Buffer) => {
+      if (`${b}`.includes('READY')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} consumer exited (${code})`)));
+  });
+  const pid = child.pid as number;
+  const counts = async () => {
+    const r = await http.query('SELECT count("pressureMPa"), count(distinct("pressureMPa")) FROM "pressure"');
+    const v = r.results[0]?.series?.[0]?.values[0] ?? [0, 0, 0];
+    return { stored: Number(v[1]), distinct: Number(v[2]) };
+  };
+  const cpu0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  child.stdin?.write('go\n');
+  let last = { stored: 0, distinct: 0, at: t0, cpu: cpu0 };
+  // Done when every message is in, or nothing more arrived for 10 s (the flow lost the rest).
+  while (last.distinct < SIDE_MESSAGES && performance.now() - last.at < 10_000) {
+    await sleep(200);
+    const c = await counts();
+    if (c.stored !== last.stored) last = { ...c, at: performance.now(), cpu: cpuSeconds(pid) };
+  }
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  return {
+    cpuUsPerPoint: ((last.cpu - cpu0) * 1e6) / Math.max(1, last.distinct),
+    rate: last.distinct / ((last.at - t0) / 1000),
+    stored: last.stored,
+    distinct: last.distinct,
+  };
+}
+
+async function sideBySide(servers: Servers): Promise<void> {
+  const row = (name: string, r: SideResult) =>
+    `${name}: ${r.cpuUsPerPoint.toFixed(1)} us CPU per point, ${r.rate.toFixed(0)} points/s, ${SIDE_MESSAGES - r.distinct} lost, ${r.stored - r.distinct} duplicated (${r.distinct} of ${SIDE_MESSAGES} in InfluxDB)`;
+  const ours = await sideConsumer('cellrig', servers);
+  await sleep(SETTLE_MS);
+  const stock = await sideConsumer('node-red', servers);
+  console.log(
+    `side by side, ${SIDE_MESSAGES} MQTT messages of one sample each, each consumer in its own process:`,
+  );
+  console.log(`  ${row("cellrig's writer", ours)}`);
+  console.log(`  ${row('Node-RED mqtt in -> influxdb out (node-red-contrib-influxdb 0.7.0)', stock)}`);
+  console.log(
+    `  CPU per point, writer / stock flow: ${(ours.cpuUsPerPoint / stock.cpuUsPerPoint).toFixed(3)} (goal < 1)`,
+  );
+}
+
 type Servers = { mosquitto: Mosquitto; influx: Influx };
 
 /** Writer throughput against the raw write before and after it, so a machine that slows down mid-run does not flatter the ratio. */
@@ -288,20 +358,9 @@ async function throughput({ mosquitto, influx }: Servers, name: string, label: s
   const raw = (before.rate + after.rate) / 2;
   const rawCpu = (before.clientCpuUs + after.clientCpuUs) / 2;
   console.log(
-    `writer throughput, ${label}: ${pipeline.rate.toFixed(0)} points/s from MQTT into InfluxDB (journaled publishers, batched per stream; writer CPU ${pipeline.cpuUsPerPoint.toFixed(1)} us per point), raw batched write ${raw.toFixed(0)} points/s (its client's CPU ${rawCpu.toFixed(1)} us per point), ratio ${(pipeline.rate / raw).toFixed(2)} (goal >= 0.7)`,
+    `writer throughput, ${label}: ${pipeline.rate.toFixed(0)} points/s from MQTT into InfluxDB (journaled publishers, batched per stream; writer CPU ${pipeline.cpuUsPerPoint.toFixed(1)} us per point), raw batched write ${raw.toFixed(0)} points/s (its client's CPU ${rawCpu.toFixed(1)} us per point), ratio ${(pipeline.rate / raw).toFixed(2)} (reference only)`,
   );
   return raw;
-}
-
-/** Binds every thread of these processes to the listed CPUs (taskset, from util-linux); false if it cannot. */
-function pin(pids: (number | undefined)[], cpuList: string): boolean {
-  try {
-    for (const pid of pids)
-      execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function main(): Promise<void> {
@@ -309,32 +368,11 @@ async function main(): Promise<void> {
   console.log(`machine: ${ncpu} x ${cpus()[0]?.model}, Node ${process.version}`);
   const [mosquitto, influx] = await Promise.all([startMosquitto(), startInflux()]);
   try {
-    // 1a. As deployed on one small machine: InfluxDB, the broker and the writer share all the cores.
-    const raw = await throughput({ mosquitto, influx }, 'shared', 'cores shared');
-    // The writer's CPU budget on shared cores: the raw write again from a client that spends 1-4 us of
-    // CPU per point, each as a ratio to the raw figure above.
-    const budget: string[] = [];
-    // 'CPU used': the client's whole CPU per point, its HTTP requests included.
-    for (const us of [1, 2, 3, 4]) {
-      await sleep(SETTLE_MS);
-      const r = await rawWrite(influx.url, `bench_budget${us}`, us);
-      budget.push(`${us} us (CPU used ${r.clientCpuUs.toFixed(1)} us) ${(r.rate / raw).toFixed(2)}`);
-    }
-    console.log(`raw batched write from a client spending CPU per point, ratio to raw: ${budget.join(', ')}`);
+    await sideBySide({ mosquitto, influx });
+    await sleep(SETTLE_MS);
+    await throughput({ mosquitto, influx }, 'shared', 'cores shared');
     console.log(
       `JSON.parse and zod alone (no MQTT, no InfluxDB, best of 5): ${decodeOnlyUsPerPoint().toFixed(2)} us per point`,
-    );
-    // 1b. InfluxDB on CPU 0 in both phases, this process (the writer, or the raw client) and the broker on
-    // the others: InfluxDB has the same CPU for the raw write as for the writer's, and the ratio says
-    // whether the writer keeps it fed, as when the two do not compete for cores.
-    await sleep(SETTLE_MS);
-    if (ncpu >= 2 && pin([influx.pid], '0') && pin([mosquitto.pid, process.pid], `1-${ncpu - 1}`)) {
-      await throughput({ mosquitto, influx }, 'pinned', 'InfluxDB on its own core');
-      pin([influx.pid, mosquitto.pid, process.pid], `0-${ncpu - 1}`);
-    } else console.log('writer throughput with InfluxDB on its own core: skipped (one CPU, or no taskset)');
-    const single = await singleMessageThroughput(mosquitto.url, influx.url);
-    console.log(
-      `writer fed one sample per message: ${single.toFixed(0)} points/s, ratio ${(single / raw).toFixed(2)}`,
     );
     const l = await latency(mosquitto.url, influx.url);
     console.log(
