@@ -41,6 +41,8 @@ export const STREAMS = {
       inBand: 'boolean',
       excursion: 'boolean',
       alarms: 'string',
+      /** The safety layer's reading, by the calibration installed at deploy. */
+      installedPressureMPa: 'number',
     },
     required: ['pressureMPa', 'forceN'],
   },

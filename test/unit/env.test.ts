@@ -41,7 +41,12 @@ describe('launcher environment', () => {
     expect(() => readEnv({ HOST: '0.0.0.0' })).toThrow(/HOST: binding the editor to 0\.0\.0\.0 needs/);
     const hash = bcrypt.hashSync('correct horse battery', 4);
     expect(
-      readEnv({ HOST: '0.0.0.0', CELLRIG_ADMIN_USER: 'lab', CELLRIG_ADMIN_PASSWORD_HASH: hash }).HOST,
+      readEnv({
+        HOST: '0.0.0.0',
+        MQTT_HOST: '127.0.0.1',
+        CELLRIG_ADMIN_USER: 'lab',
+        CELLRIG_ADMIN_PASSWORD_HASH: hash,
+      }).HOST,
     ).toBe('0.0.0.0');
     expect(() => readEnv({ CELLRIG_ADMIN_USER: 'lab' })).toThrow(/CELLRIG_ADMIN_PASSWORD_HASH: set both/);
     expect(() => readEnv({ CELLRIG_ADMIN_USER: 'lab', CELLRIG_ADMIN_PASSWORD_HASH: 'secret' })).toThrow(

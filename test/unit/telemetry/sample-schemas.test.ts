@@ -39,6 +39,7 @@ const references = {
       inBand: z.boolean().optional(),
       excursion: z.boolean().optional(),
       alarms: str.optional(),
+      installedPressureMPa: z.number().optional(),
     }),
   ),
   events: keyRules(
