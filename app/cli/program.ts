@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
+import { register as registerCalibrate } from './calibrate';
 import { register as registerCells } from './cells';
 import { onRun, withConventions } from './grammar';
 import { register as registerHashPassword } from './hash-password';
@@ -81,6 +82,7 @@ export function buildProgram(): Command {
     () => import('./health.js'),
   );
   registerProbe(program);
+  registerCalibrate(program);
   registerVirtualBoard(program);
   return program;
 }
