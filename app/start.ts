@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import express from 'express';
 import { isLoopback, startEmbeddedBroker } from '../services/embedded-broker';
+import { systemd } from '../services/systemd-notify';
 import { DataFolderInUse, lockDataFolder } from './data-lock';
 import { type Env, readEnv } from './env';
 import { Lifecycle, StartInterrupted } from './lifecycle';
@@ -129,6 +130,12 @@ async function startRig(env: Env, life: Lifecycle): Promise<void> {
   await life.start('flows', RED.start(), () => RED.stop());
   ready = true;
   log.info(`editor on http://${env.HOST}:${port}/  rig ${env.RIG_ID}  MQTT ${redactUrl(mqttUrl)}`);
+  // Under systemd (Type=notify): running now; STOPPING=1 first when the stop begins (steps stop last in,
+  // first out). The watchdog pings come from the rig's heartbeat, only while its control loops are healthy.
+  life.onStop('systemd notification', async () => {
+    await systemd.stopping();
+  });
+  void systemd.ready(`rig ${env.RIG_ID}`);
 }
 
 function nodeRedSettings(env: Env, userDir: string) {

@@ -28,6 +28,7 @@ export const MEGA_2560_WIRING: FirmataWiring = {
     20: 29, // oven heater safety contactor
     21: 30, // vacuum pump relay
     24: 31, // vacuum switch (input)
+    22: 32, // heartbeat to the hardware watchdog
   },
   sda: 20,
   scl: 21,

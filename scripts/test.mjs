@@ -13,6 +13,9 @@ const needed = {
   mosquitto_sub: 'mosquitto-clients',
   influxd: 'influxdb',
   socat: 'socat',
+  // The systemd watchdog test sends through systemd's own tool to a Python notification socket.
+  'systemd-notify': 'systemd',
+  python3: 'python3',
 };
 
 function onPath(cmd) {

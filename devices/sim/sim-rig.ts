@@ -16,6 +16,7 @@ import { DEFAULT_RELAYS, RelayBankModel, type RelayFault } from './models/relays
 import { NAU7802_ADDRESS, Nau7802Sim } from './nau7802-sim';
 import type { SimWorld } from './sim-io';
 import { TCA9548A_ADDRESS, Tca9548aSim } from './tca9548a-sim';
+import type { WatchdogRelay } from './watchdog-relay';
 
 /** Pin numbers of the simulated rig (the README's wiring table uses the same on the real one). */
 export const SIM_PINS = {
@@ -24,6 +25,8 @@ export const SIM_PINS = {
   vacuumPump: 21,
   /** Vacuum switch input: closed (1) below 5 mbar in the chamber. */
   vacuumSwitch: 24,
+  /** Heartbeat to the hardware watchdog: toggles while every control loop is healthy. */
+  heartbeat: 22,
   /** Press pump and release valve per mux port (cell channel). */
   press: { 0: { pump: 5, valve: 6 }, 1: { pump: 12, valve: 13 }, 2: { pump: 19, valve: 23 } } as Record<
     number,
@@ -70,6 +73,9 @@ export class SimRig implements SimWorld {
   private readonly lastCounts = new Map<number, number>();
   private readonly loadCells = new Map<number, Nau7802Sim>();
   private readonly startMs: number;
+  private watchdog: { pin: number; relay: WatchdogRelay } | undefined;
+  /** The watchdog relay's state as the physics last saw it (closed when there is no watchdog). */
+  private relayApplied = true;
   /** The oven's own time, s: the rig's clock unless a controller runs it on a faster one. */
   private ovenTimeS: () => number = () => this.timeS();
 
@@ -92,6 +98,7 @@ export class SimRig implements SimWorld {
       this.presses.set(port, press);
       const adc = new Nau7802Sim(
         (tS) => {
+          this.syncWatchdog();
           press.advanceTo(tS);
           const stuck = this.stuckCounts.get(port);
           if (stuck !== undefined) return stuck;
@@ -116,6 +123,57 @@ export class SimRig implements SimWorld {
     this.mainBus.set(MCP23017_ADDRESS, new Mcp23017Sim(this.relays));
   }
 
+  /**
+   * Wires a hardware watchdog: edges on `pin` retrigger it, and its relay sits in series with the heater
+   * SSR's control line and every press pump. The relay may change off the main thread (a worker watching a
+   * blocked event loop): the physics catches up with it, at the time it changed, whenever it next runs.
+   */
+  attachWatchdog(pin: number, relay: WatchdogRelay): void {
+    this.watchdog = { pin, relay };
+    this.syncWatchdog(true);
+  }
+
+  /** Power reaches the heater SSR and the press pumps (the watchdog relay is closed, or there is none). */
+  get outputsPowered(): boolean {
+    this.syncWatchdog();
+    return this.relayApplied;
+  }
+
+  /** Brings the physics up to the watchdog relay's last change and applies it. */
+  private syncWatchdog(force = false): void {
+    const w = this.watchdog;
+    if (!w) return;
+    const closed = w.relay.closed;
+    if (closed === this.relayApplied && !force) return;
+    const atMs = Math.min(this.clock.now(), w.relay.changedAtMs);
+    const behindS = (this.clock.now() - atMs) / 1000;
+    for (const press of this.presses.values()) press.advanceTo(this.timeS() - behindS);
+    this.oven.advanceTo(this.ovenTimeS() - behindS);
+    this.relayApplied = closed;
+    this.applyOven();
+    for (const port of this.presses.keys()) this.applyPress(port);
+  }
+
+  private on(pin: number): boolean {
+    return this.digital.get(pin) === 1;
+  }
+
+  private applyOven(): void {
+    this.oven.setHeater(
+      this.on(SIM_PINS.heaterSsr) && this.relayApplied ? 1 : 0,
+      this.on(SIM_PINS.heaterContactor),
+    );
+    this.oven.setVacuumPump(this.on(SIM_PINS.vacuumPump));
+  }
+
+  private applyPress(port: number): void {
+    const pins = SIM_PINS.press[port];
+    const press = this.presses.get(port);
+    if (!pins || !press) return;
+    const direction = (this.on(pins.pump) && this.relayApplied ? 1 : 0) - (this.on(pins.valve) ? 1 : 0);
+    press.setActuatorVelocity(direction * DEFAULT_PRESS.maxActuatorSpeedMmPerS);
+  }
+
   /** Fault injection: the load cell behind `port` stops answering, as if its cable were pulled. */
   detachLoadCell(port: number): void {
     this.mux.detach(port, NAU7802_ADDRESS);
@@ -128,6 +186,7 @@ export class SimRig implements SimWorld {
   }
 
   inject(f: SimFault): void {
+    this.syncWatchdog();
     if (f.device === 'oven') {
       this.advanceOven();
       this.oven.inject(f.fault);
@@ -175,13 +234,19 @@ export class SimRig implements SimWorld {
   }
 
   digitalWrite(pin: number, value: 0 | 1): void {
+    this.syncWatchdog();
+    const changed = this.digital.get(pin) !== value;
     this.digital.set(pin, value);
-    const on = (p: number) => this.digital.get(p) === 1;
+    if (this.watchdog && pin === this.watchdog.pin) {
+      if (changed) this.watchdog.relay.pulse();
+      // The edge may close the relay at once.
+      this.syncWatchdog();
+      return;
+    }
     if (pin === SIM_PINS.heaterSsr || pin === SIM_PINS.heaterContactor || pin === SIM_PINS.vacuumPump) {
       // Integrate up to the switching instant before the input changes.
       this.advanceOven();
-      this.oven.setHeater(on(SIM_PINS.heaterSsr) ? 1 : 0, on(SIM_PINS.heaterContactor));
-      this.oven.setVacuumPump(on(SIM_PINS.vacuumPump));
+      this.applyOven();
       return;
     }
     for (const [port, pins] of Object.entries(SIM_PINS.press)) {
@@ -189,8 +254,7 @@ export class SimRig implements SimWorld {
       const press = this.presses.get(Number(port));
       if (!press) return;
       press.advanceTo(this.timeS());
-      const direction = (on(pins.pump) ? 1 : 0) - (on(pins.valve) ? 1 : 0);
-      press.setActuatorVelocity(direction * DEFAULT_PRESS.maxActuatorSpeedMmPerS);
+      this.applyPress(Number(port));
       return;
     }
   }
@@ -209,6 +273,7 @@ export class SimRig implements SimWorld {
 
   /** Brings the oven to now and reports the vacuum switch if it changed on the way. */
   advanceOven(): void {
+    this.syncWatchdog();
     this.oven.advanceTo(this.ovenTimeS());
     const v = this.oven.vacuumOk ? 1 : 0;
     if (v !== this.vacuumSwitch) {

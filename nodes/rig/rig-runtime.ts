@@ -5,11 +5,18 @@
  */
 import type { Node } from 'node-red';
 import { openRigHardware, type RigHardware } from '../../devices/board';
+import { Heartbeat } from '../../devices/heartbeat';
+import { SIM_PINS } from '../../devices/sim/sim-rig';
+import { simWatchdogRelay, type WatchdogRelay } from '../../devices/sim/watchdog-relay';
 import { RigPublisher } from '../../services/rig-publisher';
+import { systemd } from '../../services/systemd-notify';
 import type { Clock } from '../../src/clock';
 import { LoopHealth } from '../../src/control/loop-monitor';
 import type { RigConfig } from '../../src/rig/config';
 import { REFERENCE_RIG, type RigHardwareLimits } from '../../src/rig/hardware-limits';
+
+/** The simulated watchdog's timeout: the heartbeat's edges come every 250 ms while the loops are healthy. */
+const WATCHDOG_TIMEOUT_MS = 1000;
 
 /** The rig config node as its users see it: a runtime, or the reason there is none. */
 export type RigConfigNode = Node<{ username?: string; password?: string }> & {
@@ -33,6 +40,9 @@ export class RigRuntime {
   private closed = false;
   /** Every control loop on this rig: the heartbeat goes out only while all are healthy. */
   readonly loops = new LoopHealth();
+  private heartbeat: Heartbeat | undefined;
+  /** The simulated rig's hardware watchdog relay (undefined on real hardware). */
+  watchdogRelay: WatchdogRelay | undefined;
 
   constructor(
     readonly config: RigConfig,
@@ -48,7 +58,10 @@ export class RigRuntime {
 
   hardware(): Promise<RigHardware> {
     if (this.closed) return Promise.reject(new Error('rig is closed'));
-    this.hardwarePromise ??= openRigHardware(this.config, this.clock);
+    this.hardwarePromise ??= openRigHardware(this.config, this.clock).then((hw) => {
+      this.startHeartbeat(hw);
+      return hw;
+    });
     // A failed open is retried on the next call rather than cached forever.
     this.hardwarePromise.catch(() => {
       this.hardwarePromise = undefined;
@@ -72,7 +85,31 @@ export class RigRuntime {
     return this.publisherInstance;
   }
 
+  /**
+   * The heartbeat to the hardware watchdog, and to systemd's, while every control loop on this rig is
+   * healthy. On the simulated rig a simulated watchdog relay is wired in series with the heater SSR and the
+   * press pumps, so the heartbeat's absence cuts them there too.
+   */
+  private startHeartbeat(hw: RigHardware): void {
+    if (this.closed) return;
+    const pin = this.config.heartbeatPin ?? SIM_PINS.heartbeat;
+    if (hw.sim) {
+      this.watchdogRelay = simWatchdogRelay(this.clock, { timeoutMs: WATCHDOG_TIMEOUT_MS });
+      hw.sim.attachWatchdog(pin, this.watchdogRelay);
+    }
+    this.heartbeat = new Heartbeat(hw.io, this.clock, {
+      pin,
+      healthy: () => this.loops.healthy,
+      onBeat: () => systemd.watchdog(),
+    });
+    this.heartbeat.start();
+  }
+
   async close(): Promise<void> {
+    this.heartbeat?.stop();
+    this.heartbeat = undefined;
+    this.watchdogRelay?.dispose();
+    this.watchdogRelay = undefined;
     this.closed = true;
     const hw = this.hardwarePromise;
     this.hardwarePromise = undefined;

@@ -12,6 +12,7 @@ type RigDef = NodeDef & {
   rigId: string;
   backend: string;
   serialPort?: string;
+  heartbeatPin?: string | number;
   i2cBus?: string | number;
   gpioChip?: string;
   seed: string | number;
@@ -33,6 +34,7 @@ export default function register(RED: NodeAPI): void {
       rigId: def.rigId,
       backend: unset(def.backend) ?? 'sim',
       serialPort: unset(def.serialPort),
+      heartbeatPin: def.heartbeatPin === '' ? undefined : def.heartbeatPin,
       i2cBus: def.i2cBus === '' ? undefined : def.i2cBus,
       gpioChip: unset(def.gpioChip),
       seed: def.seed || 1,

@@ -19,6 +19,8 @@ export const rigConfigSchema = z.object({
   seed: z.coerce.number().int().min(0).default(1),
   /** Serial port of the Firmata microcontroller (backend 'firmata'); /dev/ttyACM0 when not set. */
   serialPort: z.string().trim().min(1).max(200).optional(),
+  /** Output that carries the heartbeat to the hardware watchdog; GPIO22 (header pin 15) when not set. */
+  heartbeatPin: z.coerce.number().int().min(0).max(255).optional(),
   /** The Pi's I2C bus for backend 'linux' (/dev/i2c-N); 1 (the header's SDA/SCL pins) when not set. */
   i2cBus: z.coerce.number().int().min(0).max(255).optional(),
   /** GPIO chip for backend 'linux' (gpiochipN or a path); found by its pinctrl label when not set. */

@@ -21,14 +21,15 @@ const hw = async () =>
   (
     helper.getNode('rig1') as unknown as {
       runtime: {
-        hardware(): Promise<{ sim: { digitalRead(pin: number): 0 | 1 } }>;
+        hardware(): Promise<{ sim: { digitalRead(pin: number): 0 | 1; outputsPowered: boolean } }>;
         loops: { healthy: boolean };
+        watchdogRelay: { closed: boolean; changedAtMs: number };
       };
     }
   ).runtime;
 
 describe('a blocked event loop', () => {
-  it('stops the press and cuts the heater with one alarm each, and both stay so until reset', async () => {
+  it('opens the watchdog relay within 2 s, stops the press and cuts the heater with one alarm each, until reset', async () => {
     await startFlow(
       [nodeModules.rig, nodeModules.stackPressure, thermalProfile],
       [
@@ -41,8 +42,8 @@ describe('a blocked event loop', () => {
           cell: 'c1',
           coating: 'pristine',
           muxPort: 0,
-          samplePeriodMs: 200,
-          periodMarginMs: 200,
+          samplePeriodMs: 500,
+          periodMarginMs: 500,
           control: 'hold',
           wires: [[], ['pressEvents']],
         },
@@ -52,8 +53,8 @@ describe('a blocked event loop', () => {
           rig: 'rig1',
           channel: 'oven',
           profile: 'tfaa-drying',
-          controlPeriodMs: 200,
-          periodMarginMs: 200,
+          controlPeriodMs: 500,
+          periodMarginMs: 500,
           wires: [[], ['ovenEvents']],
         },
         { id: 'pressEvents', type: 'helper' },
@@ -69,17 +70,23 @@ describe('a blocked event loop', () => {
     const sim = (await rt.hardware()).sim;
     expect(sim.digitalRead(20)).toBe(1); // contactor closed: the oven is heating
     expect(rt.loops.healthy).toBe(true);
+    expect(sim.outputsPowered).toBe(true); // the heartbeat keeps the watchdog relay closed
 
     const t0 = Date.now();
-    while (Date.now() - t0 < 1500) {
+    while (Date.now() - t0 < 2500) {
       // Node-RED's one thread busy, as with a long fit on it.
     }
+    // The watchdog relay (a worker thread) opened while the thread was still blocked.
+    expect(rt.watchdogRelay.closed).toBe(false);
+    expect(rt.watchdogRelay.changedAtMs - t0).toBeLessThanOrEqual(2000);
+    expect(sim.outputsPowered).toBe(false);
+    const cutMs = rt.watchdogRelay.changedAtMs - t0;
     await sleep(100);
     const alarms = (ms: Msg[]) => ms.filter((m) => m.payload.kind === 'alarm').map((m) => m.payload.code);
     expect(alarms(pressEvents)).toEqual(['loop-overrun']);
     expect(alarms(ovenEvents)).toEqual(['loop-overrun']);
     expect(String(pressEvents.find((m) => m.payload.code === 'loop-overrun')!.payload.message)).toMatch(
-      /stack-pressure ch1: control period missed, 1\.\d\d s since the last one \(period 0.2 s, margin 0.2 s\): press stopped/,
+      /stack-pressure ch1: control period missed, 2\.\d\d s since the last one \(period 0.5 s, margin 0.5 s\): press stopped/,
     );
     for (const pin of [5, 6, 16, 20]) expect(sim.digitalRead(pin), `pin ${pin}`).toBe(0);
     expect(rt.loops.healthy).toBe(false);
@@ -108,6 +115,10 @@ describe('a blocked event loop', () => {
     helper.getNode('tp1').receive({ payload: { command: 'reset' } });
     await sleep(300);
     expect(rt.loops.healthy).toBe(true);
+    // The heartbeat is back: the relay closed again.
+    expect(rt.watchdogRelay.closed).toBe(true);
+    expect(sim.outputsPowered).toBe(true);
+    console.info(`blocked event loop: watchdog relay opened ${cutMs} ms after the block began`);
     helper.getNode('sp1').receive({ payload: { command: 'start' } });
     await sleep(600);
     expect(lastStatus(helper.getNode('sp1'))).toMatchObject({ fill: 'green' });
