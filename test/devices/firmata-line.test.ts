@@ -4,9 +4,11 @@
  * The same loops run on SimIO with the same seed and virtual clock; both must meet the same tolerances.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { boardPin, MEGA_2560_WIRING } from '../../devices/firmata-wiring';
 import { Mcp9601 } from '../../devices/mcp9601';
 import { Mcp23017RelayBoard } from '../../devices/mcp23017';
 import type { PressLoopSample } from '../../devices/press-loop';
+import { SIM_PINS } from '../../devices/sim/sim-rig';
 import type { ControlEvent } from '../../src/control/events';
 import { ChannelInterlock } from '../../src/control/interlock';
 import type { TemperatureProfile } from '../../src/control/profile';
@@ -21,6 +23,22 @@ async function open(backend: 'sim' | 'firmata', seed = 1): Promise<TestRig> {
   rigs.push(r);
   return r;
 }
+
+describe('the Mega wiring', () => {
+  it('gives every rig pin the simulated rig uses its own Mega pin, away from USB serial and I2C', () => {
+    const rigPins = [
+      SIM_PINS.heaterSsr,
+      SIM_PINS.heaterContactor,
+      SIM_PINS.vacuumPump,
+      SIM_PINS.vacuumSwitch,
+      ...Object.values(SIM_PINS.press).flatMap((p) => [p.pump, p.valve]),
+    ];
+    const board = rigPins.map((p) => boardPin(MEGA_2560_WIRING, p));
+    expect(new Set(board).size).toBe(rigPins.length);
+    for (const b of board) expect([0, 1, MEGA_2560_WIRING.sda, MEGA_2560_WIRING.scl]).not.toContain(b);
+    expect(() => boardPin(MEGA_2560_WIRING, 7)).toThrow(/rig pin 7 is not wired on the Arduino Mega 2560/);
+  });
+});
 
 describe('Firmata over a pty: handshake and drivers', () => {
   it('opens as StandardFirmata 2.5 on a Mega and reads every simulated device as SimIO does', async () => {
