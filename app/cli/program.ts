@@ -14,6 +14,7 @@ import { register as registerHashPassword } from './hash-password';
 import { register as registerProbe } from './probe';
 import { register as registerStart } from './start';
 import { register as registerVirtualBoard } from './virtual-board';
+import { register as registerWatch } from './watch';
 
 type Legacy = { main(argv: string[]): Promise<number> };
 
@@ -75,6 +76,7 @@ export function buildProgram(): Command {
     () => import('./eis.js'),
   );
   registerCells(program);
+  registerWatch(program);
   legacy(
     program,
     'health',

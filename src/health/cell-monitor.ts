@@ -29,6 +29,11 @@ export const cycleInputSchema = z
     rSeOhm: z.number().positive().optional(),
     /** Which of the cycle's spectra `spectrum` is (instruments may take several per cycle); default 1. */
     sweep: z.number().int().min(1).optional(),
+    /**
+     * The cycle is the cell's own number, which never restarts (instrument-watch continues it across
+     * files): a cycle at or below the last one is a repeat sent again after a restart, not a new counter.
+     */
+    cellNumbered: z.boolean().optional(),
     temperatureC: z.number().optional(),
     pressureMPa: z.number().positive().optional(),
     spectrum: z
@@ -141,6 +146,11 @@ export class CellMonitor {
     const st = this.state;
     const warnings: string[] = [];
     if (input.cycle === st.lastRawCycle) return { rejected: `cycle ${input.cycle} again: duplicate ignored` };
+    if (input.cellNumbered && input.cycle < st.lastRawCycle) {
+      return {
+        rejected: `cycle ${input.cycle} again (already past cycle ${st.lastRawCycle}): duplicate ignored`,
+      };
+    }
     if (input.cycle < st.lastRawCycle) {
       st.offset = st.lastCycle - input.cycle + 1;
       warnings.push(

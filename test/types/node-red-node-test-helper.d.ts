@@ -15,6 +15,8 @@ declare module 'node-red-node-test-helper' {
     unload(): Promise<void>;
     getNode(id: string): TestNode;
     clearFlows(): Promise<void>;
+    /** Deploys a changed flow; type 'nodes' restarts only the nodes whose config changed. */
+    setFlows(flow: unknown, type?: 'full' | 'flows' | 'nodes', credentials?: unknown): Promise<void>;
     request(): unknown;
     url(): string;
   }
