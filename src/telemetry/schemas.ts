@@ -98,9 +98,12 @@ export const STREAMS = {
     },
   },
   /** Equivalent-circuit fit of the spectrum taken after a cycle. */
-  'eis-fit': { fields: { cycle: 'number', rSeOhm: 'number', rCatOhm: 'number', rmse: 'number' } },
+  /** `sweep`: which of the cycle's spectra it is, when an instrument takes several (instrument-watch). */
+  'eis-fit': {
+    fields: { cycle: 'number', sweep: 'number', rSeOhm: 'number', rCatOhm: 'number', rmse: 'number' },
+  },
   /** One point per frequency of a spectrum. */
-  spectrum: { fields: { cycle: 'number', fHz: 'number', reOhm: 'number', imOhm: 'number' } },
+  spectrum: { fields: { cycle: 'number', sweep: 'number', fHz: 'number', reOhm: 'number', imOhm: 'number' } },
 } as const satisfies Record<string, StreamDeclaration>;
 export type DeclaredStream = keyof typeof STREAMS;
 

@@ -66,6 +66,7 @@ describe('a watched folder, live, into cell-health and MQTT', () => {
   /** stream -> seq -> sample: the durable publisher may send a seq again (idempotent by design). */
   const received = new Map<string, Map<number, Sample>>();
   const turnedAway: string[] = [];
+  const errors: string[] = [];
   let sub: mqtt.MqttClient;
 
   beforeAll(async () => {
@@ -100,6 +101,8 @@ describe('a watched folder, live, into cell-health and MQTT', () => {
     for (let i = 0; i < 120 && (received.get('eis-fit')?.size ?? 0) < 16; i++) await sleep(250);
     await sleep(1000);
     for (const a of health.warn.args ?? []) turnedAway.push(String(a[0]));
+    for (const a of (health as unknown as { error: { args?: unknown[][] } }).error.args ?? [])
+      errors.push(String(a[0]));
   }, 120_000);
 
   afterAll(async () => {
@@ -140,6 +143,7 @@ describe('a watched folder, live, into cell-health and MQTT', () => {
   it('what a restarted watcher sent again, cell-health turned away as repeats, and nothing else', () => {
     const other = turnedAway.filter((w) => !/again.*duplicate ignored/.test(w));
     expect(other.filter((w) => /cycle not used/.test(w))).toEqual([]);
+    expect(errors).toEqual([]);
     console.log(`watcher restarts: ${turnedAway.length} repeat(s) turned away by cell-health`);
   });
 });
