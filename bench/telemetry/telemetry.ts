@@ -14,7 +14,7 @@
  *     publisher;
  *  4. RSS of `cellrig start` running the default flow (goal <= 150 MB).
  *
- *   npm run build && node dist/bench/telemetry/telemetry.js
+ *   npm run build && node dist/bench/telemetry/telemetry.js [--side-only]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -298,8 +298,10 @@ async function sideConsumer(
     [join(__dirname, 'consumer.js'), kind, mosquitto.url, influx.url, db, clientId, benchDir(`side-${kind}`)],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
+  let output = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (b: Buffer) => {
+      output = `${output}${b}`.slice(-200_000);
       if (`${b}`.includes('READY')) resolve();
     });
     child.once('exit', (code) => reject(new Error(`${kind} consumer exited (${code})`)));
@@ -314,12 +316,24 @@ async function sideConsumer(
   const t0 = performance.now();
   child.stdin?.write('go\n');
   let last = { stored: 0, distinct: 0, at: t0, cpu: cpu0 };
-  // Done when every message is in, or nothing more arrived for 10 s (the flow lost the rest).
-  while (last.distinct < SIDE_MESSAGES && performance.now() - last.at < 10_000) {
+  // Done when every message is in, or nothing more arrived for 30 s while the consumer sat idle (it
+  // lost the rest: nothing was still on its way).
+  let idleSince = performance.now();
+  let cpuBefore = cpu0;
+  while (
+    last.distinct < SIDE_MESSAGES &&
+    !(performance.now() - last.at > 30_000 && performance.now() - idleSince > 5000)
+  ) {
     await sleep(200);
     const c = await counts();
-    if (c.stored !== last.stored) last = { ...c, at: performance.now(), cpu: cpuSeconds(pid) };
+    const cpu = cpuSeconds(pid);
+    if (cpu - cpuBefore > 0.01) idleSince = performance.now();
+    cpuBefore = cpu;
+    if (c.stored !== last.stored) last = { ...c, at: performance.now(), cpu };
   }
+  const errors = output.split('\n').filter((l) => /\[error\]/.test(l));
+  if (errors.length > 0)
+    console.log(`  (${kind}: ${errors.length} errors logged, e.g. ${errors[0]?.slice(0, 200)})`);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   return {
@@ -369,6 +383,8 @@ async function main(): Promise<void> {
   const [mosquitto, influx] = await Promise.all([startMosquitto(), startInflux()]);
   try {
     await sideBySide({ mosquitto, influx });
+    // `--side-only`: the side-by-side comparison alone (a few minutes instead of about ten).
+    if (process.argv.includes('--side-only')) return;
     await sleep(SETTLE_MS);
     await throughput({ mosquitto, influx }, 'shared', 'cores shared');
     console.log(
@@ -381,6 +397,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all([mosquitto.dispose(), influx.dispose()]);
   }
+  if (process.argv.includes('--side-only')) return;
   const rss = await startRss();
   console.log(
     `cellrig start (default flow, embedded broker) after 60 s: RSS ${rss.rssMB.toFixed(0)} MB, peak ${rss.peakMB.toFixed(0)} MB (goal <= 150 MB)`,
