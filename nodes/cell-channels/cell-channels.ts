@@ -88,13 +88,24 @@ export default function register(RED: NodeAPI): void {
         config.channels.map((c) => [c.channel, interlock!.state(c.channel) ?? 'off']),
       );
       const onAnalyser = interlock.onAnalyser ?? '';
+      const ts = clock.now();
+      // One `relay` sample per channel (the Rig dashboard's per-channel timeline), then the summary.
+      const perChannel = Object.entries(states).map(([channel, state]) => ({
+        topic: `${rig.rigId}/${channel}/relay`,
+        channel,
+        stream: 'relay',
+        payload: { ts, state },
+      }));
       this.send([
-        {
-          topic: `${rig.rigId}/relays/relays`,
-          channel: 'relays',
-          stream: 'relays',
-          payload: { ts: clock.now(), ...states, analyser: onAnalyser },
-        },
+        [
+          ...perChannel,
+          {
+            topic: `${rig.rigId}/relays/relays`,
+            channel: 'relays',
+            stream: 'relays',
+            payload: { ts, ...states, analyser: onAnalyser },
+          },
+        ],
         null,
       ]);
       const bad = Object.entries(states).filter(([, s]) => s === 'fault' || s === 'isolated');

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import cellChannels from '../../nodes/cell-channels/cell-channels';
 import { VirtualClock } from '../../src/clock';
+import { fieldKind } from '../../src/telemetry/schemas';
 import {
   errors,
   type FlowNode,
@@ -32,7 +33,7 @@ const flow = (extra: Partial<FlowNode> = {}) => [
   { id: 'events', type: 'helper' },
 ];
 
-type Msg = { payload: Record<string, unknown>; stream: string };
+type Msg = { payload: Record<string, unknown>; stream: string; channel: string };
 function collect(id: string): Msg[] {
   const got: Msg[] = [];
   helper.getNode(id).on('input', (m: Msg) => got.push(m));
@@ -69,6 +70,14 @@ describe('cell-channels node', () => {
       analyser: 'ch2',
     });
     expect(out[out.length - 1]!.stream).toBe('relays');
+    // Each channel's own state, as the Rig dashboard's relay timeline reads it (measurement relay, field state).
+    const perChannel = out.slice(-4, -1);
+    expect(perChannel.map((m) => [m.channel, m.stream, (m.payload as { state: string }).state])).toEqual([
+      ['ch1', 'relay', 'off'],
+      ['ch2', 'relay', 'analyser'],
+      ['ch3', 'relay', 'cycler'],
+    ]);
+    expect(fieldKind('relay', 'state'), 'declared as the dashboard reads it').toBe('string');
     expect(lastStatus(helper.getNode('cc1'))).toMatchObject({ fill: 'green', text: 'analyser: ch2' });
   });
 
