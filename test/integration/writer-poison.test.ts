@@ -128,15 +128,21 @@ describe('poison isolation', () => {
     expect(await seqsIn(db, 'pressure', `good${tag}`)).toEqual(Array.from({ length: 400 }, (_, i) => i));
     expect(writer.stats.deadLettered).toBe(1);
     expect(alarms.some((a) => /counts/.test(a))).toBe(false); // the letter is an event, not a store failure
-    // Kept on disk, listed by the command, with the reason naming the field.
-    const listed = await runCli(bridgeMain, [
-      'deadletters',
-      'list',
-      '--json',
-      '--dir',
-      join(dir, 'deadletters'),
-    ]);
-    const letters = JSON.parse(listed.out) as { payload: string; error: string; rig: string; seq?: number }[];
+    // Kept on disk, listed by the command, with the reason naming the field. Letters are fsynced in
+    // batches before the ack that covers them, so the list is read until the batch is on disk.
+    type Letter = { payload: string; error: string; rig: string; seq?: number };
+    let letters: Letter[] = [];
+    await until('the dead letter on disk', async () => {
+      const listed = await runCli(bridgeMain, [
+        'deadletters',
+        'list',
+        '--json',
+        '--dir',
+        join(dir, 'deadletters'),
+      ]);
+      letters = JSON.parse(listed.out) as Letter[];
+      return letters.length > 0;
+    });
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ rig: 'evil', seq: 0 });
     expect(letters[0]?.error).toMatch(/counts/);
