@@ -38,7 +38,12 @@ export async function readCellDir(dir: string): Promise<CellData> {
   const metaFile = join(dir, CELL_JSON);
   const { meta, warnings } = readCellMeta(metaFile, await readText(metaFile));
   const cyclingFile = join(dir, CYCLING_CSV);
-  const { samples, badLines } = parseCyclingCsv(cyclingFile, await readText(cyclingFile));
+  const { samples, badLines, hasTemperature } = parseCyclingCsv(cyclingFile, await readText(cyclingFile));
+  // With a temperature column, cell.json's single temperature is not needed: no warning for its absence.
+  if (hasTemperature) {
+    const i = warnings.findIndex((w) => w.startsWith(`${metaFile}: no temperatureC:`));
+    if (i >= 0) warnings.splice(i, 1);
+  }
   for (const b of badLines.slice(0, 5))
     warnings.push(
       `${cyclingFile}:${b.line}: ${b.problem}${/kept without/.test(b.problem) ? '' : '; row dropped'}`,

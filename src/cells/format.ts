@@ -133,28 +133,39 @@ export function parseCyclingCsv(file: string, text: string): ParsedCycling {
     );
   }
   const width = names.length;
-  const samples: CyclingSample[] = [];
+  const [iT, iC, iV, iA] = at as [number, number, number, number];
+  const samples: CyclingSample[] = new Array(lines.length - 1);
   const badLines: { line: number; problem: string }[] = [];
+  const value = (f: string | undefined) => (f === undefined || f.trim() === '' ? Number.NaN : Number(f));
   for (let i = 1; i < lines.length; i++) {
     // Every line after the header is a sample (a blank one too, as NaN), so sample i is on line i + 2.
-    const raw = lines[i]!.trim();
-    const fields = raw.split(',');
-    const values = fields.map((f) => (f.trim() === '' ? Number.NaN : Number(f)));
-    const [t, c, v, a] = at.map((k) => values[k] ?? Number.NaN) as [number, number, number, number];
-    const temp = tAt >= 0 ? values[tAt] : undefined;
-    if (fields.length !== width || ![t, c, v, a].every(Number.isFinite)) {
+    const fields = lines[i]!.split(',');
+    const t = value(fields[iT]);
+    const c = value(fields[iC]);
+    const v = value(fields[iV]);
+    const a = value(fields[iA]);
+    const temp = tAt >= 0 ? value(fields[tAt]) : Number.NaN;
+    if (
+      fields.length !== width ||
+      !(Number.isFinite(t) && Number.isFinite(c) && Number.isFinite(v) && Number.isFinite(a))
+    ) {
+      const raw = lines[i]!.trim();
       badLines.push({
         line: i + 1,
         problem:
           fields.length !== width
-            ? `expected ${width} fields, found ${fields.length}`
+            ? `expected ${width} fields, found ${raw === '' ? 0 : fields.length}`
             : `not a number in '${raw}'`,
       });
-    } else if (temp !== undefined && !Number.isFinite(temp) && fields[tAt]!.trim() !== '') {
-      badLines.push({ line: i + 1, problem: `temperature not a number in '${raw}'; kept without it` });
+    } else if (tAt >= 0 && !Number.isFinite(temp) && fields[tAt]!.trim() !== '') {
+      badLines.push({
+        line: i + 1,
+        problem: `temperature not a number in '${lines[i]!.trim()}'; kept without it`,
+      });
     }
-    const sample: CyclingSample = { timeS: t, cycle: c, voltageV: v, currentA: a };
-    samples.push(temp !== undefined && Number.isFinite(temp) ? { ...sample, temperatureC: temp } : sample);
+    samples[i - 1] = Number.isFinite(temp)
+      ? { timeS: t, cycle: c, voltageV: v, currentA: a, temperatureC: temp }
+      : { timeS: t, cycle: c, voltageV: v, currentA: a };
   }
   return { samples, badLines, hasTemperature: tAt >= 0 };
 }
