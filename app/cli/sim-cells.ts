@@ -6,13 +6,13 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { simulateCycles } from '../../devices/sim/models/cell';
-import { referenceCells, type SimCellParams } from '../../devices/sim/models/cell-params';
+import { nominalCapacityMAh, referenceCells, type SimCellParams } from '../../devices/sim/models/cell-params';
 import { writeCellDir } from '../../src/cells/directory';
 import type { CellMeta } from '../../src/cells/format';
 import type { CyclingSample } from '../../src/cycling/samples';
 
 const USAGE = `usage: cellrig sim cells --seed N --out DIR [--cycles N] [--cells ${referenceCells.map((c) => c.id).join(',')}]
-Writes DIR/<cell>/cell.json, cycling.csv and eis/cycle-NNN.csv for the reference study's cells.
+Writes DIR/<cell>/cell.json, cycling.csv (with temperature_C) and eis/cycle-NNN.csv for the reference study's cells.
 `;
 
 const argsSchema = z.object({
@@ -35,9 +35,8 @@ export function cellMeta(p: SimCellParams): CellMeta {
   return {
     id: p.id,
     coating: p.coating,
-    nominalCapacitymAh: p.nominalCapacitymAh,
+    nominalCapacitymAh: nominalCapacityMAh(),
     pressureMPa: p.pressureMPa,
-    temperatureC: p.temperatureC,
     cathodeBatch: { ...p.cathodeBatch },
   };
 }
@@ -57,6 +56,7 @@ export async function writeSimulatedCell(
         cycle: c.cycle,
         voltageV: c.voltageV[i]!,
         currentA: c.currentA[i]!,
+        temperatureC: c.temperatureC[i]!,
       });
     }
     spectra.push({ cycle: c.cycle, spectrum: c.spectrum });

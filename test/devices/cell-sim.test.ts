@@ -1,65 +1,128 @@
+/**
+ * The simulated cells against the paper's outcomes, measured on what comes out (the logged samples and
+ * spectra; the model's own state only where a mechanism is checked). No parameter is one of these
+ * numbers: they emerge from interphase growth, contact loss, the particle's kinetics and the filament.
+ */
 import { describe, expect, it } from 'vitest';
 import { simulateCell, simulateCycles } from '../../devices/sim/models/cell';
-import { lnoCell, pristineCell, tfaaCell } from '../../devices/sim/models/cell-params';
-import { ocvV, socAtOcv } from '../../devices/sim/models/ocv-nmc811-liin';
+import {
+  lnoCell,
+  nominalCapacityMAh,
+  parameterTable,
+  pristineCell,
+  separatorOhm,
+  tfaaCell,
+} from '../../devices/sim/models/cell-params';
+import { lithiumAtOcv, ocvV } from '../../devices/sim/models/ocv-nmc811-liin';
+import { type CycleSummary, summarizeCycles } from '../../src/cycling/summary';
+import { fitRcatSeries } from '../../src/health/rcat';
 
 const pristine = simulateCell(pristineCell, 1, 100);
 const lno = simulateCell(lnoCell, 1, 100);
 const tfaa = simulateCell(tfaaCell, 1, 100);
 
-const retention = (cycles: typeof pristine, n: number) =>
-  cycles[n - 1]!.truth.dischargeAh / cycles[0]!.truth.dischargeAh;
-const rCat = (cycles: typeof pristine, n: number) => cycles[n - 1]!.truth.rCatOhm;
-const maxChargeV = (c: (typeof pristine)[number]) =>
-  Math.max(...c.voltageV.filter((_, i) => c.currentA[i]! > 0));
+const summaries = (cycles: typeof pristine): CycleSummary[] =>
+  summarizeCycles(
+    cycles.flatMap((c) =>
+      c.timeS.map((t, i) => ({
+        timeS: t,
+        cycle: c.cycle,
+        voltageV: c.voltageV[i]!,
+        currentA: c.currentA[i]!,
+        temperatureC: c.temperatureC[i]!,
+      })),
+    ),
+  );
+const sums = { pristine: summaries(pristine), lno: summaries(lno), tfaa: summaries(tfaa) };
+const retention = (s: CycleSummary[], n: number) => s[n - 1]!.dischargeAh / s[0]!.dischargeAh;
+const rCat = (cycles: typeof pristine, n: number) => cycles[n - 1]!.model.rCatOhm;
 
-describe('simulated cells of the reference study (seed 1)', () => {
-  it('keeps 78 % (pristine) and 95 % (TFAA) of the first discharge capacity at cycle 100, within 1 %', () => {
-    expect(Math.abs(retention(pristine, 100) - 0.78)).toBeLessThan(0.01);
-    expect(Math.abs(retention(tfaa, 100) - 0.95)).toBeLessThan(0.01);
-    expect(retention(lno, 100)).toBeGreaterThan(retention(pristine, 100));
-    expect(retention(lno, 100)).toBeLessThan(retention(tfaa, 100));
+describe('simulated cells of the reference study (seed 1): outcomes', () => {
+  it('keeps about 78 % (pristine) and 95 % (TFAA) of the first discharge capacity at cycle 100', () => {
+    expect(retention(sums.pristine, 100)).toBeGreaterThan(0.75);
+    expect(retention(sums.pristine, 100)).toBeLessThan(0.81);
+    expect(retention(sums.tfaa, 100)).toBeGreaterThan(0.93);
+    expect(retention(sums.tfaa, 100)).toBeLessThan(0.97);
+    expect(retention(sums.lno, 100)).toBeGreaterThan(retention(sums.pristine, 100));
+    expect(retention(sums.lno, 100)).toBeLessThan(retention(sums.tfaa, 100));
   });
 
-  it('gives the pristine and LNO cells an R_CAT that keeps growing, the LNO one starting lowest', () => {
-    expect(rCat(pristine, 100)).toBeGreaterThan(rCat(pristine, 10) * 2.5);
-    expect(rCat(lno, 100)).toBeGreaterThan(rCat(lno, 10) * 2.5);
+  it('never discharges more than the nominal capacity, in any cell or seed', () => {
+    const nominalAh = nominalCapacityMAh() / 1000;
+    for (const s of Object.values(sums))
+      for (const c of s) expect(c.dischargeAh).toBeLessThanOrEqual(nominalAh);
+    for (const seed of [2, 3]) {
+      for (const c of summaries(simulateCell(tfaaCell, seed, 5)))
+        expect(c.dischargeAh).toBeLessThanOrEqual(nominalAh);
+    }
+  });
+
+  it('shorts the pristine cell near cycle 60, from lost cathode contact crowding the current; not TFAA or LNO', () => {
+    const onset = pristine.find((c) => c.model.leakOhm !== null)!.cycle;
+    expect(onset).toBeGreaterThanOrEqual(50);
+    expect(onset).toBeLessThanOrEqual(70);
+    expect(tfaa.some((c) => c.model.leakOhm !== null)).toBe(false);
+    expect(lno.some((c) => c.model.leakOhm !== null)).toBe(false);
+    // Other seeds: the filament's advance is random, the crowding is not.
+    const onsets = [2, 3, 4].map(
+      (seed) => simulateCell(pristineCell, seed, 80).find((c) => c.model.leakOhm !== null)?.cycle,
+    );
+    for (const o of onsets) {
+      expect(o).toBeGreaterThanOrEqual(45);
+      expect(o).toBeLessThanOrEqual(80);
+    }
+  }, 60_000);
+
+  it('lets the short cost coulombic efficiency and discharge capacity, and leak in the rest too', () => {
+    const onset = pristine.find((c) => c.model.leakOhm !== null)!.cycle;
+    const before = sums.pristine.slice(onset - 6, onset - 1);
+    const after = sums.pristine.slice(onset - 1, onset + 4);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const ce = (s: CycleSummary[]) => mean(s.map((c) => c.coulombicEfficiency!));
+    expect(ce(before) - ce(after)).toBeGreaterThan(0.015);
+    expect(mean(after.map((c) => c.dischargeAh))).toBeLessThan(mean(before.map((c) => c.dischargeAh)));
+    const slope = (s: CycleSummary[]) => mean(s.map((c) => c.restAfterCharge!.lateSlopeVPerH));
+    expect(slope(after)).toBeLessThan(slope(before));
+  });
+
+  it('ends the discharge kinetically: the core is not full when 1.88 V is reached, and the cell relaxes to about 2.7-2.9 V', () => {
+    for (const s of Object.values(sums)) {
+      for (const c of [s[0]!, s[49]!]) {
+        expect(c.restAfterDischarge!.endV).toBeGreaterThan(2.7);
+        expect(c.restAfterDischarge!.endV).toBeLessThan(2.95);
+      }
+    }
+    // Relaxed OCV -> lithium fraction: well short of x = 1.
+    expect(lithiumAtOcv(sums.tfaa[9]!.restAfterDischarge!.endV)).toBeLessThan(0.99);
+    expect(ocvV(1)).toBeLessThan(1.88);
+  });
+
+  it('derives R_SE from the separator: 150 um of 2.88 mS/cm over 0.785 cm2 is 6.6 Ohm, and the spectra show it', () => {
+    expect(separatorOhm()).toBeCloseTo(6.63, 1);
+    const fits = fitRcatSeries(tfaa.slice(0, 10).map((c) => ({ cycle: c.cycle, spectrum: c.spectrum })));
+    for (const f of fits) {
+      expect(f.rSeOhm!).toBeGreaterThan(5.5);
+      expect(f.rSeOhm!).toBeLessThan(8);
+    }
+  });
+
+  it("gives R_CAT the paper's course: pristine's rise is largest in cycles 1-5, TFAA's far smaller and flat after, LNO starts lowest and keeps growing", () => {
+    const rise = (c: typeof pristine) => rCat(c, 5) - rCat(c, 1);
+    expect(rise(pristine)).toBeGreaterThan(3 * rise(tfaa));
+    expect(rise(pristine) / rCat(pristine, 1)).toBeGreaterThan(rise(tfaa) / rCat(tfaa, 1));
+    expect(Math.abs(rCat(tfaa, 100) / rCat(tfaa, 6) - 1)).toBeLessThan(0.2);
     expect(rCat(lno, 1)).toBeLessThan(rCat(tfaa, 1));
     expect(rCat(lno, 1)).toBeLessThan(rCat(pristine, 1));
+    expect(rCat(lno, 100)).toBeGreaterThan(3 * rCat(lno, 10));
+    expect(rCat(pristine, 100)).toBeGreaterThan(1.5 * rCat(pristine, 10));
   });
 
-  it('lets the TFAA cell R_CAT rise during about 5 formation cycles and then stay flat', () => {
-    expect(rCat(tfaa, 6)).toBeGreaterThan(rCat(tfaa, 1) * 1.6);
-    const after = tfaa.slice(6).map((c) => c.truth.rCatOhm);
-    expect(Math.max(...after) - Math.min(...after)).toBeLessThan(0.1 * rCat(tfaa, 6));
-  });
-
-  it('shorts the pristine cell from cycle 60: the charge stalls below cut-off and its charge never returns', () => {
-    for (const c of pristine.slice(0, 59)) {
-      expect(c.truth.leakOhm).toBeNull();
-      expect(maxChargeV(c)).toBeGreaterThan(3.67);
-    }
-    const c60 = pristine[59]!;
-    expect(c60.truth.leakOhm).not.toBeNull();
-    expect(maxChargeV(c60)).toBeLessThan(3.6);
-    expect(c60.truth.dischargeAh / c60.truth.chargeAh).toBeLessThan(0.7);
-    expect(c60.truth.chargeAh).toBeGreaterThan(1.5 * pristine[58]!.truth.chargeAh);
-  });
-
-  it('never shorts the LNO and TFAA cells and keeps their coulombic efficiency above 99 % after formation', () => {
-    for (const c of [...lno.slice(5), ...tfaa.slice(5)]) {
-      expect(c.truth.leakOhm).toBeNull();
-      expect(c.truth.dischargeAh / c.truth.chargeAh).toBeGreaterThan(0.99);
-    }
-  });
-
-  it('puts the parallel leakage path into the shorted spectrum, which bends the low-frequency tail down', () => {
-    const last = (c: (typeof pristine)[number]) => {
-      const n = c.spectrum.fHz.length - 1;
-      return -c.spectrum.imOhm[n]! / c.spectrum.reOhm[n]!;
-    };
-    // A pure diffusion tail sits near 45 degrees; the leak pulls the lowest point toward the real axis.
-    expect(last(pristine[99]!)).toBeLessThan(last(lno[99]!));
+  it('logs the cell temperature with every sample, following the lab', () => {
+    const t = pristine.flatMap((c) => c.temperatureC);
+    expect(t).toHaveLength(pristine.reduce((n, c) => n + c.timeS.length, 0));
+    expect(Math.min(...t)).toBeGreaterThan(23);
+    expect(Math.max(...t)).toBeLessThan(27);
+    expect(Math.max(...t) - Math.min(...t)).toBeGreaterThan(0.3);
   });
 
   it('logs current positive while charging and samples in time order', () => {
@@ -88,13 +151,25 @@ describe('simulated cell determinism', () => {
 });
 
 describe('NMC811 | LiIn open-circuit voltage', () => {
-  it('is monotone over the state of charge and inverts back to it', () => {
-    let prev = -Infinity;
-    for (let s = 0; s <= 1.0001; s += 0.01) {
-      const v = ocvV(s);
-      expect(v).toBeGreaterThan(prev);
+  it('falls monotonically with lithium content and inverts back to it', () => {
+    let prev = Number.POSITIVE_INFINITY;
+    for (let x = 0; x <= 1.0001; x += 0.01) {
+      const v = ocvV(x);
+      expect(v).toBeLessThan(prev);
       prev = v;
     }
-    expect(socAtOcv(ocvV(0.42))).toBeCloseTo(0.42, 6);
+    expect(lithiumAtOcv(ocvV(0.42))).toBeCloseTo(0.42, 6);
+  });
+});
+
+describe('parameter table', () => {
+  it('gives every parameter a value, a unit column and a source', () => {
+    const rows = parameterTable().split('\n').slice(2);
+    expect(rows.length).toBeGreaterThan(40);
+    for (const r of rows) {
+      const cells = r.split('|').map((x) => x.trim());
+      expect(cells[4]!.length, r).toBeGreaterThan(0);
+      expect(cells[4]!, r).toMatch(/paper|assumed|et al\.|Santhosha|M\(|F \//);
+    }
   });
 });

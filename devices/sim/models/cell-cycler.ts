@@ -1,7 +1,7 @@
 /**
  * A simulated cell on a cycler, paced by a clock: every `periodMs` it finishes one more cycle of the
  * study's protocol and hands over what a cycler and a potentiostat would (samples and the charged-state
- * spectrum), on a compressed time scale (a 40 h cycle in about 20 s by default).
+ * spectrum), on a compressed time scale (a 25 h cycle in about 20 s by default).
  */
 import type { Clock, TimerHandle } from '../../../src/clock';
 import { type SimulatedCycle, simulateCycles } from './cell';
@@ -12,7 +12,8 @@ export type CyclerOutput = {
   timeS: number[];
   voltageV: number[];
   currentA: number[];
-  temperatureC: number;
+  /** The cell's temperature per sample, as the cycler logs it. */
+  temperatureC: number[];
   spectrum: { fHz: number[]; reOhm: number[]; imOhm: number[] };
 };
 

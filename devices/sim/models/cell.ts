@@ -1,18 +1,31 @@
 /**
- * A simulated solid-state cell cycled like the reference study: CC charge at C/10 to 3.68 V, rest, an
- * impedance spectrum in the charged state, CC discharge to 1.88 V, rest. Pure and seedable: the same
- * parameters and seed give the same samples and spectra.
+ * A simulated LiIn | Li6PS5Cl | NMC811 cell cycled like the reference study: CC charge at C/10 to
+ * 3.68 V, rest, an impedance spectrum in the charged state, CC discharge to 1.88 V, rest. Pure and
+ * seedable: the same parameters and seed give the same samples and spectra.
  *
- * Voltage = OCV(state of charge) + I R_ohmic + slow polarisation. Capacity fades along the study's
- * retention figure; the cell's accessible capacity in each cycle is solved so the delivered discharge
- * capacity follows it, whatever the resistance and the leakage take away. A soft short is a filament
- * that conducts once the cell is charged past half way and keeps growing while charge is forced through
- * it: charge goes into it and never comes back, the voltage stalls or dips, OCV decays in the rest, and
- * the spectrum gains a parallel leakage resistance. Stripping during discharge dissolves its tip.
+ * Terminal voltage = OCV of the particle's surface (a diffusing representative particle) + the
+ * Butler-Volmer overpotential of the cathode interface (its exchange current falls as the surface
+ * fills, so the discharge ends kinetically with the core not yet full) + the ohmic drops of the
+ * interphase, the separator and the anode. A soft short is a resistance between the electrodes: it takes
+ * its share of the current in charge, rest and discharge. The cell follows the lab temperature, which
+ * the cycler logs; every resistance and the diffusivity follow it (Arrhenius). Nothing here is told the
+ * retention, the short's cycle or R_CAT's course: cell-degradation.ts moves the mechanisms on.
  */
 import type { Spectrum } from '../../../src/eis/spectrum';
 import { type Random, seededRandom } from '../../../src/random';
-import { type Protocol, type SimCellParams, studyProtocol } from './cell-params';
+import { type DegradationState, initialDegradation, nextCycle } from './cell-degradation';
+import {
+  COATINGS,
+  interphaseOhmPerNm,
+  CELL_CONSTANTS as K,
+  LAB,
+  nominalCapacityMAh,
+  type Protocol,
+  type SimCellParams,
+  separatorOhm,
+  studyProtocol,
+} from './cell-params';
+import { Particle } from './cell-particle';
 import { cellFrequenciesHz, cellSpectrum, cpeQForApex } from './cell-spectrum';
 import { ocvV } from './ocv-nmc811-liin';
 
@@ -22,59 +35,37 @@ export type SimulatedCycle = {
   readonly timeS: number[];
   readonly voltageV: number[];
   readonly currentA: number[];
+  /** The cell's temperature as the cycler logs it, per sample (0.1 C resolution). */
+  readonly temperatureC: number[];
   /** Taken at the end of the rest after charge. */
   readonly spectrum: Spectrum;
-  readonly temperatureC: number;
-  /** What the model knows and an analysis has to find out. */
-  readonly truth: {
+  /**
+   * The model's own state, for the simulator's tests only: a detector never sees it (it reads the
+   * logged samples and spectra, as from a real cycler).
+   */
+  readonly model: {
     readonly rCatOhm: number;
+    readonly rSeOhm: number;
     readonly leakOhm: number | null;
-    readonly chargeAh: number;
-    readonly dischargeAh: number;
+    readonly accessible: number;
+    readonly interphaseNm: number;
+    readonly filamentUm: number;
+    readonly eisTemperatureC: number;
   };
 };
 
-const BOLTZMANN_EV = 8.617e-5;
-/** Activation energies of the separator and the two interfaces (Li6PS5Cl and its interphases). */
-const ACTIVATION_EV = { se: 0.3, anode: 0.3, cathode: 0.34 };
-/** Contact at the cathode interface improves with stack pressure; R_CAT ~ P^-1/2 around 150 MPa. */
-const PRESSURE_EXPONENT = 0.5;
+const BOLTZMANN_EV = 8.617333e-5;
+const FARADAY = 96485.33;
+const GAS = 8.314462;
+const REFERENCE_C = 25;
 const REFERENCE_PRESSURE_MPA = 150;
-/** The filament connects in the second half of charge, where the anode is lithiated enough. */
-const FILAMENT_SOC = 0.55;
-const FILAMENT_WIDTH = 0.05;
-/** Charge forced through the filament thickens it: conductance gain per nominal capacity passed. */
-const FILAMENT_GROWTH_PER_CAPACITY = 1.5;
-const INITIAL_SOC = 0.03;
+/** R_CAT is quoted in the charged state, where the surface holds about this lithium fraction. */
+const X_REFERENCE = 0.25;
+const SHELLS = 14;
+const MAX_INTERNAL_STEP_S = 60;
 
-type CellState = { soc: number; polarisationV: number; timeS: number };
-
-type CycleConditions = {
-  readonly capacityAh: number;
-  readonly currentA: number;
-  readonly ohmicOhm: number;
-  readonly sideReactionFraction: number;
-  /** Filament conductance when fully connected, 0 without a short. */
-  readonly filamentS: number;
-};
-
-type Trace = { timeS: number[]; voltageV: number[]; currentA: number[] };
-
-type CycleRun = {
-  readonly state: CellState;
-  readonly trace: Trace;
-  readonly chargeAh: number;
-  readonly dischargeAh: number;
-  readonly leakOhmAtEis: number | null;
-};
-
-export function retentionTarget(p: SimCellParams, cycle: number): number {
-  return 1 - (1 - p.retentionAt100) * ((cycle - 1) / 99) ** p.fadeExponent;
-}
-
-export function rCatAtReference(p: SimCellParams, cycle: number): number {
-  const formed = p.rCatFormationOhm * (1 - Math.exp(-(cycle - 1) / p.formationCycles));
-  return p.rCatInitialOhm + formed + p.rCatGrowthOhmPerCycle * (cycle - 1);
+export function arrhenius(activationEv: number, tempC: number): number {
+  return Math.exp((activationEv / BOLTZMANN_EV) * (1 / (tempC + 273.15) - 1 / (REFERENCE_C + 273.15)));
 }
 
 /** Yields one cycle at a time, so a live simulation can pace them; `simulateCell` collects them all. */
@@ -84,60 +75,8 @@ export function* simulateCycles(
   cycles: number,
   protocol: Protocol = studyProtocol,
 ): Generator<SimulatedCycle> {
-  const master = seededRandom(seed);
-  const nominalAh = p.nominalCapacitymAh / 1000;
-  const currentA = nominalAh * protocol.cRate;
-  const firstDischargeAh = nominalAh * p.firstDischargeFraction;
-  let state: CellState = { soc: INITIAL_SOC, polarisationV: 0, timeS: 0 };
-  let capacityGuessAh = firstDischargeAh / 0.9;
-  for (let cycle = 1; cycle <= cycles; cycle++) {
-    const temperatureC = p.temperatureC + p.noise.temperatureC * master.normal();
-    const targetAh =
-      firstDischargeAh * retentionTarget(p, cycle) * (1 + p.noise.capacityRelative * master.normal());
-    const cycleSeed = master.int(0, 0x7fffffff);
-    const z = impedanceAt(p, cycle, temperatureC);
-    const short = p.softShort;
-    const filamentS =
-      short && cycle >= short.onsetCycle
-        ? ((short.severity * currentA) / 3.6) * (1 + short.growthPerCycle * (cycle - short.onsetCycle))
-        : 0;
-    const sideReactionFraction =
-      (1 - p.firstCycleEfficiency) * Math.exp(-(cycle - 1) / 0.7) + (1 - p.steadyEfficiency);
-    const conditions = (capacityAh: number): CycleConditions => ({
-      capacityAh,
-      currentA,
-      ohmicOhm: z.rSeOhm + z.rAnodeOhm + z.rCatOhm,
-      sideReactionFraction,
-      filamentS,
-    });
-    // The accessible capacity is whatever makes this cycle deliver the target; three secant-free
-    // proportional corrections converge to well under the capacity noise.
-    let run = runCycle(state, conditions(capacityGuessAh), p, protocol, seededRandom(cycleSeed));
-    for (let k = 0; k < 3 && run.dischargeAh > 0; k++) {
-      capacityGuessAh *= targetAh / run.dischargeAh;
-      run = runCycle(state, conditions(capacityGuessAh), p, protocol, seededRandom(cycleSeed));
-    }
-    state = run.state;
-    const eisRng = seededRandom(cycleSeed ^ 0x5bd1e995);
-    const spectrum = cellSpectrum(
-      { ...z, leakOhm: run.leakOhmAtEis },
-      cellFrequenciesHz,
-      eisRng,
-      p.noise.eisRelative,
-    );
-    yield {
-      cycle,
-      ...run.trace,
-      spectrum,
-      temperatureC,
-      truth: {
-        rCatOhm: z.rCatOhm,
-        leakOhm: run.leakOhmAtEis,
-        chargeAh: run.chargeAh,
-        dischargeAh: run.dischargeAh,
-      },
-    };
-  }
+  const cell = new CellModel(p, seed, protocol);
+  for (let n = 1; n <= cycles; n++) yield cell.runCycle();
 }
 
 export function simulateCell(
@@ -149,96 +88,273 @@ export function simulateCell(
   return [...simulateCycles(p, seed, cycles, protocol)];
 }
 
-function arrhenius(activationEv: number, tempC: number, refC: number): number {
-  return Math.exp((activationEv / BOLTZMANN_EV) * (1 / (tempC + 273.15) - 1 / (refC + 273.15)));
-}
+type Trace = { timeS: number[]; voltageV: number[]; currentA: number[]; temperatureC: number[] };
 
-function impedanceAt(p: SimCellParams, cycle: number, tempC: number) {
-  const pressure = (REFERENCE_PRESSURE_MPA / p.pressureMPa) ** PRESSURE_EXPONENT;
-  const rCatOhm = rCatAtReference(p, cycle) * pressure * arrhenius(ACTIVATION_EV.cathode, tempC, 25);
-  const rAnodeOhm = p.rAnodeOhm * arrhenius(ACTIVATION_EV.anode, tempC, 25);
-  return {
-    rSeOhm: p.rSeOhm * arrhenius(ACTIVATION_EV.se, tempC, 25),
-    rAnodeOhm,
-    anodeQ: cpeQForApex(p.rAnodeOhm, p.anodeApexHz, 0.9),
-    anodeAlpha: 0.9,
-    rCatOhm,
-    // The interface capacitance stays; a growing R_CAT moves the arc's apex to lower frequency.
-    cathodeQ: cpeQForApex(p.rCatInitialOhm, p.cathodeApexHz, p.cathodeAlpha),
-    cathodeAlpha: p.cathodeAlpha,
-    warburgOhmSqrtS: p.warburgOhmSqrtS,
-  };
-}
+class CellModel {
+  private readonly coating;
+  private readonly particle: Particle;
+  private readonly process: Random;
+  private readonly measure: Random;
+  private degradation: DegradationState;
+  private timeS = 0;
+  /** Slow lab-temperature walk (C) and the daily phase. */
+  private walkC = 0;
+  private readonly phase: number;
+  /** Transient filament contacts: extra conductance (S), decaying. */
+  private transientS = 0;
+  private readonly nominalA: number;
+  private readonly theoreticalC: number;
+  private readonly pressureFactor: number;
+  private readonly cathodeQ: number;
+  private sideFraction = 0;
+  private lastV: number | undefined;
+  private cached:
+    | {
+        timeS: number;
+        degradation: DegradationState;
+        tempC: number;
+        dif: (x: number) => number;
+        ohmic: number;
+        thermal: number;
+        chargeTransfer: number;
+        interphase: number;
+      }
+    | undefined;
 
-function filamentConnection(soc: number): number {
-  return 1 / (1 + Math.exp(-(soc - FILAMENT_SOC) / FILAMENT_WIDTH));
-}
+  constructor(
+    private readonly p: SimCellParams,
+    seed: number,
+    private readonly protocol: Protocol,
+  ) {
+    this.coating = COATINGS[p.coating];
+    const master = seededRandom(seed);
+    this.process = seededRandom(master.int(1, 0x7fffffff));
+    this.measure = seededRandom(master.int(1, 0x7fffffff));
+    this.phase = this.process.uniform(0, 2 * Math.PI);
+    this.walkC = LAB.walkC.value * this.process.normal();
+    this.particle = new Particle(K.particleRadiusUm.value * 1e-4, SHELLS, 1 - 1e-6);
+    this.degradation = initialDegradation(this.coating);
+    this.nominalA = (nominalCapacityMAh() / 1000) * protocol.cRate;
+    this.theoreticalC = ((K.nmcMassMg.value * K.theoreticalMAhPerG.value) / 1000) * 3.6;
+    this.pressureFactor = (REFERENCE_PRESSURE_MPA / p.pressureMPa) ** K.pressureExponent.value;
+    const firstRcat = this.coating.chargeTransferOhm.value + this.interphaseOhm(this.degradation);
+    this.cathodeQ = cpeQForApex(firstRcat, K.cathodeApexHz.value, K.cathodeAlpha.value);
+  }
 
-function runCycle(
-  start: CellState,
-  c: CycleConditions,
-  p: SimCellParams,
-  protocol: Protocol,
-  rng: Random,
-): CycleRun {
-  const s: CellState = { ...start };
-  const trace: Trace = { timeS: [], voltageV: [], currentA: [] };
-  const log = (currentA: number, voltageV: number) => {
-    trace.timeS.push(s.timeS);
-    trace.voltageV.push(voltageV + p.noise.voltageV * rng.normal());
-    trace.currentA.push(currentA === 0 ? 0 : currentA * (1 + p.noise.currentRelative * rng.normal()));
-  };
-  const nominalAh = p.nominalCapacitymAh / 1000;
-  let filamentGain = 1;
-  const leakA = (soc: number) => c.filamentS * filamentGain * filamentConnection(soc) * ocvV(soc);
-  const terminalV = (currentA: number) => ocvV(s.soc) + currentA * c.ohmicOhm + s.polarisationV;
-  const advance = (currentA: number, dtS: number, leaking: boolean) => {
-    const stored = currentA > 0 ? currentA * (1 - c.sideReactionFraction) : currentA;
-    const leak = leaking ? leakA(s.soc) : 0;
-    s.soc = Math.min(1, Math.max(0, s.soc + ((stored - leak) * dtS) / 3600 / c.capacityAh));
-    const target = currentA * p.rPolarisationOhm;
-    s.polarisationV = target + (s.polarisationV - target) * Math.exp(-dtS / p.polarisationTauS);
-    s.timeS += dtS;
-  };
-  // Constant-current step until the cut-off is crossed (the last sample lands on it) or time runs out.
-  const ccStep = (currentA: number, cutoffV: number, limitS: number, leaking: boolean): number => {
-    const t0 = s.timeS;
+  runCycle(): SimulatedCycle {
+    const d = nextCycle(this.degradation, this.coating, this.nominalA, this.process);
+    this.degradation = d;
+    const trace: Trace = { timeS: [], voltageV: [], currentA: [], temperatureC: [] };
+    const grownMAh = d.grownNm * K.sideChargeMAhPerNm.value + K.carbonSideChargeMAh.value;
+    // The oxidation's charge goes with the charge current, in proportion over the expected charge.
+    this.sideFraction = Math.min(0.5, grownMAh / (nominalCapacityMAh() * 1.1));
+    this.ccStep(this.nominalA, this.protocol.chargeCutoffV, trace);
+    this.rest(trace);
+    const eis = this.spectrum();
+    this.sideFraction = 0;
+    this.ccStep(-this.nominalA, this.protocol.dischargeCutoffV, trace);
+    this.rest(trace);
+    return {
+      cycle: d.cycle,
+      ...trace,
+      spectrum: eis.spectrum,
+      model: {
+        rCatOhm: eis.rCatOhm,
+        rSeOhm: eis.rSeOhm,
+        leakOhm: eis.leakOhm,
+        accessible: d.accessible,
+        interphaseNm: d.interphaseNm,
+        filamentUm: d.filamentUm,
+        eisTemperatureC: eis.tempC,
+      },
+    };
+  }
+
+  private interphaseOhm(d: DegradationState): number {
+    return interphaseOhmPerNm() * d.interphaseNm;
+  }
+
+  private temperatureC(): number {
+    const daily = LAB.dailySwingC.value * Math.sin((2 * Math.PI * this.timeS) / 86_400 + this.phase);
+    return this.p.labTemperatureC + daily + this.walkC;
+  }
+
+  private diffusivity(tempC: number) {
+    const d0 = K.diffusivityCm2PerS.value / arrhenius(K.diffusionActivationEv.value, tempC);
+    const perX = (-K.diffusivityDropDecades.value * Math.LN10) / 0.2;
+    return (x: number) => (x <= 0.8 ? d0 : d0 * Math.exp(perX * (x - 0.8)));
+  }
+
+  /** Cathode interface: charge-transfer resistance at surface fraction xs, and the interphase's. */
+  private cathodeOhm(xs: number, tempC: number) {
+    const scale =
+      (arrhenius(K.cathodeActivationEv.value, tempC) * this.pressureFactor) / this.degradation.accessible;
+    const shape = Math.sqrt((X_REFERENCE * (1 - X_REFERENCE)) / Math.max(1e-9, xs * (1 - xs)));
+    return {
+      chargeTransfer: this.coating.chargeTransferOhm.value * shape * scale,
+      interphase: this.interphaseOhm(this.degradation) * scale,
+    };
+  }
+
+  private ohmicOhm(tempC: number): number {
+    return (
+      separatorOhm() * arrhenius(K.separatorActivationEv.value, tempC) +
+      K.anodeResistanceOhm.value * arrhenius(K.anodeActivationEv.value, tempC)
+    );
+  }
+
+  private activeC(): number {
+    return this.theoreticalC * this.degradation.accessible;
+  }
+
+  private leakS(): number {
+    return this.degradation.filamentS > 0 ? this.degradation.filamentS + this.transientS : 0;
+  }
+
+  /** What depends on the temperature only, recomputed when time has moved on. */
+  private conditions() {
+    if (this.cached?.timeS === this.timeS && this.cached.degradation === this.degradation) return this.cached;
+    const tempC = this.temperatureC();
+    const scale =
+      (arrhenius(K.cathodeActivationEv.value, tempC) * this.pressureFactor) / this.degradation.accessible;
+    this.cached = {
+      timeS: this.timeS,
+      degradation: this.degradation,
+      tempC,
+      dif: this.diffusivity(tempC),
+      ohmic: this.ohmicOhm(tempC),
+      thermal: (2 * GAS * (tempC + 273.15)) / FARADAY,
+      chargeTransfer: this.coating.chargeTransferOhm.value * scale,
+      interphase: this.interphaseOhm(this.degradation) * scale,
+    };
+    return this.cached;
+  }
+
+  /** Terminal voltage and the current through the cathode for an external current (A, > 0 charging). */
+  private operatingPoint(externalA: number) {
+    const c = this.conditions();
+    const activeC = this.activeC();
+    const leakS = this.leakS();
+    let v = this.lastV ?? ocvV(this.particle.surface(0, c.dif));
+    let internalA = externalA;
+    // The leak takes v / R of the current and v hardly moves with it: two passes settle it.
+    for (let k = 0; k < 2; k++) {
+      internalA = externalA * (externalA > 0 ? 1 - this.sideFraction : 1) - v * leakS;
+      const xs = this.particle.surface(internalA / activeC, c.dif);
+      const shape = Math.sqrt((X_REFERENCE * (1 - X_REFERENCE)) / Math.max(1e-9, xs * (1 - xs)));
+      const eta = c.thermal * Math.asinh((internalA * c.chargeTransfer * shape) / c.thermal);
+      v = ocvV(xs) + eta + internalA * (c.interphase + c.ohmic);
+    }
+    this.lastV = v;
+    return { v, internalA, dif: c.dif, tempC: c.tempC };
+  }
+
+  private advance(externalA: number, dtS: number): void {
+    const op = this.operatingPoint(externalA);
+    this.particle.step(op.internalA / this.activeC(), dtS, op.dif);
+    this.timeS += dtS;
+    const tau = LAB.walkHours.value * 3600;
+    const keep = Math.exp(-dtS / tau);
+    this.walkC = this.walkC * keep + LAB.walkC.value * Math.sqrt(1 - keep * keep) * this.process.normal();
+    if (this.degradation.filamentS > 0) {
+      this.transientS *= Math.exp(-dtS / K.filamentEventTauS.value);
+      if (this.process.next() < (K.filamentEventsPerHour.value * dtS) / 3600) {
+        this.transientS +=
+          this.degradation.filamentS * K.filamentEventGain.value * Math.exp(this.process.normal());
+      }
+    }
+  }
+
+  private log(trace: Trace, externalA: number): void {
+    const n = this.p.noise;
+    const op = this.operatingPoint(externalA);
+    trace.timeS.push(Math.round(this.timeS * 1000) / 1000);
+    trace.voltageV.push(op.v + n.voltageV * this.measure.normal());
+    trace.currentA.push(externalA === 0 ? 0 : externalA * (1 + n.currentRelative * this.measure.normal()));
+    trace.temperatureC.push(Math.round((op.tempC + n.temperatureC * this.measure.normal()) * 10) / 10);
+  }
+
+  /** One saved state, reused: a cut-off step goes back to it and takes the fraction that lands on it. */
+  private readonly saved = { x: new Float64Array(SHELLS), timeS: 0, walkC: 0, transientS: 0 };
+
+  private snapshot(): void {
+    this.saved.x.set(this.particle.x);
+    this.saved.timeS = this.timeS;
+    this.saved.walkC = this.walkC;
+    this.saved.transientS = this.transientS;
+  }
+
+  private restore(): void {
+    this.particle.restore(this.saved.x);
+    this.timeS = this.saved.timeS;
+    this.walkC = this.saved.walkC;
+    this.transientS = this.saved.transientS;
+  }
+
+  /** Constant current until the cut-off is crossed (the last sample lands on it) or time runs out. */
+  private ccStep(currentA: number, cutoffV: number, trace: Trace): void {
     const beyond = (v: number) => (currentA > 0 ? v >= cutoffV : v <= cutoffV);
-    log(currentA, terminalV(currentA));
-    // Whole sample intervals counted, not elapsed time compared: float time would never quite arrive.
-    const steps = Math.ceil(limitS / protocol.sampleIntervalS);
-    for (let k = 0; k < steps; k++) {
-      const dt = Math.min(protocol.sampleIntervalS, limitS - k * protocol.sampleIntervalS);
-      const before = { ...s };
-      const vBefore = terminalV(currentA);
-      advance(currentA, dt, leaking);
-      if (leaking) filamentGain += (FILAMENT_GROWTH_PER_CAPACITY * currentA * dt) / 3600 / nominalAh;
-      const vAfter = terminalV(currentA);
+    const interval = this.protocol.sampleIntervalS;
+    const sub = Math.max(1, Math.ceil(interval / MAX_INTERNAL_STEP_S));
+    const dt = interval / sub;
+    const steps = Math.ceil(this.protocol.stepTimeLimitS / dt);
+    this.log(trace, currentA);
+    let vBefore = this.operatingPoint(currentA).v;
+    for (let k = 1; k <= steps; k++) {
+      this.snapshot();
+      this.advance(currentA, dt);
+      const vAfter = this.operatingPoint(currentA).v;
       if (beyond(vAfter)) {
         const fraction = Math.min(1, Math.max(0, (cutoffV - vBefore) / (vAfter - vBefore)));
-        Object.assign(s, before);
-        advance(currentA, dt * fraction, leaking);
-        log(currentA, terminalV(currentA));
-        break;
+        this.restore();
+        this.advance(currentA, dt * fraction);
+        this.log(trace, currentA);
+        return;
       }
-      log(currentA, vAfter);
+      if (k % sub === 0) this.log(trace, currentA);
+      vBefore = vAfter;
     }
-    return (currentA * (s.timeS - t0)) / 3600;
-  };
-  const rest = (leaking: boolean) => {
-    const steps = Math.ceil(protocol.restS / protocol.sampleIntervalS);
-    for (let k = 0; k < steps; k++) {
-      advance(0, Math.min(protocol.sampleIntervalS, protocol.restS - k * protocol.sampleIntervalS), leaking);
-      log(0, terminalV(0));
-    }
-  };
+  }
 
-  const shorted = c.filamentS > 0;
-  const chargeAh = ccStep(c.currentA, protocol.chargeCutoffV, protocol.chargeTimeLimitS, shorted);
-  rest(shorted);
-  const leakAtEis = leakA(s.soc);
-  const leakOhmAtEis = shorted && leakAtEis > 0 ? ocvV(s.soc) / leakAtEis : null;
-  const dischargeAh = -ccStep(-c.currentA, protocol.dischargeCutoffV, protocol.chargeTimeLimitS, false);
-  rest(false);
-  return { state: s, trace, chargeAh, dischargeAh, leakOhmAtEis };
+  private rest(trace: Trace): void {
+    const interval = this.protocol.sampleIntervalS;
+    const sub = Math.max(1, Math.ceil(interval / MAX_INTERNAL_STEP_S));
+    const steps = Math.round(this.protocol.restS / (interval / sub));
+    for (let k = 1; k <= steps; k++) {
+      this.advance(0, interval / sub);
+      if (k % sub === 0) this.log(trace, 0);
+    }
+  }
+
+  private spectrum() {
+    const tempC = this.temperatureC();
+    const dif = this.diffusivity(tempC);
+    const leak = this.leakS();
+    const xs = this.particle.surface(0, dif);
+    const r = this.cathodeOhm(xs, tempC);
+    const rCatOhm = r.chargeTransfer + r.interphase;
+    const rSeOhm = separatorOhm() * arrhenius(K.separatorActivationEv.value, tempC);
+    const rAnodeOhm = K.anodeResistanceOhm.value * arrhenius(K.anodeActivationEv.value, tempC);
+    const leakOhm = leak > 0 ? 1 / leak : null;
+    const spectrum = cellSpectrum(
+      {
+        rSeOhm,
+        rAnodeOhm,
+        anodeQ: cpeQForApex(K.anodeResistanceOhm.value, K.anodeApexHz.value, 0.9),
+        anodeAlpha: 0.9,
+        rCatOhm,
+        // The interface capacitance stays; a growing R_CAT moves the arc's apex to lower frequency.
+        cathodeQ: this.cathodeQ,
+        cathodeAlpha: K.cathodeAlpha.value,
+        warburgOhmSqrtS:
+          (K.warburgOhmSqrtS.value * arrhenius(K.diffusionActivationEv.value, tempC)) /
+          this.degradation.accessible,
+        leakOhm,
+      },
+      cellFrequenciesHz,
+      this.measure,
+      this.p.noise.eisRelative,
+    );
+    return { spectrum, rCatOhm, rSeOhm, leakOhm, tempC };
+  }
 }
