@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { retention } from '../../../src/cycling/retention';
 import { type CyclingSample, cleanSamples } from '../../../src/cycling/samples';
 import { summarizeCycles } from '../../../src/cycling/summary';
+import { seededRandom } from '../../../src/random';
 
 /** One cycle: 1 h charge at +2 mA rising 3.0 -> 3.6 V, 1 h rest, 0.9 h discharge at -2 mA, 1 h rest. */
 function cycleSamples(cycle: number, t0: number, restDecayVPerH = 0): CyclingSample[] {
@@ -55,6 +56,50 @@ describe('per-cycle summary', () => {
   it('finds a dip when the charge voltage falls while charging', () => {
     const dipped = cycleSamples(1, 0).map((s, i) => (i === 40 ? { ...s, voltageV: s.voltageV - 0.05 } : s));
     expect(summarizeCycles(dipped)[0]!.chargeDipV).toBeCloseTo(0.04, 9);
+  });
+});
+
+describe('steps segmented by what the current does', () => {
+  /** Cycle 1 with a 2 h pause half-way through the charge: the voltage relaxes, then charging resumes. */
+  function paused(): CyclingSample[] {
+    const out: CyclingSample[] = [];
+    const push = (t: number, v: number, i: number) =>
+      out.push({ timeS: t, cycle: 1, voltageV: v, currentA: i });
+    for (let k = 0; k <= 30; k++) push(k * 60, 3.0 + 0.01 * k, 0.002);
+    for (let k = 1; k <= 120; k++) push(1800 + k * 60, 3.25 - 0.03 * (1 - Math.exp(-k / 10)), 0);
+    for (let k = 0; k <= 30; k++) push(9000 + k * 60, 3.3 + 0.01 * k, 0.002);
+    for (let k = 1; k <= 60; k++) push(10_800 + k * 60, 3.55 - 0.05 * (k / 60), 0);
+    for (let k = 0; k <= 54; k++) push(14_400 + k * 60, 3.5 - 0.01 * k, -0.002);
+    for (let k = 1; k <= 60; k++) push(17_640 + k * 60, 3.0, 0);
+    return out;
+  }
+
+  it('takes a pause inside a charge as a pause: capacity summed, no dip on resuming, the rest after charge is the one before discharge', () => {
+    const [c] = summarizeCycles(paused());
+    expect(c!.chargeAh).toBeCloseTo(0.002, 9);
+    expect(c!.pauses).toBe(1);
+    expect(c!.chargeDurationS).toBe(3600);
+    expect(c!.chargeDipV).toBe(0);
+    expect(c!.restAfterCharge!.durationS).toBe(3540);
+    expect(c!.restAfterCharge!.lateSlopeVPerH).toBeCloseTo(-0.05, 6);
+  });
+
+  it('estimates the voltage scatter in constant-current steps from second differences, whatever the slope', () => {
+    const rnd = seededRandom(5);
+    for (const sigma of [0.0005, 0.003]) {
+      const noisy = cycleSamples(1, 0).map((s) =>
+        s.currentA !== 0 ? { ...s, voltageV: s.voltageV + sigma * rnd.normal() } : s,
+      );
+      const [c] = summarizeCycles(noisy);
+      expect(c!.voltageNoiseV! / sigma).toBeGreaterThan(0.75);
+      expect(c!.voltageNoiseV! / sigma).toBeLessThan(1.3);
+    }
+  });
+
+  it("reports each rest's design (the spread of its late samples in time), for the slope's standard error", () => {
+    const [c] = summarizeCycles(cycleSamples(1, 0));
+    // 30 samples a minute apart over the late half hour: sqrt(sum (t - mean)^2) in hours.
+    expect(c!.restAfterCharge!.lateSpreadH).toBeCloseTo(Math.sqrt((30 * (30 ** 2 - 1)) / 12) / 60, 2);
   });
 });
 
