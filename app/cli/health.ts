@@ -71,12 +71,29 @@ export function describe(a: CellAnalysis): string {
     lines.push(
       `  retention      ${pct(ret[ret.length - 1]!.retention)} at cycle ${ret[ret.length - 1]!.cycle}`,
     );
-  const rc = r.rcat.filter((x): x is number => x !== null);
-  if (rc.length) {
+  const determined = h.rcat.filter((e) => e.determined);
+  const missing = h.rcat.filter((e) => !e.determined);
+  if (h.rcat.length) {
+    const one = (e: (typeof determined)[number]) =>
+      e.determined ? `${e.rCatOhm.toPrecision(3)} +- ${e.stderrOhm.toPrecision(2)}` : '';
+    const range = determined.length
+      ? `${one(determined[0]!)} -> ${one(determined[determined.length - 1]!)} Ohm`
+      : 'no value';
     lines.push(
-      `  R_CAT          ${rc[0]!.toFixed(1)} -> ${rc[rc.length - 1]!.toFixed(1)} Ohm: ${h.resistance.verdict}`,
+      `  R_CAT          ${range} (${determined.length} of ${h.rcat.length} spectra determined): ${h.resistance.verdict}`,
     );
     lines.push(`                 ${h.resistance.evidence.reason}`);
+    lines.push(`                 activation energy: ${h.resistance.activation.reason}`);
+    for (const e of missing.slice(0, 3))
+      if (!e.determined) lines.push(`    cycle ${e.cycle} not determined: ${e.reason}`);
+    if (missing.length > 3) lines.push(`    ${missing.length - 3} more cycles not determined`);
+  }
+  const ss = h.softShort.latest;
+  if (ss) {
+    const v = ss.noise.voltageV === null ? 'unknown' : `${(ss.noise.voltageV * 1000).toPrecision(2)} mV`;
+    lines.push(
+      `  noise          voltage scatter ${v} in constant-current steps; CE scatter ${(ss.noise.ceSigma * 100).toPrecision(2)} %`,
+    );
   }
   if (h.alerts.length === 0) lines.push('  alerts         none');
   for (const x of h.alerts) {

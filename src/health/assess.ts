@@ -1,11 +1,12 @@
 /**
- * One cell's health from its cycle summaries, its R_CAT per cycle and (optionally) its spectra's tail
- * slopes: the three detectors' results and the alerts they raise, each with the cycle it was first
- * raised at, whether its condition holds now, and its evidence.
+ * One cell's health from its cycle summaries, its R_CAT per cycle (determined or not) and (optionally)
+ * its spectra's tail slopes: the three detectors' results and the alerts they raise, each with the cycle
+ * it was first raised at, whether its condition holds now, and its evidence.
  */
 import { type RetentionPoint, retention } from '../cycling/retention';
 import type { CycleSummary } from '../cycling/summary';
 import { type CapacityFadeResult, detectCapacityFade } from './capacity-fade';
+import type { RcatFit } from './rcat';
 import { detectResistanceGrowth, type RcatPoint, type ResistanceGrowthResult } from './resistance-growth';
 import { detectSoftShort, type SoftShortResult } from './soft-short';
 
@@ -22,22 +23,54 @@ export type HealthAlert = {
   readonly evidence: unknown;
 };
 
+/** R_CAT of one cycle as a verdict shows it: a value with its uncertainty, or why there is none. */
+export type RcatEntry =
+  | {
+      readonly cycle: number;
+      readonly determined: true;
+      readonly rCatOhm: number;
+      readonly stderrOhm: number;
+      readonly temperatureC: number | null;
+    }
+  | { readonly cycle: number; readonly determined: false; readonly reason: string };
+
 export type CellHealthInput = {
   readonly cycles: readonly CycleSummary[];
-  readonly rcat: readonly RcatPoint[];
+  readonly rcat: readonly RcatFit[];
+  /** The cell's temperature when each cycle's spectrum was taken (charged state), where logged. */
+  readonly eisTemperatureC?: ReadonlyMap<number, number>;
   readonly tailSlopes?: ReadonlyMap<number, number>;
   readonly referenceCycle?: number;
+  readonly activationEv?: number;
+  readonly pressureMPa?: number;
 };
 
 export type CellHealth = {
   readonly latestCycle: number | null;
   readonly retention: readonly RetentionPoint[];
+  readonly rcat: readonly RcatEntry[];
   readonly resistance: ResistanceGrowthResult;
   readonly softShort: SoftShortResult;
   readonly fade: CapacityFadeResult;
   readonly alerts: readonly HealthAlert[];
   readonly warnings: readonly string[];
 };
+
+export function rcatEntries(fits: readonly RcatFit[], temps?: ReadonlyMap<number, number>): RcatEntry[] {
+  return [...fits]
+    .sort((a, b) => a.cycle - b.cycle)
+    .map((f) =>
+      f.determined && f.rCatOhm !== null && f.rCatStderrOhm !== null
+        ? {
+            cycle: f.cycle,
+            determined: true,
+            rCatOhm: f.rCatOhm,
+            stderrOhm: f.rCatStderrOhm,
+            temperatureC: temps?.get(f.cycle) ?? null,
+          }
+        : { cycle: f.cycle, determined: false, reason: f.reason ?? 'not determined' },
+    );
+}
 
 export function assessCell(input: CellHealthInput): CellHealth {
   const warnings: string[] = [];
@@ -49,18 +82,26 @@ export function assessCell(input: CellHealthInput): CellHealth {
   } catch (e) {
     warnings.push((e as Error).message);
   }
-  const resistance = detectResistanceGrowth(input.rcat);
+  const rcat = rcatEntries(input.rcat, input.eisTemperatureC);
+  const points: RcatPoint[] = rcat.flatMap((r) =>
+    r.determined
+      ? [{ cycle: r.cycle, rCatOhm: r.rCatOhm, stderrOhm: r.stderrOhm, temperatureC: r.temperatureC }]
+      : [],
+  );
+  const resistance = detectResistanceGrowth(points, {
+    ...(input.activationEv !== undefined ? { activationEv: input.activationEv } : {}),
+    ...(input.pressureMPa !== undefined ? { pressureMPa: input.pressureMPa } : {}),
+  });
   const softShort = detectSoftShort(cycles, input.tailSlopes);
   const fade = detectCapacityFade(ret);
   warnings.push(...resistance.warnings, ...softShort.warnings, ...fade.warnings);
   const alerts: HealthAlert[] = [];
   if (softShort.onsetCycle !== null) {
-    const last = softShort.cycles[softShort.cycles.length - 1];
     alerts.push({
       kind: 'soft-short',
-      severity: 'critical',
+      severity: softShort.severity ?? 'warning',
       cycle: softShort.onsetCycle,
-      active: last?.flagged ?? true,
+      active: softShort.latest?.flagged ?? true,
       evidence: softShort.evidence,
     });
   }
@@ -85,6 +126,7 @@ export function assessCell(input: CellHealthInput): CellHealth {
   return {
     latestCycle: cycles[cycles.length - 1]?.cycle ?? null,
     retention: ret,
+    rcat,
     resistance,
     softShort,
     fade,

@@ -1,7 +1,7 @@
 /**
  * One channel's health as cycles arrive one at a time (the cell-health node's core): validates each
  * cycle, continues a restarted counter, drops duplicates, summarises the samples, takes R_CAT from the
- * message or fits it from the spectrum, and re-assesses the cell. Its state is plain JSON, so the node
+ * message (only with its standard error) or fits it from the spectrum, and re-assesses the cell. Its state is plain JSON, so the node
  * can keep it across restarts; silence (no cycle for 3 expected periods) is reported, never alarmed.
  */
 import { z } from 'zod';
@@ -12,8 +12,7 @@ import type { DrtResult } from '../eis/drt';
 import type { FitResult } from '../eis/fit';
 import { spectrum as makeSpectrum } from '../eis/spectrum';
 import { assessCell, type CellHealth } from './assess';
-import { fitRcat, GOOD_FIT_RELATIVE, type RcatFit } from './rcat';
-import type { RcatPoint } from './resistance-growth';
+import { fitRcat, notDetermined, type RcatFit, seedsNext, typicalRms } from './rcat';
 import { lowFrequencyTailSlope } from './spectrum-tail';
 
 /** JSON has no NaN: a missing reading arrives as null and is treated as NaN (dropped with a warning). */
@@ -25,7 +24,9 @@ export const cycleInputSchema = z
     timeS: z.array(reading),
     voltageV: z.array(reading),
     currentA: z.array(reading),
+    /** An R_CAT fitted elsewhere: used only with its standard error. */
     rCatOhm: z.number().positive().optional(),
+    rCatStderrOhm: z.number().positive().optional(),
     rSeOhm: z.number().positive().optional(),
     /** Which of the cycle's spectra `spectrum` is (instruments may take several per cycle); default 1. */
     sweep: z.number().int().min(1).optional(),
@@ -34,7 +35,8 @@ export const cycleInputSchema = z
      * files): a cycle at or below the last one is a repeat sent again after a restart, not a new counter.
      */
     cellNumbered: z.boolean().optional(),
-    temperatureC: z.number().optional(),
+    /** The cell's temperature: one value for the cycle, or one per sample (null where not read). */
+    temperatureC: z.union([z.number(), z.array(z.union([z.number(), z.null()]))]).optional(),
     pressureMPa: z.number().positive().optional(),
     spectrum: z
       .object({ fHz: z.array(z.number()), reOhm: z.array(z.number()), imOhm: z.array(z.number()) })
@@ -46,6 +48,10 @@ export const cycleInputSchema = z
   })
   .refine((c) => c.timeS.length === c.voltageV.length && c.timeS.length === c.currentA.length, {
     message: 'timeS, voltageV and currentA differ in length',
+  })
+  .refine((c) => !Array.isArray(c.temperatureC) || c.temperatureC.length === c.timeS.length, {
+    message: 'temperatureC has a different length from timeS',
+    path: ['temperatureC'],
   });
 export type CycleInput = z.input<typeof cycleInputSchema>;
 
@@ -71,22 +77,17 @@ export const spectrumInputSchema = z.object({
 export type SpectrumInput = z.input<typeof spectrumInputSchema>;
 
 const monitorStateSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   lastRawCycle: z.number(),
   lastCycle: z.number(),
   offset: z.number(),
   lastAtMs: z.number().nullable(),
   cycles: z.array(z.custom<CycleSummary>((v) => typeof v === 'object' && v !== null)),
-  rcat: z.array(
-    z.object({
-      cycle: z.number(),
-      rCatOhm: z.number(),
-      temperatureC: z.number().optional(),
-      pressureMPa: z.number().optional(),
-    }),
-  ),
+  rcat: z.array(z.custom<RcatFit>((v) => typeof v === 'object' && v !== null)),
+  eisTemperatures: z.array(z.tuple([z.number(), z.number()])),
   tailSlopes: z.array(z.tuple([z.number(), z.number()])),
-  /** (cycle, sweep) of the spectra taken, so a repeated one is ignored; absent in older states. */
+  pressureMPa: z.number().nullable(),
+  /** (cycle, sweep) of the spectra taken, so a repeated one is ignored. */
   spectraSeen: z.array(z.tuple([z.number(), z.number()])).default([]),
 });
 export type MonitorState = z.infer<typeof monitorStateSchema>;
@@ -94,9 +95,11 @@ export type MonitorState = z.infer<typeof monitorStateSchema>;
 export type CycleOutcome = {
   readonly cycle: number;
   readonly summary: CycleSummary | null;
+  /** This cycle's R_CAT: determined (with its standard error) or not (with the reason), or null without a spectrum. */
   readonly fit: RcatFit | null;
   /** The fitted circuit and the DRT behind `fit`, for plots (null when the cycle was not fitted). */
   readonly model: { readonly result: FitResult; readonly drt: DrtResult | null } | null;
+  /** This cycle's R_CAT when determined, else null (`fit.reason` says why). */
   readonly rCatOhm: number | null;
   readonly health: CellHealth;
   /** About this cycle's data (bad samples, a restarted counter, a duplicate...). */
@@ -114,14 +117,16 @@ export class CellMonitor {
     this.state = parsed.success
       ? parsed.data
       : {
-          version: 1,
+          version: 2,
           lastRawCycle: -1,
           lastCycle: 0,
           offset: 0,
           lastAtMs: null,
           cycles: [],
           rcat: [],
+          eisTemperatures: [],
           tailSlopes: [],
+          pressureMPa: null,
           spectraSeen: [],
         };
   }
@@ -134,7 +139,7 @@ export class CellMonitor {
     return this.state.lastCycle;
   }
 
-  /** Returns null (with the reason in `warnings`) when the input is unusable or a duplicate. */
+  /** Returns `{rejected}` with the reason when the input is unusable or a duplicate. */
   addCycle(raw: unknown, nowMs: number): CycleOutcome | { rejected: string } {
     const parsed = cycleInputSchema.safeParse(raw);
     if (!parsed.success) {
@@ -163,51 +168,57 @@ export class CellMonitor {
     st.lastRawCycle = input.cycle;
     st.lastCycle = cycle;
     st.lastAtMs = nowMs;
+    if (input.pressureMPa !== undefined) st.pressureMPa = input.pressureMPa;
 
+    const tempAt = (i: number): number | undefined => {
+      const t = Array.isArray(input.temperatureC) ? input.temperatureC[i] : input.temperatureC;
+      return typeof t === 'number' && Number.isFinite(t) ? t : undefined;
+    };
     const cleaned = cleanSamples(
-      input.timeS.map((t, i) => ({
-        timeS: t,
-        cycle,
-        voltageV: input.voltageV[i]!,
-        currentA: input.currentA[i]!,
-      })),
+      input.timeS.map((t, i) => {
+        const temperatureC = tempAt(i);
+        const s = { timeS: t, cycle, voltageV: input.voltageV[i]!, currentA: input.currentA[i]! };
+        return temperatureC === undefined ? s : { ...s, temperatureC };
+      }),
     );
     warnings.push(...cleaned.warnings.map((w) => `cycle ${cycle}: ${w.message}`));
     const summary = summarizeCycles(cleaned.samples)[0] ?? null;
     if (summary) st.cycles.push(summary);
+    const eisT = summary?.restAfterCharge?.endTemperatureC ?? null;
+    if (eisT !== null) st.eisTemperatures.push([cycle, eisT]);
 
     let fit: RcatFit | null = null;
     let model: CycleOutcome['model'] = null;
-    let rCatOhm = input.rCatOhm ?? null;
-    if (input.spectrum && input.spectrum.fHz.length > 0) {
+    if (input.rCatOhm !== undefined) {
+      fit =
+        input.rCatStderrOhm !== undefined
+          ? {
+              cycle,
+              determined: true,
+              rCatOhm: input.rCatOhm,
+              rCatStderrOhm: input.rCatStderrOhm,
+              reason: null,
+              rSeOhm: input.rSeOhm ?? null,
+              cathodeHz: null,
+              rmsRelative: null,
+              rmseOhm: null,
+            }
+          : notDetermined(cycle, 'rCatOhm given without rCatStderrOhm: its uncertainty is unknown');
+    } else if (input.spectrum && input.spectrum.fHz.length > 0) {
       st.spectraSeen.push([cycle, input.sweep ?? 1]);
       const s = makeSpectrum(input.spectrum.fHz, input.spectrum.reOhm, input.spectrum.imOhm);
       st.tailSlopes.push([cycle, lowFrequencyTailSlope(s)]);
-      if (rCatOhm === null) {
-        try {
-          const r = fitRcat(cycle, s, this.previousFit);
-          fit = r.fit;
-          model = { result: r.result, drt: r.drt };
-          if (r.fit.warning) warnings.push(r.fit.warning);
-          if (r.result.rmsRelative < GOOD_FIT_RELATIVE) this.previousFit = r.result;
-          rCatOhm = Number.isFinite(r.fit.rCatOhm) ? r.fit.rCatOhm : null;
-        } catch (e) {
-          warnings.push(`cycle ${cycle}: spectrum not fitted (${(e as Error).message})`);
-        }
-      }
+      const r = this.fit(cycle, s);
+      fit = r.fit;
+      model = r.model;
     }
-    if (rCatOhm !== null) {
-      const p: RcatPoint = {
-        cycle,
-        rCatOhm,
-        temperatureC: input.temperatureC,
-        pressureMPa: input.pressureMPa,
-      };
-      st.rcat.push(p);
+    if (fit) {
+      st.rcat.push(fit);
+      if (!fit.determined) warnings.push(`cycle ${cycle}: R_CAT not determined: ${fit.reason}`);
     }
     this.trim();
-    const health = assessCell({ cycles: st.cycles, rcat: st.rcat, tailSlopes: new Map(st.tailSlopes) });
-    return { cycle, summary, fit, model, rCatOhm, health, warnings };
+    const health = this.assess();
+    return { cycle, summary, fit, model, rCatOhm: fit?.rCatOhm ?? null, health, warnings };
   }
 
   /** A spectrum without cycling samples (see spectrumInputSchema); rejected when malformed or repeated. */
@@ -218,42 +229,52 @@ export class CellMonitor {
         rejected: parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; '),
       };
     }
-    const { cycle, sweep, spectrum: sp, temperatureC, pressureMPa } = parsed.data;
+    const { cycle, sweep, spectrum: sp, pressureMPa } = parsed.data;
     const st = this.state;
     if (st.spectraSeen.some(([c, k]) => c === cycle && k === sweep)) {
       return { rejected: `spectrum ${sweep} of cycle ${cycle} again: duplicate ignored` };
     }
     st.spectraSeen.push([cycle, sweep]);
     st.lastAtMs = nowMs;
+    if (pressureMPa !== undefined) st.pressureMPa = pressureMPa;
+    if (parsed.data.temperatureC !== undefined && !st.eisTemperatures.some(([c]) => c === cycle))
+      st.eisTemperatures.push([cycle, parsed.data.temperatureC]);
     const warnings: string[] = [];
     const s = makeSpectrum(sp.fHz, sp.reOhm, sp.imOhm);
     // The cycle's first spectrum sets its R_CAT and tail slope; a later one is only reported.
     const first = !st.rcat.some((p) => p.cycle === cycle) && !st.tailSlopes.some(([c]) => c === cycle);
-    let fit: RcatFit | null = null;
-    let model: CycleOutcome['model'] = null;
-    let rCatOhm: number | null = null;
-    try {
-      const r = fitRcat(cycle, s, this.previousFit);
-      fit = r.fit;
-      model = { result: r.result, drt: r.drt };
-      if (r.fit.warning) warnings.push(r.fit.warning);
-      if (r.result.rmsRelative < GOOD_FIT_RELATIVE) this.previousFit = r.result;
-      rCatOhm = Number.isFinite(r.fit.rCatOhm) ? r.fit.rCatOhm : null;
-    } catch (e) {
-      warnings.push(`cycle ${cycle}: spectrum ${sweep} not fitted (${(e as Error).message})`);
-    }
+    const r = this.fit(cycle, s);
+    if (!r.fit.determined) warnings.push(`cycle ${cycle}: spectrum ${sweep}: R_CAT not determined: ${r.fit.reason}`);
     if (first) {
       st.tailSlopes.push([cycle, lowFrequencyTailSlope(s)]);
-      if (rCatOhm !== null) st.rcat.push({ cycle, rCatOhm, temperatureC, pressureMPa });
+      st.rcat.push(r.fit);
     }
     this.trim();
-    const health = assessCell({ cycles: st.cycles, rcat: st.rcat, tailSlopes: new Map(st.tailSlopes) });
-    return { cycle, summary: null, fit, model, rCatOhm, health, warnings };
+    const health = this.assess();
+    return { cycle, summary: null, fit: r.fit, model: r.model, rCatOhm: r.fit.rCatOhm, health, warnings };
+  }
+
+  /** Fits a spectrum from the previous good fit, with the DRT the panel shows beside it. */
+  private fit(cycle: number, s: ReturnType<typeof makeSpectrum>) {
+    const r = fitRcat(cycle, s, this.previousFit, typicalRms(this.state.rcat), { withDrt: true });
+    if (seedsNext(r.fit) && r.result) this.previousFit = r.result;
+    return { fit: r.fit, model: r.result ? { result: r.result, drt: r.drt } : null };
+  }
+
+  private assess(): CellHealth {
+    const st = this.state;
+    return assessCell({
+      cycles: st.cycles,
+      rcat: st.rcat,
+      eisTemperatureC: new Map(st.eisTemperatures),
+      tailSlopes: new Map(st.tailSlopes),
+      ...(st.pressureMPa !== null ? { pressureMPa: st.pressureMPa } : {}),
+    });
   }
 
   private trim(): void {
     const st = this.state;
-    for (const list of [st.cycles, st.rcat, st.tailSlopes, st.spectraSeen])
+    for (const list of [st.cycles, st.rcat, st.tailSlopes, st.eisTemperatures, st.spectraSeen])
       if (list.length > MAX_CYCLES) list.splice(0, list.length - MAX_CYCLES);
   }
 

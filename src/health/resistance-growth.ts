@@ -1,150 +1,222 @@
 /**
- * Resistance-growth detector: does the cathode interface resistance R_CAT level off after formation
- * (as the TFAA-coated cell's does after about 5 cycles) or keep growing (pristine, LNO)?
+ * Resistance-growth detector: does the cathode interface resistance stabilise (as a TFAA-coated cell's
+ * does after about 5 cycles) or keep growing (pristine, LNO)?
  *
- * Criterion:
- *  - R_CAT per cycle (from the fits) is first normalised to 25 C and 150 MPa where the cycle's
- *    temperature and pressure are known: Arrhenius with 0.34 eV, and R ~ P^-1/2 (contact area).
- *  - Baseline: the median of the first 3 cycles after the formation cycles (default 5).
- *  - Decision at each cycle once a full window (15 cycles after formation) exists: the least-squares
- *    slope of R_CAT over the last 15 cycles, divided by the baseline. "growing" when it exceeds
- *    0.5 % of the baseline per cycle, "stabilised" otherwise.
- *  - Alarm when "growing" holds for 3 decisions in a row, or when R_CAT passes 2x its baseline.
+ * Criterion, re-evaluated at every determined cycle from the data up to it (so the verdict at cycle n
+ * is what a live monitor said at cycle n):
+ *  - Only determined R_CAT values count (rcat.ts); each is normalised to 25 C with the cell's own
+ *    activation energy (temperature.ts, from cell.json or estimated from the data so far) and to 150 MPa.
+ *  - Formation: the first 5 cycles are left out (the interphase forms there).
+ *  - Trend: the Theil-Sen slope of ln R_CAT over the last 20 determined cycles after formation (at
+ *    least 12), with Sen's 95 % interval: its relative growth per cycle and that growth's uncertainty.
+ *    "growing" when the interval's lower end is above 0.25 % per cycle, "stabilised" when its upper end
+ *    is below it, "uncertain" otherwise. A single odd cycle moves neither the median slope nor the
+ *    interval much, so it cannot make the verdict.
+ *  - Alarm when "growing" holds at 3 evaluations in a row (a formation tail fades, growth persists), or when the median of the last 3 determined
+ *    values passes 2x the baseline (median of the first 5 after formation).
  */
-import { fitLine, median, round } from './stats';
+
+import { median, round, theilSen } from './stats';
+import { type ActivationEnergy, estimateActivation, normaliseRcat } from './temperature';
 
 export type RcatPoint = {
   readonly cycle: number;
   readonly rCatOhm: number;
-  readonly temperatureC?: number;
-  readonly pressureMPa?: number;
+  readonly stderrOhm: number | null;
+  /** The cell's temperature when the spectrum was taken, or null. */
+  readonly temperatureC: number | null;
 };
 
-export type ResistanceVerdict = 'formation' | 'insufficient-data' | 'stabilised' | 'growing';
+export type ResistanceVerdict = 'formation' | 'insufficient-data' | 'stabilised' | 'uncertain' | 'growing';
+
+export const RESISTANCE_CRITERIA = {
+  formationCycles: 5,
+  baselineCycles: 5,
+  window: 20,
+  minWindow: 12,
+  growthPerCycle: 0.0025,
+  confirmations: 3,
+  multiple: 2,
+  levelCycles: 3,
+} as const;
 
 export type ResistanceGrowthResult = {
   readonly verdict: ResistanceVerdict;
   readonly alarm: boolean;
   /** First cycle at which the alarm condition held. */
   readonly alarmCycle: number | null;
+  readonly activation: ActivationEnergy;
   readonly evidence: {
     readonly baselineOhm: number | null;
     readonly baselineCycles: readonly number[];
     readonly window: readonly number[];
+    /** R_CAT over the window, normalised (25 C, 150 MPa when known). */
     readonly windowOhm: readonly number[];
-    /** Slope over the window as a fraction of the baseline per cycle. */
-    readonly relativeSlopePerCycle: number | null;
+    /** Theil-Sen growth of R_CAT per cycle (relative), its 95 % interval and standard error. */
+    readonly growthPerCycle: number | null;
+    readonly growthLower: number | null;
+    readonly growthUpper: number | null;
+    readonly growthStderr: number | null;
     readonly growthThresholdPerCycle: number;
     readonly latestOhm: number | null;
     readonly ratioToBaseline: number | null;
     readonly multipleThreshold: number;
+    readonly activationEv: number | null;
+    readonly activationSource: ActivationEnergy['source'];
     readonly reason: string;
   };
   readonly warnings: readonly string[];
 };
 
-export const RESISTANCE_CRITERIA = {
-  formationCycles: 5,
-  baselineCycles: 3,
-  window: 15,
-  growthPerCycle: 0.005,
-  confirmations: 3,
-  multiple: 2,
-  activationEv: 0.34,
-  pressureExponent: 0.5,
-} as const;
-
-const BOLTZMANN_EV = 8.617e-5;
-
-/** R_CAT at 25 C and 150 MPa. */
-export function normaliseRcat(p: RcatPoint, c = RESISTANCE_CRITERIA): number {
-  let r = p.rCatOhm;
-  if (p.temperatureC !== undefined && Number.isFinite(p.temperatureC)) {
-    r *= Math.exp((c.activationEv / BOLTZMANN_EV) * (1 / 298.15 - 1 / (p.temperatureC + 273.15)));
-  }
-  if (p.pressureMPa !== undefined && p.pressureMPa > 0) r *= (p.pressureMPa / 150) ** c.pressureExponent;
-  return r;
-}
+type Decision = {
+  cycle: number;
+  verdict: ResistanceVerdict;
+  alarmNow: boolean;
+  activation: ActivationEnergy;
+  evidence: ResistanceGrowthResult['evidence'];
+};
 
 export function detectResistanceGrowth(
   points: readonly RcatPoint[],
+  options: { activationEv?: number; pressureMPa?: number } = {},
   c = RESISTANCE_CRITERIA,
 ): ResistanceGrowthResult {
   const warnings: string[] = [];
   const seen = new Set<number>();
-  const series: { cycle: number; r: number }[] = [];
+  const series: RcatPoint[] = [];
   for (const p of [...points].sort((a, b) => a.cycle - b.cycle)) {
-    const r = normaliseRcat(p, c);
-    if (!Number.isFinite(r) || r <= 0) {
+    if (!Number.isFinite(p.rCatOhm) || p.rCatOhm <= 0) {
       warnings.push(`cycle ${p.cycle}: R_CAT ${p.rCatOhm} is not a positive number; left out`);
     } else if (seen.has(p.cycle)) {
       warnings.push(`cycle ${p.cycle}: a second R_CAT value; the first is kept`);
     } else {
       seen.add(p.cycle);
-      series.push({ cycle: p.cycle, r });
+      series.push(p);
     }
   }
-  const after = series.filter((s) => s.cycle > c.formationCycles);
-  const base = after.slice(0, c.baselineCycles);
-  const baselineOhm = base.length === c.baselineCycles ? median(base.map((b) => b.r)) : null;
-  const latest = series[series.length - 1];
-  const evidence = (window: typeof series, rel: number | null, reason: string) => ({
-    baselineOhm: baselineOhm === null ? null : round(baselineOhm),
-    baselineCycles: base.map((b) => b.cycle),
-    window: window.map((w) => w.cycle),
-    windowOhm: window.map((w) => round(w.r)),
-    relativeSlopePerCycle: rel === null ? null : round(rel),
-    growthThresholdPerCycle: c.growthPerCycle,
-    latestOhm: latest ? round(latest.r) : null,
-    ratioToBaseline: latest && baselineOhm ? round(latest.r / baselineOhm) : null,
-    multipleThreshold: c.multiple,
-    reason,
-  });
-  if (baselineOhm === null || after.length < c.window) {
-    const formation = !latest || latest.cycle <= c.formationCycles;
+  let streak = 0;
+  let alarmCycle: number | null = null;
+  let last: Decision | null = null;
+  const after = series.filter((p) => p.cycle > c.formationCycles);
+  for (let i = 0; i < after.length; i++) {
+    const d = decide(series, after.slice(0, i + 1), options, c);
+    streak = d.verdict === 'growing' ? streak + 1 : 0;
+    const alarmNow = streak >= c.confirmations || d.alarmNow;
+    if (alarmNow && alarmCycle === null) alarmCycle = d.cycle;
+    last = { ...d, alarmNow };
+  }
+  if (!last) {
+    const latest = series[series.length - 1];
+    const activation = estimateActivation(
+      series.map((p) => ({ cycle: p.cycle, rCatOhm: p.rCatOhm, temperatureC: p.temperatureC })),
+      options.activationEv,
+    );
     return {
-      verdict: formation ? 'formation' : 'insufficient-data',
+      verdict: !latest || latest.cycle <= c.formationCycles ? 'formation' : 'insufficient-data',
       alarm: false,
       alarmCycle: null,
-      evidence: evidence(
-        after,
-        null,
-        `needs ${c.window} cycles after the ${c.formationCycles} formation cycles`,
+      activation,
+      evidence: emptyEvidence(
+        activation,
+        `needs ${c.minWindow} determined cycles after the ${c.formationCycles} formation cycles`,
+        c,
       ),
       warnings,
     };
   }
-  let streak = 0;
-  let alarmCycle: number | null = null;
-  let rel = 0;
-  let window = after.slice(0, c.window);
-  let alarmNow = false;
-  for (let end = c.window; end <= after.length; end++) {
-    window = after.slice(end - c.window, end);
-    rel =
-      fitLine(
-        window.map((w) => w.cycle),
-        window.map((w) => w.r),
-      ).slope / baselineOhm;
-    streak = rel > c.growthPerCycle ? streak + 1 : 0;
-    const tooHigh = window[window.length - 1]!.r > c.multiple * baselineOhm;
-    alarmNow = streak >= c.confirmations || tooHigh;
-    if (alarmCycle === null && alarmNow) alarmCycle = window[window.length - 1]!.cycle;
-  }
-  const growing = rel > c.growthPerCycle;
-  const ratio = latest!.r / baselineOhm;
-  const reason = growing
-    ? `R_CAT grows ${round(rel * 100, 3)} % of baseline per cycle over cycles ${window[0]!.cycle}-${latest!.cycle} (threshold ${c.growthPerCycle * 100} %)`
-    : `R_CAT changes ${round(rel * 100, 3)} % of baseline per cycle over cycles ${window[0]!.cycle}-${latest!.cycle}, under ${c.growthPerCycle * 100} %`;
   return {
-    verdict: growing ? 'growing' : 'stabilised',
-    alarm: alarmNow,
+    verdict: last.verdict,
+    alarm: last.alarmNow,
     alarmCycle,
-    evidence: evidence(
-      window,
-      rel,
-      ratio > c.multiple ? `${reason}; R_CAT is ${round(ratio, 3)}x baseline` : reason,
-    ),
+    activation: last.activation,
+    evidence: last.evidence,
     warnings,
   };
+}
+
+function emptyEvidence(activation: ActivationEnergy, reason: string, c: typeof RESISTANCE_CRITERIA) {
+  return {
+    baselineOhm: null,
+    baselineCycles: [],
+    window: [],
+    windowOhm: [],
+    growthPerCycle: null,
+    growthLower: null,
+    growthUpper: null,
+    growthStderr: null,
+    growthThresholdPerCycle: c.growthPerCycle,
+    latestOhm: null,
+    ratioToBaseline: null,
+    multipleThreshold: c.multiple,
+    activationEv: activation.ev,
+    activationSource: activation.source,
+    reason,
+  };
+}
+
+/** The verdict at the last point of `after`, from the data up to it. */
+function decide(
+  all: readonly RcatPoint[],
+  after: readonly RcatPoint[],
+  options: { activationEv?: number; pressureMPa?: number },
+  c: typeof RESISTANCE_CRITERIA,
+): Decision {
+  const now = after[after.length - 1]!.cycle;
+  const known = all.filter((p) => p.cycle <= now);
+  const activation = estimateActivation(
+    known.map((p) => ({ cycle: p.cycle, rCatOhm: p.rCatOhm, temperatureC: p.temperatureC })),
+    options.activationEv,
+  );
+  const norm = (p: RcatPoint) => normaliseRcat(p.rCatOhm, p.temperatureC, activation.ev, options.pressureMPa);
+  const base = after.slice(0, c.baselineCycles);
+  const baselineOhm = base.length === c.baselineCycles ? median(base.map(norm)) : null;
+  const window = after.slice(-c.window);
+  const levelOhm = median(after.slice(-c.levelCycles).map(norm));
+  const ratio = baselineOhm ? levelOhm / baselineOhm : null;
+  const pct = (x: number) => `${round(x * 100, 3)} %`;
+  const evidence = (ts: ReturnType<typeof theilSen> | null, reason: string) => ({
+    baselineOhm: baselineOhm === null ? null : round(baselineOhm),
+    baselineCycles: base.map((b) => b.cycle),
+    window: window.map((w) => w.cycle),
+    windowOhm: window.map((w) => round(norm(w))),
+    growthPerCycle: ts ? round(Math.expm1(ts.slope)) : null,
+    growthLower: ts ? round(Math.expm1(ts.lower)) : null,
+    growthUpper: ts ? round(Math.expm1(ts.upper)) : null,
+    growthStderr: ts ? round(ts.slopeStderr) : null,
+    growthThresholdPerCycle: c.growthPerCycle,
+    latestOhm: round(norm(after[after.length - 1]!)),
+    ratioToBaseline: ratio === null ? null : round(ratio),
+    multipleThreshold: c.multiple,
+    activationEv: activation.ev === null ? null : round(activation.ev, 3),
+    activationSource: activation.source,
+    reason,
+  });
+  if (window.length < c.minWindow) {
+    return {
+      cycle: now,
+      verdict: 'insufficient-data',
+      alarmNow: false,
+      activation,
+      evidence: evidence(null, `${window.length} determined cycles after formation (needs ${c.minWindow})`),
+    };
+  }
+  const ts = theilSen(
+    window.map((w) => w.cycle),
+    window.map((w) => Math.log(norm(w))),
+  );
+  const lo = Math.expm1(ts.lower);
+  const hi = Math.expm1(ts.upper);
+  const g = Math.expm1(ts.slope);
+  const verdict: ResistanceVerdict =
+    lo > c.growthPerCycle ? 'growing' : hi < c.growthPerCycle ? 'stabilised' : 'uncertain';
+  const span = `cycles ${window[0]!.cycle}-${now}`;
+  let reason =
+    verdict === 'growing'
+      ? `R_CAT grows ${pct(g)} per cycle (95 % ${pct(lo)} to ${pct(hi)}) over ${span}, above ${pct(c.growthPerCycle)}`
+      : verdict === 'stabilised'
+        ? `R_CAT changes ${pct(g)} per cycle (95 % ${pct(lo)} to ${pct(hi)}) over ${span}, under ${pct(c.growthPerCycle)}`
+        : `R_CAT changes ${pct(g)} per cycle (95 % ${pct(lo)} to ${pct(hi)}) over ${span}: not yet decided against ${pct(c.growthPerCycle)}`;
+  const tooHigh = ratio !== null && ratio > c.multiple;
+  if (tooHigh) reason += `; R_CAT is ${round(ratio, 3)}x its baseline`;
+  return { cycle: now, verdict, alarmNow: tooHigh, activation, evidence: evidence(ts, reason) };
 }

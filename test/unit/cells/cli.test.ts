@@ -23,7 +23,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe('cellrig sim cells + cellrig health on the three reference cells (seed 1)', () => {
+describe('cellrig sim cells + cellrig health on the three reference cells (seed 1): the paper as an outcome', () => {
   let cells: CellReport[];
   beforeAll(async () => {
     const r = await runCli(health, [join(root, 'a'), '--json']);
@@ -35,35 +35,58 @@ describe('cellrig sim cells + cellrig health on the three reference cells (seed 
     cell(id)
       .alerts.map((a) => a.kind)
       .sort();
+  const rcat = (id: string, cycle: number) => {
+    const e = cell(id).rcat.find((x) => x.cycle === cycle)!;
+    return 'rCatOhm' in e ? e.rCatOhm : Number.NaN;
+  };
 
-  it('flags the pristine soft short at cycle 60, from the files alone', () => {
-    expect(cell('pristine').alerts.find((a) => a.kind === 'soft-short')!.cycle).toBe(60);
+  it('flags the pristine soft short near cycle 60, from the files alone, and nothing before', () => {
+    const short = cell('pristine').alerts.find((a) => a.kind === 'soft-short')!;
+    expect(short.cycle).toBeGreaterThanOrEqual(55);
+    expect(short.cycle).toBeLessThanOrEqual(70);
+    const signals = (short.evidence as { signals: { name: string; present: boolean }[] }).signals;
+    expect(signals.find((x) => x.name === 'ce-trend')!.present).toBe(true);
   });
 
-  it('flags pristine and LNO for resistance growth, with R_CAT fitted from every spectrum', () => {
+  it('keeps about 78 % (pristine) and 95 % (TFAA) at cycle 100', () => {
+    expect(cell('pristine').retention['100']!).toBeGreaterThan(0.75);
+    expect(cell('pristine').retention['100']!).toBeLessThan(0.81);
+    expect(cell('tfaa').retention['100']!).toBeGreaterThan(0.93);
+    expect(cell('tfaa').retention['100']!).toBeLessThan(0.97);
+  });
+
+  it('flags pristine and LNO for resistance growth, R_CAT fitted from every spectrum with its uncertainty', () => {
     expect(kinds('pristine')).toContain('resistance-growth');
     expect(kinds('lno')).toEqual(['resistance-growth']);
     expect(cell('pristine').rcat).toHaveLength(100);
-    expect(cell('pristine').rcat[99]!).toBeGreaterThan(2.5 * cell('pristine').rcat[9]!);
-    expect(cell('lno').rcat[0]!).toBeLessThan(cell('tfaa').rcat[0]!);
+    for (const e of cell('pristine').rcat)
+      expect('rCatOhm' in e && e.stderrOhm < 0.05 * e.rCatOhm).toBe(true);
+    expect(rcat('pristine', 100)).toBeGreaterThan(1.5 * rcat('pristine', 10));
   });
 
-  it('raises nothing for the TFAA cell over 100 cycles and calls its R_CAT stabilised', () => {
+  it('LNO starts lowest and keeps growing; TFAA rises over about 5 cycles, then stays (no alert in 100 cycles)', () => {
+    expect(rcat('lno', 1)).toBeLessThan(rcat('tfaa', 1));
+    expect(rcat('tfaa', 1)).toBeLessThan(rcat('pristine', 1));
+    expect(cell('lno').resistance).toBe('growing');
     expect(cell('tfaa').alerts).toEqual([]);
     expect(cell('tfaa').resistance).toBe('stabilised');
+    const early = rcat('tfaa', 5) - rcat('tfaa', 1);
+    const later = rcat('tfaa', 20) - rcat('tfaa', 6);
+    expect(early).toBeGreaterThan(3 * Math.abs(later));
+    expect(cell('tfaa').rcatGrowth.upper!).toBeLessThan(0.0025);
+    // Estimated from the logged temperature: the cell's own, not a constant handed over.
+    expect(cell('tfaa').rcatGrowth.activation).toMatch(/estimated from \d+ pairs/);
     expect(cell('tfaa').coating).toBe('TFAA-2wt%');
-  });
-
-  it('computes retention at cycle 100 as 78 % and 95 % within 1 %', () => {
-    expect(Math.abs(cell('pristine').retention['100']! - 0.78)).toBeLessThan(0.01);
-    expect(Math.abs(cell('tfaa').retention['100']! - 0.95)).toBeLessThan(0.01);
   });
 
   it('prints the verdict with its evidence in text form', async () => {
     const r = await runCli(health, [join(root, 'a')]);
     expect(r.out).toMatch(/pristine \(pristine\): 100 cycles/);
-    expect(r.out).toMatch(/ALERT soft-short \(critical\) from cycle 60/);
-    expect(r.out).toMatch(/\[x\] charge-overshoot: charge 3 mAh/);
+    expect(r.out).toMatch(/ALERT soft-short \((critical|warning)\) from cycle \d+/);
+    expect(r.out).toMatch(
+      /\[x\] ce-trend: coulombic efficiency .* vs baseline .*CUSUM .* vs threshold .* \(5 x the cell's CE scatter/,
+    );
+    expect(r.out).toMatch(/noise {10}voltage scatter \d\.\d+ mV in constant-current steps/);
     expect(r.out).toMatch(/tfaa \(TFAA-2wt%\)[\s\S]*alerts {9}none/);
   });
 });
@@ -107,7 +130,7 @@ describe('cellrig health on damaged cycling data', () => {
     const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
     const cycleOf = (l: string) => Number(l.split(',')[1]);
     const kept = lines.filter((l, i) => i === 0 || cycleOf(l) < 40 || cycleOf(l) > 42);
-    kept[500] = '1234,2,NaN,0.0002';
+    kept[500] = '1234,2,NaN,0.0002,25.1';
     const [a, b] = [kept[800]!, kept[801]!];
     kept[800] = b;
     kept[801] = a;
