@@ -1,7 +1,9 @@
 /**
- * Cell dashboard skeleton: one cell channel's cycling trace, per-cycle capacity, retention and
- * coulombic efficiency, the fitted resistances per cycle, recent spectra as a Nyquist plot, and the
- * cell's alerts as annotations. The cell-health work fills in DRT and richer panels on these streams.
+ * Cell dashboard: one cell channel's cycling trace, per-cycle capacity, retention and coulombic
+ * efficiency, the fitted resistances per cycle (R_CAT only where determined, with its uncertainty, and
+ * whether it was), R_CAT's growth with its interval, recent spectra as a Nyquist plot, the detectors'
+ * evidence with the thresholds scaled to this cell's noise (CE trend, voltage scatter, rest slope), and
+ * the cell's alerts as annotations.
  */
 
 import * as common from '@grafana/grafana-foundation-sdk/common';
@@ -120,11 +122,62 @@ export function cellDashboard(): Dashboard {
     .withPanel(
       perCycle(
         6,
-        'R_SE and R_CAT per cycle',
-        `SELECT "rSeOhm" AS "R_SE", "rCatOhm" AS "R_CAT" FROM "eis-fit" WHERE ${CELL_WHERE}`,
+        'R_SE and R_CAT per cycle (determined only, +-2 standard errors)',
+        `SELECT "rSeOhm" AS "R_SE", "rCatOhm" AS "R_CAT", "rCatOhm" - 2 * "rCatStderrOhm" AS "R_CAT - 2 se", "rCatOhm" + 2 * "rCatStderrOhm" AS "R_CAT + 2 se" FROM "eis-fit" WHERE ${CELL_WHERE}`,
         'ohm',
+      ).description(
+        'A cycle whose R_CAT the spectrum cannot determine (spoiled sweep, parameter off the data scale, relative standard error over 1, correlation over 0.99) has no R_CAT point; the panel beside counts them.',
       ),
     )
     .withPanel(nyquistPanel(7))
+    .withPanel(
+      perCycle(
+        8,
+        'R_CAT determined (1) or not (0)',
+        `SELECT "rCatDetermined" AS "determined" FROM "eis-fit" WHERE ${CELL_WHERE}`,
+        'none',
+      ).description('Why a cycle is not determined is in the cell-health node output and `cellrig health`.'),
+    )
+    .withPanel(
+      perCycle(
+        9,
+        'R_CAT growth per cycle (25 C, 150 MPa; 95 % interval): growing when the lower end passes 0.25 %',
+        `SELECT "rCatGrowthPerCycle" AS "growth", "rCatGrowthLower" AS "lower", "rCatGrowthUpper" AS "upper" FROM "health" WHERE ${CELL_WHERE}`,
+        'percentunit',
+      ),
+    )
+    .withRow(new RowBuilder('Evidence, scaled to this cell').id(10))
+    .withPanel(
+      perCycle(
+        11,
+        'Coulombic-efficiency trend: CUSUM against its threshold (5 x the CE scatter)',
+        `SELECT "ceCusum" AS "CUSUM", "ceThreshold" AS "threshold", "ceSigma" AS "CE scatter" FROM "health" WHERE ${CELL_WHERE}`,
+        'percentunit',
+      ).description('A CUSUM over its threshold is a persistent CE drop: the soft-short detector flags it.'),
+    )
+    .withPanel(
+      perCycle(
+        12,
+        'Coulombic efficiency against its clean baseline',
+        `SELECT "ceBaseline" AS "baseline" FROM "health" WHERE ${CELL_WHERE}`,
+        'percentunit',
+      ),
+    )
+    .withPanel(
+      perCycle(
+        13,
+        'Voltage scatter and the dip threshold scaled to it',
+        `SELECT "voltageNoiseV" AS "voltage scatter", "chargeDipV" AS "largest dip", "chargeDipThresholdV" AS "dip threshold" FROM "health" WHERE ${CELL_WHERE}`,
+        'volt',
+      ),
+    )
+    .withPanel(
+      perCycle(
+        14,
+        'Late-rest slope after charge and its noise-scaled threshold',
+        `SELECT "restSlopeVPerH" AS "slope", "restSlopeThresholdVPerH" AS "threshold" FROM "health" WHERE ${CELL_WHERE}`,
+        'suffix: V/h',
+      ),
+    )
     .build();
 }

@@ -61,10 +61,48 @@ export const DASHBOARD_STREAMS = {
       coulombicEfficiency: 'number',
     },
   },
-  /** Equivalent-circuit fit of the spectrum taken after a cycle. */
+  /**
+   * Equivalent-circuit fit of the spectrum taken after a cycle: R_CAT and its standard error only when
+   * determined (rCatDetermined says which; the reason is in the cell-health payload).
+   */
   'eis-fit': {
     channel: 'cell channel',
-    fields: { cycle: 'number', rSeOhm: 'number', rCatOhm: 'number', rmse: 'number' },
+    fields: {
+      cycle: 'number',
+      rSeOhm: 'number',
+      rCatOhm: 'number',
+      rCatStderrOhm: 'number',
+      /** 1 when R_CAT was determined, 0 when not (a number, so it plots and sums). */
+      rCatDetermined: 'number',
+      rmse: 'number',
+    },
+  },
+  /**
+   * The detectors' evidence per cycle (nodes/cell-health/telemetry.ts): the CE against its baseline,
+   * the CUSUM and its threshold (5 x the cell's CE scatter), the voltage scatter in constant-current
+   * steps with the rest-slope and dip thresholds scaled to it, and R_CAT normalised (25 C, 150 MPa)
+   * with its growth per cycle and 95 % interval.
+   */
+  health: {
+    channel: 'cell channel',
+    fields: {
+      cycle: 'number',
+      ceBaseline: 'number',
+      ceCusum: 'number',
+      ceThreshold: 'number',
+      ceSigma: 'number',
+      voltageNoiseV: 'number',
+      restSlopeVPerH: 'number',
+      restSlopeThresholdVPerH: 'number',
+      chargeDipV: 'number',
+      chargeDipThresholdV: 'number',
+      rCatNormalisedOhm: 'number',
+      rCatGrowthPerCycle: 'number',
+      rCatGrowthLower: 'number',
+      rCatGrowthUpper: 'number',
+      /** 1 when this cycle was flagged by the soft-short detector, else 0. */
+      softShortFlagged: 'number',
+    },
   },
   /** One point per frequency of a spectrum (ts advanced 1 ms per point so points stay distinct). */
   spectrum: {

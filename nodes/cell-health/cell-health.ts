@@ -124,8 +124,18 @@ function healthMsg(cfg: Config, o: CycleOutcome): NodeMessageInFlow {
       coating: cfg.coating,
       cycle: o.cycle,
       retention,
-      rCatOhm: o.rCatOhm,
+      rCat: rcatOf(o),
       resistance: h.resistance.verdict,
+      rcatGrowth: {
+        perCycle: h.resistance.evidence.growthPerCycle,
+        lower: h.resistance.evidence.growthLower,
+        upper: h.resistance.evidence.growthUpper,
+        thresholdPerCycle: h.resistance.evidence.growthThresholdPerCycle,
+        activationEv: h.resistance.activation.ev,
+        activation: h.resistance.activation.reason,
+      },
+      noise: h.softShort.latest?.noise ?? null,
+      ceTrend: ceTrendOf(o),
       alerts: h.alerts,
       warnings: o.warnings,
     },
@@ -170,13 +180,37 @@ function spectrumMsg(cfg: Config, o: CycleOutcome, payload: unknown): NodeMessag
   } as NodeMessageInFlow;
 }
 
+/** This cycle's R_CAT as the payload shows it: a value with its standard error, or why there is none. */
+export function rcatOf(o: CycleOutcome) {
+  if (!o.fit) return null;
+  return o.fit.determined
+    ? { determined: true, ohm: o.fit.rCatOhm, stderrOhm: o.fit.rCatStderrOhm }
+    : { determined: false, reason: o.fit.reason };
+}
+
+/** The CE trend at this cycle: CE, its baseline, the CUSUM and its noise-scaled threshold. */
+export function ceTrendOf(o: CycleOutcome) {
+  const last = o.health.softShort.latest;
+  if (!last || last.cycle !== o.cycle) return null;
+  const c = last.ce;
+  return {
+    ce: c.ce,
+    baseline: c.baseline,
+    cusum: c.cusum,
+    threshold: c.threshold,
+    sigma: c.sigma,
+    alarm: c.alarm,
+  };
+}
+
 function statusOf(o: CycleOutcome) {
   const h = o.health;
   const active = h.alerts.filter((a) => a.active);
   const ret = h.retention.find((r) => r.cycle === o.cycle)?.retention;
   const parts = [`c${o.cycle}`];
   if (ret !== undefined) parts.push(`${(ret * 100).toFixed(1)} %`);
-  if (o.rCatOhm !== null) parts.push(`R_CAT ${o.rCatOhm.toFixed(0)} Ω ${h.resistance.verdict}`);
+  if (o.fit?.determined) parts.push(`R_CAT ${o.fit.rCatOhm!.toFixed(0)} Ω ${h.resistance.verdict}`);
+  else if (o.fit) parts.push(`R_CAT n/d ${h.resistance.verdict}`);
   if (active.length) parts.push(active.map((a) => a.kind).join(', '));
   const text = short(parts.join(' · '));
   if (active.some((a) => a.severity === 'critical')) return status.error(text);

@@ -1,8 +1,11 @@
 /**
  * The telemetry a cell-health node sends per cycle, as msgs for telemetry-out (msg.channel, msg.stream,
- * msg.payload): `cycle` (capacities, retention, coulombic efficiency), `eis-fit` (R_SE, R_CAT, fit
- * RMSE), `cycling` (the voltage and current trace, at most 100 points per cycle) and `spectrum` (one
- * point per frequency, ts 1 ms apart). Names and fields follow dashboards/streams.ts.
+ * msg.payload): `cycle` (capacities, retention, coulombic efficiency), `eis-fit` (R_SE, R_CAT with its
+ * standard error when determined, whether it was, fit RMSE), `health` (the detectors' evidence: CE
+ * against its baseline, the CUSUM and its noise-scaled threshold, the voltage scatter, the rest-slope and
+ * dip thresholds, R_CAT's normalised value and growth per cycle with its interval), `cycling` (the
+ * voltage and current trace, at most 100 points per cycle) and `spectrum` (one point per frequency, ts
+ * 1 ms apart). Names and fields follow dashboards/streams.ts.
  */
 import type { NodeMessageInFlow } from 'node-red';
 import type { CycleOutcome } from '../../src/health/cell-monitor';
@@ -51,11 +54,47 @@ export function telemetryMsgs(ctx: TelemetryContext, o: CycleOutcome, data: Cycl
     out.push(msg('cycle', fields));
   }
   const sweep = typeof data.sweep === 'number' ? { sweep: data.sweep } : {};
-  if (o.rCatOhm !== null) {
-    const fields: Record<string, unknown> = { ...tags, cycle: o.cycle, ...sweep, rCatOhm: o.rCatOhm };
-    if (o.fit && Number.isFinite(o.fit.rSeOhm))
-      Object.assign(fields, { rSeOhm: o.fit.rSeOhm, rmse: o.fit.rmseOhm });
+  if (o.fit) {
+    // R_CAT only when determined, with its standard error; otherwise the flag says so (reason in health).
+    const fields: Record<string, unknown> = {
+      ...tags,
+      cycle: o.cycle,
+      ...sweep,
+      rCatDetermined: o.fit.determined ? 1 : 0,
+    };
+    if (o.fit.determined)
+      Object.assign(fields, { rCatOhm: o.fit.rCatOhm, rCatStderrOhm: o.fit.rCatStderrOhm });
+    if (o.fit.rSeOhm !== null) fields.rSeOhm = o.fit.rSeOhm;
+    if (o.fit.rmseOhm !== null) fields.rmse = o.fit.rmseOhm;
     out.push(msg('eis-fit', fields));
+  }
+  const h = o.health;
+  const last = h.softShort.latest;
+  if (last && last.cycle === o.cycle) {
+    // The evidence behind the verdicts, with the thresholds scaled to this cell's own noise.
+    const fields: Record<string, unknown> = {
+      ...tags,
+      cycle: o.cycle,
+      ceCusum: last.ce.cusum,
+      ceThreshold: last.ce.threshold,
+      ceSigma: last.ce.sigma,
+    };
+    if (last.ce.baseline !== null) fields.ceBaseline = last.ce.baseline;
+    if (last.noise.voltageV !== null) fields.voltageNoiseV = last.noise.voltageV;
+    const rest = last.signals.find((s) => s.name === 'rest-decay');
+    if (rest) Object.assign(fields, { restSlopeVPerH: rest.value, restSlopeThresholdVPerH: rest.threshold });
+    const dip = last.signals.find((s) => s.name === 'charge-dip');
+    if (dip) Object.assign(fields, { chargeDipV: dip.value, chargeDipThresholdV: dip.threshold });
+    const g = h.resistance.evidence;
+    if (g.growthPerCycle !== null)
+      Object.assign(fields, {
+        rCatGrowthPerCycle: g.growthPerCycle,
+        rCatGrowthLower: g.growthLower,
+        rCatGrowthUpper: g.growthUpper,
+      });
+    if (g.latestOhm !== null) fields.rCatNormalisedOhm = g.latestOhm;
+    fields.softShortFlagged = last.flagged ? 1 : 0;
+    out.push(msg('health', fields));
   }
   const n = data.timeS?.length ?? 0;
   const tEnd = data.timeS?.[n - 1];

@@ -231,7 +231,7 @@ describe('cell health in the default flow (flows/rig.json)', () => {
       if (p.length) states[topic.split('/')[3]!] = JSON.parse(p.toString());
     });
     await watcher.subscribeAsync(`cellrig/v1/${rigId}/+/alert`, { qos: 1 });
-    for (let cycle = 1; cycle <= 61; cycle++) await clock.tick(20_000);
+    for (let cycle = 1; cycle <= 72; cycle++) await clock.tick(20_000);
     // The publisher's journal and sender run on the rig's clock: give them virtual and real time.
     for (let i = 0; i < 20 && !(states.ch1 && states.ch2 && states.ch3); i++) {
       await clock.tick(1000);

@@ -124,11 +124,32 @@ function otherStreams(sink: PointSink, rig: string, seed: number, opts: SimRunOp
         retention,
         coulombicEfficiency: 0.995,
       });
+      const rCatOhm = 40 + cycle * (i === 0 ? 4 : 0.5);
       sink.add(rig, channel, 'eis-fit', at(s + 1), {
         cycle,
         rSeOhm: 20 + rnd.normal() * 0.2,
-        rCatOhm: 40 + cycle * (i === 0 ? 4 : 0.5),
+        rCatOhm,
+        rCatStderrOhm: 0.01 * rCatOhm,
+        rCatDetermined: 1,
         rmse: 0.004,
+      });
+      const growth = i === 0 ? 0.01 : 0.0005;
+      sink.add(rig, channel, 'health', at(s + 1), {
+        cycle,
+        ceBaseline: 0.995,
+        ceCusum: i === 0 && cycle > 7 ? 0.004 * (cycle - 7) : 0,
+        ceThreshold: 0.005,
+        ceSigma: 0.001,
+        voltageNoiseV: 0.0008,
+        restSlopeVPerH: -0.002,
+        restSlopeThresholdVPerH: -0.01,
+        chargeDipV: 0.0002,
+        chargeDipThresholdV: 0.008,
+        rCatNormalisedOhm: rCatOhm,
+        rCatGrowthPerCycle: growth,
+        rCatGrowthLower: growth - 0.001,
+        rCatGrowthUpper: growth + 0.001,
+        softShortFlagged: i === 0 && cycle > 8 ? 1 : 0,
       });
       for (let k = 0; k < 30; k++) {
         const fHz = 1e6 * 10 ** (-k / 5);
