@@ -244,7 +244,8 @@ export class CellMonitor {
     // The cycle's first spectrum sets its R_CAT and tail slope; a later one is only reported.
     const first = !st.rcat.some((p) => p.cycle === cycle) && !st.tailSlopes.some(([c]) => c === cycle);
     const r = this.fit(cycle, s);
-    if (!r.fit.determined) warnings.push(`cycle ${cycle}: spectrum ${sweep}: R_CAT not determined: ${r.fit.reason}`);
+    if (!r.fit.determined)
+      warnings.push(`cycle ${cycle}: spectrum ${sweep}: R_CAT not determined: ${r.fit.reason}`);
     if (first) {
       st.tailSlopes.push([cycle, lowFrequencyTailSlope(s)]);
       st.rcat.push(r.fit);

@@ -15,8 +15,10 @@
  *  - any parameter is orders of magnitude off the data's scale (a degenerate fit: an element collapsed);
  *  - R_CAT is orders of magnitude past the data's scale (outside 1e-3..10 x the span of Re Z);
  *  - the cathode arc's apex lies outside the measured frequencies, or its CPE exponent is at a bound;
+ *  - the fit's own identifiability says R_CAT is not determined (src/eis/identifiability.ts: at a
+ *    bound, no finite standard error, standard error over the value, locked to another parameter);
  *  - R_CAT's relative standard error is over 1, or it cannot be computed;
- *  - R_CAT correlates with another parameter beyond |r| = 0.99.
+ *  - R_CAT correlates with another parameter beyond |r| = 0.99 (stricter than the fit's own rule).
  * Each fit starts from the previous good fit; a warm fit worse than typical is retried from scratch.
  */
 import { parseCircuit } from '../eis/circuit';
@@ -193,7 +195,12 @@ export function fitRcat(
 
 export type RcatOutcome = { fit: RcatFit; result: FitResult | null; drt: DrtResult | null };
 
-function judge(cycle: number, raw: Spectrum, previous: FitResult | undefined, typical: number | null): RcatOutcome {
+function judge(
+  cycle: number,
+  raw: Spectrum,
+  previous: FitResult | undefined,
+  typical: number | null,
+): RcatOutcome {
   const c = RCAT_CRITERIA;
   const s = dropInductive(raw);
   let drt: DrtResult | null = null;
@@ -280,6 +287,9 @@ function judge(cycle: number, raw: Spectrum, previous: FitResult | undefined, ty
     return why(`the cathode arc's CPE exponent ${cathode.alphaValue.toPrecision(3)} is at a bound`);
   }
   const param = result.parameters.find((p) => p.name === cathode.r)!;
+  // The fit's own identifiability (src/eis/identifiability.ts): at a bound, no finite standard error,
+  // standard error over the value, or locked to another parameter.
+  if (!param.determined) return why(`R_CAT is not determined by the data: ${param.reasons.join('; ')}`);
   const stderr = param.stderr;
   if (stderr === null || !Number.isFinite(stderr)) {
     return why('R_CAT is not identifiable (its standard error cannot be computed)');
@@ -289,6 +299,8 @@ function judge(cycle: number, raw: Spectrum, previous: FitResult | undefined, ty
       `R_CAT's relative standard error is ${(stderr / cathode.rOhm).toPrecision(2)} (over ${c.maxRelativeStderr})`,
     );
   }
+  // Stricter than the fit's rule (which lets a well-known value through a strong correlation): any
+  // correlation over 0.99 with another resistance or the diffusion element leaves R_CAT's split open.
   const free = result.parameters.filter((p) => !p.fixed).map((p) => p.name);
   const k = free.indexOf(cathode.r);
   const row = result.correlation[k] ?? [];
