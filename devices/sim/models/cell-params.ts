@@ -3,7 +3,7 @@
  * each with its unit and its source: the paper (/work/shared/science/000_a6ac006d401206a4.txt), a named
  * reference, or "assumed". None of them is an outcome: retention, the soft short's cycle, R_CAT's course
  * and the coulombic efficiency come out of the mechanisms in cell.ts and cell-degradation.ts.
- * `parameterTable()` renders this as the README's table (a test keeps the two equal).
+ * `parameterTable()` renders this as docs/cell-health.md's table (a test keeps the two equal).
  */
 
 export const PAPER = 'paper';
@@ -339,7 +339,7 @@ const fmt = (v: number) =>
 
 const cell = (x: string) => x.replace(/\|/g, '/');
 
-/** The parameters as a Markdown table (README "Cell health"): symbol, value per cell, unit, source. */
+/** The parameters as a Markdown table (docs/cell-health.md): name, value per cell, unit, source. */
 export function parameterTable(): string {
   const rows: string[] = ['| parameter | value | unit | source |', '| --- | --- | --- | --- |'];
   const row = (name: string, p: Param, value = fmt(p.value)) =>

@@ -1,5 +1,5 @@
 /**
- * What the evaluation asserts, in one place: the README's "Detection limits" block is rendered from this
+ * What the evaluation asserts, in one place: docs/cell-health.md's detection-limits block is rendered from this
  * (test/unit/health/evaluation-limits.test.ts checks the README holds exactly it).
  */
 export const LIMITS = {
@@ -23,7 +23,7 @@ export const LIMITS = {
 
 const pct = (x: number) => `${Number((x * 100).toFixed(1))} %`;
 
-/** The README block. */
+/** The docs block. */
 export function renderLimits(): string {
   const L = LIMITS;
   return [

@@ -1,4 +1,4 @@
-/** The evaluation's size and the README's detection limits are what the evaluation tests assert. */
+/** The evaluation's size and the docs' detection limits are what the evaluation tests assert. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,11 +11,11 @@ import {
   SHORT_CONDITIONS,
 } from '../../support/review-cells/matrix';
 
-const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+const readme = readFileSync(join(__dirname, '../../../docs/cell-health.md'), 'utf8');
 const between = (tag: string) =>
   new RegExp(`<!-- ${tag}:start -->\\n([\\s\\S]*?)\\n<!-- ${tag}:end -->`).exec(readme)?.[1];
 
-describe('evaluation size and README', () => {
+describe('evaluation size and docs/cell-health.md', () => {
   it(`runs at least ${LIMITS.minCells} cells of the confounder matrix`, () => {
     const n = [
       ...HEALTHY_CONDITIONS,
