@@ -124,6 +124,7 @@ function healthMsg(cfg: Config, o: CycleOutcome): NodeMessageInFlow {
       coating: cfg.coating,
       cycle: o.cycle,
       retention,
+      rCatOhm: o.rCatOhm,
       rCat: rcatOf(o),
       resistance: h.resistance.verdict,
       rcatGrowth: {

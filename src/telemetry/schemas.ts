@@ -100,7 +100,39 @@ export const STREAMS = {
   /** Equivalent-circuit fit of the spectrum taken after a cycle. */
   /** `sweep`: which of the cycle's spectra it is, when an instrument takes several (instrument-watch). */
   'eis-fit': {
-    fields: { cycle: 'number', sweep: 'number', rSeOhm: 'number', rCatOhm: 'number', rmse: 'number' },
+    fields: {
+      cycle: 'number',
+      sweep: 'number',
+      rSeOhm: 'number',
+      rCatOhm: 'number',
+      /** R_CAT's standard error, and 1 when R_CAT was determined, 0 when not (src/health/rcat.ts). */
+      rCatStderrOhm: 'number',
+      rCatDetermined: 'number',
+      rmse: 'number',
+    },
+  },
+  /**
+   * The cell-health detectors' evidence per cycle (nodes/cell-health/telemetry.ts): CE trend, the noise
+   * the thresholds are scaled to, and R_CAT's normalised value and growth with its 95 % interval.
+   */
+  health: {
+    fields: {
+      cycle: 'number',
+      ceBaseline: 'number',
+      ceCusum: 'number',
+      ceThreshold: 'number',
+      ceSigma: 'number',
+      voltageNoiseV: 'number',
+      restSlopeVPerH: 'number',
+      restSlopeThresholdVPerH: 'number',
+      chargeDipV: 'number',
+      chargeDipThresholdV: 'number',
+      rCatNormalisedOhm: 'number',
+      rCatGrowthPerCycle: 'number',
+      rCatGrowthLower: 'number',
+      rCatGrowthUpper: 'number',
+      softShortFlagged: 'number',
+    },
   },
   /** One point per frequency of a spectrum. */
   spectrum: { fields: { cycle: 'number', sweep: 'number', fHz: 'number', reOhm: 'number', imOhm: 'number' } },

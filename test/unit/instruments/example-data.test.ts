@@ -58,7 +58,9 @@ describe('example instrument files', () => {
       expect(d[0]!).toBeGreaterThan(1.4);
       expect(d[2]!).toBeLessThan(d[0]!);
       expect(a.cycles.every((c) => c.coulombicEfficiency! > 0.9)).toBe(true);
-      const rcat = a.fits.map((f) => f.rCatOhm);
+      // Each cycle's R_CAT is determined (a value with its standard error), not a bare number.
+      expect(a.fits.map((f) => f.determined)).toEqual([true, true, true]);
+      const rcat = a.fits.map((f) => f.rCatOhm!);
       expect(rcat[2]!).toBeGreaterThan(rcat[0]!);
       console.log(
         `example cell: discharge ${d.map((x) => x.toFixed(3)).join(', ')} mAh; R_CAT ${rcat.map((r) => r.toFixed(1)).join(', ')} Ohm`,
