@@ -75,10 +75,13 @@ export function rcatEntries(fits: readonly RcatFit[], temps?: ReadonlyMap<number
 export function assessCell(input: CellHealthInput): CellHealth {
   const warnings: string[] = [];
   const cycles = [...input.cycles].sort((a, b) => a.cycle - b.cycle);
-  const ref = input.referenceCycle ?? cycles[0]?.cycle ?? 1;
+  // A cycle cut short (a file that ends mid-cycle, a channel that went silent) has no retention: its
+  // missing discharge is not a capacity of 0.
+  const complete = cycles.filter((c) => c.chargeAh > 0 && c.dischargeAh > 0);
+  const ref = input.referenceCycle ?? complete[0]?.cycle ?? 1;
   let ret: RetentionPoint[] = [];
   try {
-    ret = cycles.length ? retention(cycles, ref) : [];
+    ret = complete.length ? retention(complete, ref) : [];
   } catch (e) {
     warnings.push((e as Error).message);
   }

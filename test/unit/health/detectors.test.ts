@@ -179,6 +179,22 @@ describe('capacity fade', () => {
 });
 
 describe('assessment', () => {
+  it('leaves a cycle cut short out of retention (its missing discharge is no capacity of 0)', () => {
+    const cycle = (n: number, chargeAh: number, dischargeAh: number) =>
+      ({
+        cycle: n,
+        chargeAh,
+        dischargeAh,
+        coulombicEfficiency: chargeAh > 0 ? dischargeAh / chargeAh : null,
+      }) as never;
+    const h = assessCell({
+      cycles: [cycle(1, 2e-3, 1.8e-3), cycle(2, 1.9e-3, 1.79e-3), cycle(3, 1.2e-3, 0)],
+      rcat: [],
+    });
+    expect(h.retention.map((r) => r.cycle)).toEqual([1, 2]);
+    expect(h.fade.alarmCycle).toBeNull();
+  });
+
   it('says why a cell without a reference cycle has no retention, without throwing', () => {
     const h = assessCell({ cycles: [], rcat: [] });
     expect(h.retention).toEqual([]);
