@@ -1,175 +1,62 @@
 /**
  * `cellrig bridge`: the influx-writer without Node-RED, for a lab server that gathers every rig's
- * telemetry. Configured by environment (MQTT_URL, INFLUX_URL, INFLUX_DB, BRIDGE_RIG to limit it to one
- * rig, MQTT_USER/MQTT_PASSWORD, INFLUX_USER/INFLUX_PASSWORD for writes, INFLUX_READ_USER/
- * INFLUX_READ_PASSWORD for reading the watermarks back, CELLRIG_DATA for its folder); stops cleanly on
- * SIGINT/SIGTERM. Dead letters and alarms are printed as they happen (at most one line a second for
- * letters, with the count).
- *
- *   cellrig bridge                          run the writer
- *   cellrig bridge deadletters list [--json] [--dir DIR]
- *   cellrig bridge deadletters replay [--id N ...] [--dir DIR]   (INFLUX_URL, INFLUX_DB, INFLUX_USER...)
+ * telemetry, and its dead-letter store (`cellrig bridge deadletters list|replay`). The work is in
+ * bridge-run.ts, loaded only when the command runs.
  */
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { replayDeadLetters } from '../../services/dead-letter-replay';
-import { DeadLetterStore } from '../../services/dead-letter-store';
-import { InfluxHttp } from '../../services/influx-http';
-import { InfluxWriter } from '../../services/influx-writer';
-import { RealClock } from '../../src/clock';
-import { writerConfigSchema } from '../../src/telemetry/writer-config';
+import type { Command } from 'commander';
+import { numberIn, onRun, standalone, subcommand } from './grammar';
 
-const bridgeEnvSchema = z.object({
-  MQTT_URL: z.string().min(1, 'MQTT_URL is required'),
-  INFLUX_URL: z.string().min(1, 'INFLUX_URL is required'),
-  INFLUX_DB: z.string().optional(),
-  BRIDGE_RIG: z.string().optional(),
-  BRIDGE_CLIENT_ID: z.string().optional(),
-  MQTT_USER: z.string().optional(),
-  MQTT_PASSWORD: z.string().optional(),
-  INFLUX_USER: z.string().optional(),
-  INFLUX_PASSWORD: z.string().optional(),
-  INFLUX_READ_USER: z.string().optional(),
-  INFLUX_READ_PASSWORD: z.string().optional(),
-  CELLRIG_DATA: z.string().optional(),
-});
+const ENV_HELP = `
+Environment:
+  MQTT_URL (required)          the broker every rig publishes to
+  INFLUX_URL (required)        InfluxDB's v1 HTTP API (1.x, or 2.x/3 compatibility)
+  INFLUX_DB                    database (default cellrig)
+  BRIDGE_RIG                   only this rig's topics (default: every rig)
+  BRIDGE_CLIENT_ID             MQTT client id and state folder name (default cellrig-writer-<rig or all>)
+  MQTT_USER, MQTT_PASSWORD     the writer's broker login
+  INFLUX_USER, INFLUX_PASSWORD the writer's InfluxDB login (write is enough)
+  INFLUX_READ_USER, INFLUX_READ_PASSWORD  a read-only login, to read the watermarks back on start
+  CELLRIG_DATA                 folder for the writer's state and dead letters (default ./.cellrig)
+Stops cleanly on SIGINT or SIGTERM. Exit codes: 0 stopped, 2 bad environment.`;
 
-/** The writer's folder: CELLRIG_DATA/writer/<client id> (its watermarks and dead letters). */
-function writerDir(env: NodeJS.ProcessEnv, clientId: string): string {
-  return join(resolve(env.CELLRIG_DATA || './.cellrig'), 'writer', clientId);
+export function register(program: Command): void {
+  const bridge = subcommand(
+    program,
+    'bridge',
+    "write every rig's telemetry from MQTT into InfluxDB, without Node-RED (env: MQTT_URL, INFLUX_URL)",
+  ).addHelpText('after', ENV_HELP);
+  onRun(bridge, async () => (await import('./bridge-run.js')).runBridge());
+
+  const letters = subcommand(
+    bridge,
+    'deadletters',
+    'what the writer could not write, kept on disk: list it, or replay it into InfluxDB',
+  );
+  const dirOption = [
+    '--dir <folder>',
+    'the dead-letter folder (default CELLRIG_DATA/writer/<client id>/deadletters)',
+  ] as const;
+  const list = subcommand(letters, 'list', 'list the letters not yet replayed')
+    .option('--json', 'print them as a JSON array')
+    .option(...dirOption);
+  onRun(list, async (opts: { json?: boolean; dir?: string }) =>
+    (await import('./bridge-run.js')).deadLetters('list', opts),
+  );
+  const replay = subcommand(
+    letters,
+    'replay',
+    'write letters into InfluxDB again (INFLUX_URL, INFLUX_DB, INFLUX_USER, INFLUX_PASSWORD)',
+  )
+    .option(
+      '--id <n...>',
+      'only these letters (default: every one not yet replayed)',
+      (v: string, prev: number[] | undefined) => [...(prev ?? []), numberIn({ min: 0, integer: true })(v)],
+    )
+    .option(...dirOption)
+    .addHelpText('after', '\nExit codes: 0 all written, 1 some still refused, 2 INFLUX_URL missing.');
+  onRun(replay, async (opts: { id?: number[]; dir?: string }) =>
+    (await import('./bridge-run.js')).deadLetters('replay', opts),
+  );
 }
 
-function defaultClientId(env: NodeJS.ProcessEnv): string {
-  return env.BRIDGE_CLIENT_ID || `cellrig-writer-${env.BRIDGE_RIG || 'all'}`;
-}
-
-export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'deadletters') return deadLetters(argv.slice(1));
-  if (argv.length > 0) {
-    process.stderr.write(
-      `cellrig bridge: unknown argument '${argv[0]}' (try: cellrig bridge deadletters list)\n`,
-    );
-    return 2;
-  }
-  const env = bridgeEnvSchema.safeParse(process.env);
-  const config = env.success
-    ? writerConfigSchema.safeParse({
-        brokerUrl: env.data.MQTT_URL,
-        influxUrl: env.data.INFLUX_URL,
-        database: env.data.INFLUX_DB ?? '',
-        rig: env.data.BRIDGE_RIG ?? '',
-        clientId: env.data.BRIDGE_CLIENT_ID ?? '',
-      })
-    : env;
-  if (!env.success || !config.success) {
-    const issues = (config.success ? [] : config.error.issues).map(
-      (i) => `  ${i.path.join('.')}: ${i.message}`,
-    );
-    process.stderr.write(`cellrig bridge: bad environment:\n${issues.join('\n')}\n`);
-    return 2;
-  }
-  const dir = writerDir(process.env, config.data.clientId);
-  const writer = new InfluxWriter(
-    config.data,
-    new RealClock(),
-    {
-      username: env.data.MQTT_USER,
-      password: env.data.MQTT_PASSWORD,
-      influxUser: env.data.INFLUX_USER,
-      influxPassword: env.data.INFLUX_PASSWORD,
-      influxReadUser: env.data.INFLUX_READ_USER,
-      influxReadPassword: env.data.INFLUX_READ_PASSWORD,
-    },
-    { dir },
-  );
-  let lastProblem = '';
-  writer.on('problem', (m: string) => {
-    if (m !== lastProblem) process.stderr.write(`cellrig bridge: ${m}\n`);
-    lastProblem = m;
-  });
-  writer.on('alarm', (m: string) => process.stderr.write(`cellrig bridge: ALARM ${m}\n`));
-  // Dead letters: the first at once, then at most one line a second with how many came since.
-  let lettersSince = 0;
-  let lastLetterLine = 0;
-  writer.on('deadletter', (letter: { id?: number; topic: string; error: string }) => {
-    lettersSince++;
-    const now = Date.now();
-    if (now - lastLetterLine < 1000) return;
-    lastLetterLine = now;
-    process.stderr.write(
-      `cellrig bridge: ALARM dead letter #${letter.id} (${lettersSince} since the last line, ${writer.stats.deadLettered} in all, kept in ${join(dir, 'deadletters')}): ${letter.topic}: ${letter.error.slice(0, 200)}\n`,
-    );
-    lettersSince = 0;
-  });
-  writer.on('connect', () =>
-    process.stdout.write(
-      `cellrig bridge: ${config.data.brokerUrl} -> ${config.data.influxUrl}/${config.data.database} (state in ${dir})\n`,
-    ),
-  );
-  writer.start();
-  await new Promise<void>((resolveStop) => {
-    process.once('SIGINT', () => resolveStop());
-    process.once('SIGTERM', () => resolveStop());
-  });
-  await writer.close();
-  const s = writer.stats;
-  process.stdout.write(
-    `cellrig bridge: stopped (${s.written} written, ${s.duplicates} duplicates, ${s.deadLettered} dead-lettered, ${s.gaps} gaps passed)\n`,
-  );
-  return 0;
-}
-
-async function deadLetters(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: 'boolean' }, dir: { type: 'string' }, id: { type: 'string', multiple: true } },
-  });
-  const action = positionals[0];
-  if (action !== 'list' && action !== 'replay') {
-    process.stderr.write(
-      'usage: cellrig bridge deadletters list [--json] [--dir DIR] | replay [--id N ...] [--dir DIR]\n',
-    );
-    return 2;
-  }
-  const dir = values.dir
-    ? resolve(values.dir)
-    : join(writerDir(process.env, defaultClientId(process.env)), 'deadletters');
-  const store = new DeadLetterStore({ dir });
-  const { letters, replayed } = store.readAll();
-  for (const p of store.problems) process.stderr.write(`cellrig bridge: damaged dead-letter store: ${p}\n`);
-  if (action === 'list') {
-    const open = letters.filter((l) => !replayed.has(l.id));
-    if (values.json) process.stdout.write(`${JSON.stringify(open)}\n`);
-    else {
-      for (const l of open)
-        process.stdout.write(
-          `#${l.id} ${new Date(l.ts).toISOString()} ${l.stage} ${l.rig} ${l.topic}${l.seq !== undefined ? ` seq ${l.seq}` : ''}: ${l.error.slice(0, 200)}\n  ${l.payload.slice(0, 200)}${l.truncated ? ' (truncated)' : ''}\n`,
-        );
-      process.stdout.write(`${open.length} dead letters kept (${replayed.size} replayed) in ${dir}\n`);
-    }
-    store.close();
-    return 0;
-  }
-  const influxUrl = process.env.INFLUX_URL;
-  if (!influxUrl) {
-    process.stderr.write('cellrig bridge deadletters replay: INFLUX_URL is required\n');
-    store.close();
-    return 2;
-  }
-  const influx = new InfluxHttp({
-    url: influxUrl,
-    db: process.env.INFLUX_DB || 'cellrig',
-    username: process.env.INFLUX_USER,
-    password: process.env.INFLUX_PASSWORD,
-  });
-  const ids = values.id?.map(Number);
-  const result = await replayDeadLetters(store, influx, ids);
-  store.close();
-  for (const f of result.failed) process.stdout.write(`#${f.id} still refused: ${f.error.slice(0, 300)}\n`);
-  process.stdout.write(
-    `cellrig bridge: replayed ${result.written.length} dead letters, ${result.failed.length} still refused\n`,
-  );
-  return result.failed.length > 0 ? 1 : 0;
-}
+export const main = standalone('bridge', register);

@@ -5,7 +5,7 @@
  * and exit codes a script can act on. A command module exports `register(parent)`, which declares its
  * options and loads its implementation only when it runs, so `cellrig --help` stays fast.
  */
-import { type Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
 /** Exit codes shared by every command; a command may add its own (3 and up), listed in its help. */
 export const EXIT = {
@@ -170,4 +170,19 @@ export function formatNumber(x: number, significant = 6): string {
   const a = Math.abs(x);
   if (a >= 1e-3 && a < 1e6) return String(Number(x.toPrecision(significant)));
   return x.toExponential(significant - 1).replace(/\.?0+e/, 'e');
+}
+
+/**
+ * A `main(argv)` for one top-level command, as `cellrig <name> ...argv` would run it: what tests and
+ * embedders call without building the whole command tree.
+ */
+export function standalone(
+  name: string,
+  register: (parent: Command) => void,
+): (argv: string[]) => Promise<number> {
+  return (argv) => {
+    const root = withConventions(new Command('cellrig'));
+    register(root);
+    return runProgram(root, [name, ...argv]);
+  };
 }

@@ -7,8 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
+import { register as registerBridge } from './bridge';
 import { register as registerCalibrate } from './calibrate';
 import { register as registerCells } from './cells';
+import { register as registerEdge } from './edge';
 import { onRun, withConventions } from './grammar';
 import { register as registerHashPassword } from './hash-password';
 import { register as registerProbe } from './probe';
@@ -50,18 +52,8 @@ export function buildProgram(): Command {
     .helpCommand('help [command]', 'print the help of a command');
 
   registerStart(program);
-  legacy(
-    program,
-    'bridge',
-    "write every rig's telemetry from MQTT into InfluxDB, without Node-RED (env: MQTT_URL, INFLUX_URL)",
-    () => import('./bridge.js'),
-  );
-  legacy(
-    program,
-    'edge',
-    "stream the simulated rig's load cells through the durable publisher, without Node-RED",
-    () => import('./edge.js'),
-  );
+  registerBridge(program);
+  registerEdge(program);
   registerHashPassword(program);
   legacy(
     program,
