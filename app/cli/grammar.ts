@@ -120,7 +120,17 @@ function rootOf(cmd: Command): Command {
  */
 export function onRun(cmd: Command, fn: (...args: never[]) => Promise<number> | number): Command {
   return cmd.action(async (...args: unknown[]) => {
-    exitCodes.set(rootOf(cmd), await (fn as (...a: unknown[]) => Promise<number> | number)(...args));
+    let code: number;
+    try {
+      code = await (fn as (...a: unknown[]) => Promise<number> | number)(...args);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      // Found after parsing (settings the hardware refuses, a file that is not there): name the command.
+      const path = commandPath(cmd);
+      process.stderr.write(`${path}: ${err.message}\n(run '${path} --help' for usage)\n`);
+      code = EXIT.usage;
+    }
+    exitCodes.set(rootOf(cmd), code);
   });
 }
 

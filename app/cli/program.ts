@@ -13,7 +13,9 @@ import { register as registerCells } from './cells';
 import { register as registerEdge } from './edge';
 import { onRun, withConventions } from './grammar';
 import { register as registerHashPassword } from './hash-password';
+import { register as registerHealth } from './health';
 import { register as registerProbe } from './probe';
+import { register as registerSim } from './sim';
 import { register as registerStart } from './start';
 import { register as registerVirtualBoard } from './virtual-board';
 import { register as registerWatch } from './watch';
@@ -55,12 +57,7 @@ export function buildProgram(): Command {
   registerBridge(program);
   registerEdge(program);
   registerHashPassword(program);
-  legacy(
-    program,
-    'sim',
-    'try control settings on the simulated rig: sim pressure | profile | cells',
-    () => import('./sim.js'),
-  );
+  registerSim(program);
   legacy(
     program,
     'eis',
@@ -69,12 +66,7 @@ export function buildProgram(): Command {
   );
   registerCells(program);
   registerWatch(program);
-  legacy(
-    program,
-    'health',
-    'verdict per cell: retention, R_CAT growth, soft short, alerts',
-    () => import('./health.js'),
-  );
+  registerHealth(program);
   registerProbe(program);
   registerCalibrate(program);
   registerVirtualBoard(program);

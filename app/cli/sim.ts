@@ -1,452 +1,109 @@
 /**
- * `cellrig sim`: try controller settings against the simulated rig on the virtual clock before touching
- * hardware. `pressure` runs the stack-pressure hold, `profile` a temperature profile; both write a trace
- * (one row per control period) and print a summary. `cells` is the cell-health simulator, in its own module.
+ * `cellrig sim`: try settings on the simulated rig before touching hardware. `pressure` runs the
+ * stack-pressure hold and `profile` a temperature profile on the virtual clock (a trace row per control
+ * period and a summary), `bench` times the control loop on the real clock, `cells` writes the reference
+ * study's cells as cell folders. The work is in sim-run.ts and sim-cells-run.ts, loaded when it runs.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { openRigHardware } from '../../devices/board';
-import { OvenLoop } from '../../devices/oven-loop';
-import { PressChannel } from '../../devices/press-channel';
-import { type PressureSample, runPressureHold } from '../../devices/sim/runs/pressure-run';
-import { type ProfileSample, runProfile } from '../../devices/sim/runs/profile-run';
-import { SIM_PINS } from '../../devices/sim/sim-rig';
-import { startEmbeddedBroker } from '../../services/embedded-broker';
-import { RigPublisher } from '../../services/rig-publisher';
-import { RealClock } from '../../src/clock';
-import { eventFields } from '../../src/control/events';
-import { PressureHold, pressureHoldConfigSchema } from '../../src/control/pressure-hold';
-import {
-  ProfileProgrammer,
-  profileProgrammerConfigSchema,
-  type TemperatureProfile,
-  temperatureProfileSchema,
-} from '../../src/control/profile';
-import { READY_PROFILES, TFAA_DRYING } from '../../src/control/ready-profiles';
-import { channelConfigSchema, describeZodError } from '../../src/rig/config';
-import {
-  capacityMPa,
-  checkOvenSettings,
-  checkPressSettings,
-  maxMeasurableMPa,
-  REFERENCE_RIG,
-} from '../../src/rig/hardware-limits';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { referenceCells } from '../../devices/sim/models/cell-params';
+import { numberIn, onRun, standalone, subcommand } from './grammar';
 
-const USAGE = `usage:
-  cellrig sim pressure [--target MPA] [--hours H] [--ramp MPA_PER_S] [--tolerance MPA] [--overload MPA]
-                       [--seed N] [--trace out.csv] [--json]
-  cellrig sim profile [FILE | ${Object.keys(READY_PROFILES).join(' | ')}] [--seed N] [--batch LABEL]
-                      [--trace out.csv] [--json]
-  cellrig sim bench [--seconds S] [--hz HZ] [--json]   (control-loop jitter and CPU on the real clock)
-  cellrig sim cells ...   (cell-health simulator; run \`cellrig sim cells --help\`)
-The trace is CSV with header t_s,setpoint,value,output: MPa and actuator mm/s for pressure, C and heater
-duty (0..1) for a profile. Without FILE, profile runs the TFAA drying profile.
-`;
+const TRACE_HELP =
+  '\nThe trace is CSV with header t_s,setpoint,value,output: MPa and actuator mm/s for pressure, C and\n' +
+  'heater duty (0..1) for a profile.';
+const REFERENCE_CELLS = referenceCells.map((c) => c.id);
 
-class UsageError extends Error {}
-
-const num = (name: string) =>
-  z.coerce
-    .number({ error: `--${name} must be a number` })
-    .refine(Number.isFinite, `--${name} must be finite`);
-
-// Types only: the ranges are the rig's hardware limits, checked after parsing so a refusal is in words.
-const pressureArgs = z.object({
-  target: num('target').default(150),
-  hours: num('hours')
-    .pipe(
-      z
-        .number({ error: '--hours must be a number' })
-        .positive('--hours must be above 0')
-        .max(24 * 60, '--hours is at most 1440 (60 days)'),
-    )
-    .default(24),
-  ramp: num('ramp').optional(),
-  tolerance: num('tolerance').optional(),
-  overload: num('overload').optional(),
-  seed: num('seed')
-    .pipe(z.number().int('--seed must be a whole number').min(0, '--seed must be 0 or more'))
-    .default(1),
-  trace: z.string().min(1).optional(),
-  json: z.boolean().default(false),
-});
-
-/** The hold's settings from the options, or the reason they are refused, naming each option. */
-function pressureSettings(o: z.infer<typeof pressureArgs>) {
-  const hw = REFERENCE_RIG.press;
-  const d = pressureHoldConfigSchema.parse({});
-  const dieDiameterMm = d.dieDiameterMm;
-  const settings = {
-    dieDiameterMm,
-    targetMPa: o.target,
-    toleranceMPa: o.tolerance ?? d.toleranceMPa,
-    rampMPaPerS: o.ramp ?? d.rampMPaPerS,
-    // Unless given, 20 MPa above the target (at least 170), within what the load cell measures.
-    overloadMPa: o.overload ?? Math.min(Math.max(170, o.target + 20), maxMeasurableMPa(hw, dieDiameterMm)),
-  };
-  const problems = checkPressSettings(settings, hw, {
-    targetMPa: '--target',
-    toleranceMPa: '--tolerance',
-    rampMPaPerS: '--ramp',
-    overloadMPa: '--overload',
-  });
-  if (problems.length) throw new UsageError(problems.map((p) => p.message).join('\n'));
-  return { ...settings, plausibleMaxMPa: capacityMPa(hw, dieDiameterMm) };
-}
-
-const profileArgs = z.object({
-  seed: num('seed').pipe(z.number().int().min(0)).default(1),
-  batch: z.string().min(1).max(120).optional(),
-  trace: z.string().min(1).optional(),
-  json: z.boolean().default(false),
-});
-
-function parse<T>(schema: z.ZodType<T>, values: unknown): T {
-  const r = schema.safeParse(values);
-  if (!r.success) throw new UsageError(describeZodError(r.error, 'options'));
-  return r.data;
-}
-
-function args(argv: string[], extra: Record<string, { type: 'string' | 'boolean' }>) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { ...extra, json: { type: 'boolean' } },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-const f = (x: number | null | undefined, digits: number) =>
-  x === null || x === undefined ? '' : x.toFixed(digits);
-
-async function runPressure(argv: string[]): Promise<number> {
-  const { values, positionals } = args(argv, {
-    target: { type: 'string' },
-    hours: { type: 'string' },
-    ramp: { type: 'string' },
-    tolerance: { type: 'string' },
-    overload: { type: 'string' },
-    seed: { type: 'string' },
-    trace: { type: 'string' },
-  });
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const o = parse(pressureArgs, values);
-  const config = pressureSettings(o);
-  const rows: string[] = ['t_s,setpoint,value,output'];
-  const t0 = process.hrtime.bigint();
-  const onSample = o.trace
-    ? (s: PressureSample) => {
-        rows.push(
-          `${s.timeS},${f(s.out.setpointMPa, 3)},${f(s.measuredMPa, 3)},${s.out.velocityMmPerS.toExponential(4)}`,
-        );
-      }
-    : undefined;
-  const r = runPressureHold({ seed: o.seed, hours: o.hours, config, onSample });
-  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (o.trace) writeFileSync(o.trace, `${rows.join('\n')}\n`);
-  const alarms = r.events.filter((e) => e.kind === 'alarm').map((e) => `${e.code}@${e.timeS}s`);
-  const summary = {
-    targetMPa: o.target,
-    hours: o.hours,
-    seed: o.seed,
-    samples: r.samples,
-    approachS: r.approachS,
-    inBandPercent: 100 * r.inBandFraction,
-    measuredInBandPercent: 100 * r.measuredInBandFraction,
-    maxOvershootMPa: r.maxOvershootMPa,
-    maxRampRateMPaPerS: r.maxRampRateMPaPerS,
-    worstDeviationMPa: r.worstDeviationMPa,
-    alarms,
-    finalPhase: r.finalPhase,
-    wallS,
-    ...(o.trace ? { trace: o.trace } : {}),
-  };
-  if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else {
-    process.stdout.write(
-      [
-        `pressure hold at ${o.target} MPa for ${o.hours} h (seed ${o.seed}), ${r.samples} control periods in ${wallS.toFixed(2)} s`,
-        `  approach after ${r.approachS ?? 'never'} s; ramp max ${r.maxRampRateMPaPerS.toFixed(3)} MPa/s; overshoot ${r.maxOvershootMPa.toFixed(3)} MPa`,
-        `  in band after approach: ${summary.inBandPercent.toFixed(2)} % (true), ${summary.measuredInBandPercent.toFixed(2)} % (measured); worst ${r.worstDeviationMPa.toFixed(3)} MPa`,
-        `  alarms: ${alarms.length ? alarms.join(', ') : 'none'}; final phase ${r.finalPhase}`,
-        ...(o.trace ? [`  trace: ${o.trace}`] : []),
-      ].join('\n') + '\n',
-    );
-  }
-  return 0;
-}
-
-function loadProfile(arg: string | undefined): TemperatureProfile {
-  const name = arg ?? 'tfaa-drying';
-  const ready = READY_PROFILES[name];
-  if (ready) return ready;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(name, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${name}: ${(err as Error).message}`);
-  }
-  const r = temperatureProfileSchema.safeParse(raw);
-  if (!r.success) throw new UsageError(describeZodError(r.error, name));
-  return r.data;
-}
-
-/** A profile against the oven's ratings and the programmer's cutoff, each refusal in words. */
-function checkProfile(profile: TemperatureProfile, source: string): void {
-  const c = profileProgrammerConfigSchema.parse({});
-  const problems = checkOvenSettings(
-    { overTempCutoffC: c.guard.overTempCutoffC, soakBandC: c.soakBandC, segments: profile.segments },
-    REFERENCE_RIG.oven,
-    { segments: `${source}: segment` },
+export function register(program: Command): void {
+  const sim = subcommand(
+    program,
+    'sim',
+    'try control settings on the simulated rig: sim pressure | profile | bench | cells',
   );
-  if (problems.length) throw new UsageError(problems.map((p) => p.message).join('\n'));
-}
 
-async function runProfileCmd(argv: string[]): Promise<number> {
-  const { values, positionals } = args(argv, {
-    seed: { type: 'string' },
-    batch: { type: 'string' },
-    trace: { type: 'string' },
-  });
-  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
-  const o = parse(profileArgs, values);
-  const profile = loadProfile(positionals[0]);
-  checkProfile(profile, positionals[0] ?? 'tfaa-drying');
-  const rows: string[] = ['t_s,setpoint,value,output'];
-  const t0 = process.hrtime.bigint();
-  const onSample = o.trace
-    ? (s: ProfileSample) => {
-        rows.push(`${s.timeS},${f(s.setpointC, 3)},${f(s.measuredC, 4)},${s.out.heaterDuty.toFixed(4)}`);
-      }
-    : undefined;
-  const r = runProfile({ profile, seed: o.seed, batch: o.batch, onSample });
-  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (o.trace) writeFileSync(o.trace, `${rows.join('\n')}\n`);
-  const holds = r.events
-    .filter((e) => e.code === 'segment-end')
-    .map((e) => ({ segment: e.data?.segment, soakS: e.data?.soakS }));
-  const alarms = r.events.filter((e) => e.kind === 'alarm').map((e) => `${e.code}@${e.timeS}s`);
-  const summary = {
-    profile: profile.name,
-    seed: o.seed,
-    status: r.status,
-    durationS: r.durationS,
-    holds,
-    alarms,
-    wallS,
-  };
-  if (o.json) process.stdout.write(`${JSON.stringify({ ...summary, events: r.events }, null, 2)}\n`);
-  else {
-    const lines = [
-      `${profile.name} (seed ${o.seed}): ${r.status} after ${(r.durationS / 3600).toFixed(2)} h of rig time, ${wallS.toFixed(2)} s wall`,
-      ...profile.segments.map((s, i) => {
-        const h = holds.find((x) => x.segment === i);
-        return `  ${i + 1}. ${s.name}: ${s.targetC} C, hold ${s.holdS} s planned, ${h ? `${h.soakS} s soaked` : 'not reached'}`;
-      }),
-      `  alarms: ${alarms.length ? alarms.join(', ') : 'none'}`,
-      ...(o.trace ? [`  trace: ${o.trace}`] : []),
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-  }
-  return r.status === 'completed' ? 0 : 1;
-}
-
-/**
- * Control-loop timing on the real clock: the three presses (pressure hold) and the oven (TFAA profile)
- * of the simulated rig, stepped together at `hz` through the real drivers and IO plugin, with every
- * sample and event published through the journaled MQTT publisher to an embedded broker (full
- * telemetry). Measures the period jitter (start-to-start interval minus the nominal period) and the CPU
- * time and wall time of one loop.
- */
-export type LoopBenchResult = {
-  hz: number;
-  /** Timer firings, and loops run (a firing while the previous loop still runs is skipped). */
-  periods: number;
-  loops: number;
-  jitterMs: { p50: number; p99: number; max: number };
-  loopWallMs: { p50: number; p99: number };
-  cpuMsPerLoop: number;
-  published: number;
-};
-
-function quantile(sorted: number[], q: number): number {
-  if (!sorted.length) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-export async function runLoopBench(opts: { seconds: number; hz: number }): Promise<LoopBenchResult> {
-  const clock = new RealClock();
-  const broker = await startEmbeddedBroker('127.0.0.1', 0);
-  const journalDir = mkdtempSync(join(tmpdir(), 'cellrig-bench-'));
-  const publisher = new RigPublisher({ url: broker.url, rigId: 'bench', clock, journalDir });
-  const hw = await openRigHardware({ rigId: 'bench', backend: 'sim', seed: 1 }, clock);
-  const presses = [0, 1, 2].map((port) => {
-    const channel = channelConfigSchema.parse({
-      channel: `ch${port + 1}`,
-      cell: `c${port + 1}`,
-      coating: 'pristine',
-      muxPort: port,
-      samplePeriodMs: Math.round(1000 / opts.hz),
-    });
-    const pins = SIM_PINS.press[port]!;
-    const press = new PressChannel(hw, clock, {
-      channel,
-      hardware: REFERENCE_RIG.press,
-      hold: new PressureHold({ plausibleMaxMPa: capacityMPa(REFERENCE_RIG.press, channel.dieDiameterMm) }),
-      pins,
-    });
-    press.command({ command: 'start' });
-    return { channel: channel.channel, loop: press };
-  });
-  const programmer = new ProfileProgrammer({ controlPeriodS: 1 / opts.hz });
-  programmer.start(TFAA_DRYING, { runId: 'bench', batch: 'bench' }, clock.now() / 1000);
-  const oven = new OvenLoop(hw.bus, hw.io, clock, programmer, {
-    ssr: SIM_PINS.heaterSsr,
-    contactor: SIM_PINS.heaterContactor,
-    vacuumPump: SIM_PINS.vacuumPump,
-    vacuumSwitch: SIM_PINS.vacuumSwitch,
-  });
-
-  const periodMs = 1000 / opts.hz;
-  const starts: number[] = [];
-  const walls: number[] = [];
-  let published = 0;
-  let busy = false;
-  const publish = (channel: string, stream: string, fields: Record<string, unknown>) => {
-    published++;
-    publisher.publish({ channel, stream, fields }).catch(() => undefined);
-  };
-  const tick = async () => {
-    const t0 = performance.now();
-    starts.push(t0);
-    if (busy) return;
-    busy = true;
-    const samples = await Promise.all(presses.map((p) => p.loop.sample()));
-    for (const [i, s] of samples.entries()) {
-      const ch = presses[i]!.channel;
-      if (s.reading && s.control) {
-        publish(ch, 'pressure', {
-          ts: s.ts,
-          pressureMPa: s.reading.pressureMPa,
-          forceN: s.reading.forceN,
-          setpointMPa: s.control.setpointMPa ?? 0,
-          outputMmPerS: s.control.velocityMmPerS,
-          excursion: s.control.excursion,
-        });
-      }
-      for (const e of s.control?.events ?? []) publish(ch, 'events', { ts: s.ts, ...eventFields(e) });
-    }
-    const o = await oven.sample();
-    publish('oven', 'oven', {
-      ts: o.ts,
-      tempC: o.reading.tempC ?? -1,
-      setpointC: o.out.setpointC ?? 0,
-      heaterDuty: o.out.heaterDuty,
-    });
-    for (const e of o.out.events) publish('oven', 'events', { ts: o.ts, ...eventFields(e) });
-    walls.push(performance.now() - t0);
-    busy = false;
-  };
-  const cpu0 = process.cpuUsage();
-  const timer = clock.setInterval(() => void tick(), periodMs);
-  await new Promise((r) => setTimeout(r, opts.seconds * 1000));
-  clock.clearTimer(timer);
-  const cpu = process.cpuUsage(cpu0);
-  for (const p of presses) p.loop.safe();
-  oven.off();
-  await publisher.close();
-  hw.close();
-  await broker.close();
-  rmSync(journalDir, { recursive: true, force: true });
-
-  const jitter = starts
-    .slice(1)
-    .map((t, i) => Math.abs(t - starts[i]! - periodMs))
-    .sort((a, b) => a - b);
-  const wallSorted = [...walls].sort((a, b) => a - b);
-  return {
-    hz: opts.hz,
-    periods: starts.length,
-    loops: walls.length,
-    jitterMs: {
-      p50: quantile(jitter, 0.5),
-      p99: quantile(jitter, 0.99),
-      max: jitter[jitter.length - 1] ?? Number.NaN,
-    },
-    loopWallMs: { p50: quantile(wallSorted, 0.5), p99: quantile(wallSorted, 0.99) },
-    // The whole process's CPU over the run (drivers, controllers, publisher, broker), per loop.
-    cpuMsPerLoop: (cpu.user + cpu.system) / 1000 / Math.max(1, walls.length),
-    published,
-  };
-}
-
-const benchArgs = z.object({
-  seconds: num('seconds').pipe(z.number().positive().max(3600)).default(60),
-  hz: num('hz').pipe(z.number().positive().max(100)).default(10),
-  json: z.boolean().default(false),
-});
-
-async function runBench(argv: string[]): Promise<number> {
-  const { values } = args(argv, { seconds: { type: 'string' }, hz: { type: 'string' } });
-  const o = parse(benchArgs, values);
-  const r = await runLoopBench({ seconds: o.seconds, hz: o.hz });
-  if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-  else {
-    process.stdout.write(
-      [
-        `control loop at ${r.hz} Hz for ${o.seconds} s (3 presses + oven, real drivers on the simulated rig, full telemetry): ${r.loops} loops in ${r.periods} periods`,
-        `  period jitter: p50 ${r.jitterMs.p50.toFixed(2)} ms, p99 ${r.jitterMs.p99.toFixed(2)} ms, max ${r.jitterMs.max.toFixed(2)} ms`,
-        `  loop wall time: p50 ${r.loopWallMs.p50.toFixed(2)} ms, p99 ${r.loopWallMs.p99.toFixed(2)} ms`,
-        `  process CPU per loop: ${r.cpuMsPerLoop.toFixed(2)} ms; ${r.published} samples published`,
-      ].join('\n') + '\n',
+  const pressure = subcommand(sim, 'pressure', 'hold a stack pressure on the simulated rig (virtual clock)')
+    .option('--target <MPa>', 'stack pressure to hold', numberIn({ unit: 'MPa' }), 150)
+    .option(
+      '--hours <h>',
+      'how long, in rig time',
+      numberIn({ min: 0, exclusiveMin: true, max: 1440, unit: 'h' }),
+      24,
+    )
+    .option('--ramp <MPa/s>', "ramp rate (default: the controller's)", numberIn({ unit: 'MPa/s' }))
+    .option('--tolerance <MPa>', "in-band half width (default: the controller's)", numberIn({ unit: 'MPa' }))
+    .option(
+      '--overload <MPa>',
+      'overload limit (default: 20 above the target, at least 170)',
+      numberIn({ unit: 'MPa' }),
+    )
+    .option('--seed <n>', "the simulated rig's random seed", numberIn({ min: 0, integer: true }), 1)
+    .option('--trace <file>', 'write one CSV row per control period')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      `${TRACE_HELP}\nTarget, ramp, tolerance and overload are checked against the rig's hardware limits; a refusal\nnames the option and the allowed range. Exit codes: 0 ran, 2 refused settings or bad option.`,
     );
-  }
-  return 0;
+  onRun(pressure, async (o) => (await import('./sim-run.js')).runPressure(o));
+
+  const profile = subcommand(
+    sim,
+    'profile [profile]',
+    'run a temperature profile on the simulated oven (virtual clock): a ready profile name or a JSON file',
+  )
+    .option('--seed <n>', "the simulated rig's random seed", numberIn({ min: 0, integer: true }), 1)
+    .option('--batch <label>', 'the cathode batch label the run records')
+    .option('--trace <file>', 'write one CSV row per control period')
+    .option('--json', 'print the summary and every event as JSON')
+    .addHelpText(
+      'after',
+      `${TRACE_HELP}\nWithout a profile, the TFAA drying profile (tfaa-drying). Exit codes: 0 completed, 1 aborted,\n2 unknown profile, a profile the oven's ratings forbid, or a bad option.`,
+    );
+  onRun(profile, async (name: string | undefined, o) =>
+    (await import('./sim-run.js')).runProfileCmd(name, o),
+  );
+
+  const bench = subcommand(sim, 'bench', 'time the control loop on the real clock: period jitter and CPU')
+    .option('--seconds <s>', 'how long', numberIn({ min: 0, exclusiveMin: true, max: 3600, unit: 's' }), 60)
+    .option('--hz <rate>', 'control rate', numberIn({ min: 0, exclusiveMin: true, max: 100, unit: 'Hz' }), 10)
+    .option('--json', 'print the figures as JSON (no progress line)');
+  onRun(bench, async (o) => (await import('./sim-run.js')).runBench(o));
+
+  const cells = subcommand(
+    sim,
+    'cells',
+    "write the reference study's cells, simulated, as cell folders for `cellrig health`",
+  )
+    .requiredOption(
+      '--seed <n>',
+      'random seed (the same seed writes the same files)',
+      numberIn({ min: 0, integer: true }),
+    )
+    .requiredOption('--out <folder>', 'where the cell folders go (created)')
+    .option('--cycles <n>', 'cycles per cell', numberIn({ min: 1, max: 1000, integer: true }), 100)
+    .addOption(
+      new Option('--cells <list>', `comma-separated, of ${REFERENCE_CELLS.join(', ')}`)
+        .argParser(cellList)
+        .default(REFERENCE_CELLS, REFERENCE_CELLS.join(',')),
+    )
+    .addHelpText(
+      'after',
+      '\nWrites <out>/<cell>/cell.json, cycling.csv (with temperature_C) and eis/cycle-NNN.csv.',
+    );
+  onRun(cells, async (o: { seed: number; out: string; cycles: number; cells: string[] }) =>
+    (await import('./sim-cells-run.js')).runSimCells({
+      ...o,
+      cells: o.cells.map((id) => referenceCells.find((c) => c.id === id)!),
+    }),
+  );
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  try {
-    switch (sub) {
-      case 'pressure':
-        return await runPressure(rest);
-      case 'profile':
-        return await runProfileCmd(rest);
-      case 'bench':
-        return await runBench(rest);
-      case 'cells': {
-        // The cell-health simulator is its own module; loaded by specifier so this file builds without it.
-        const specifier = './sim-cells.js';
-        let mod: { main(argv: string[]): Promise<number> };
-        try {
-          mod = await import(specifier);
-        } catch (err) {
-          if (!/Cannot find module/.test(String(err))) throw err;
-          throw new UsageError(
-            "this build of cellrig has no 'sim cells' command (app/cli/sim-cells.ts is missing)",
-          );
-        }
-        return await mod.main(rest);
-      }
-      case undefined:
-      case 'help':
-      case '--help':
-        process.stdout.write(USAGE);
-        return 0;
-      default:
-        throw new UsageError(`unknown subcommand '${sub}'`);
-    }
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`cellrig sim: ${err.message}\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
+function cellList(value: string): string[] {
+  const ids = value.split(',').map((x) => x.trim());
+  const unknown = ids.filter((id) => !REFERENCE_CELLS.includes(id));
+  if (unknown.length || ids.length === 0)
+    throw new InvalidArgumentError(
+      `Allowed: a comma-separated list of ${REFERENCE_CELLS.join(', ')} (not ${unknown.join(', ')}).`,
+    );
+  return ids;
 }
+
+export const main = standalone('sim', register);

@@ -6,7 +6,7 @@
  *   npm run build && node dist/bench/control/loop.js [seconds]
  */
 import { cpus } from 'node:os';
-import { runLoopBench } from '../../app/cli/sim';
+import { runLoopBench } from '../../app/cli/sim-run';
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 60);

@@ -109,7 +109,9 @@ describe('cellrig sim cells', () => {
   it('refuses an unknown cell and a missing seed with exit code 2', async () => {
     const r = await runCli(simCells, ['--seed', '1', '--out', root, '--cells', 'nmc9']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--cells: unknown cell\(s\) nmc9/);
+    expect(r.err).toMatch(
+      /option '--cells <list>' argument 'nmc9' is invalid\. Allowed: .*pristine, lno, tfaa \(not nmc9\)/,
+    );
     expect((await runCli(simCells, ['--out', root])).err).toMatch(/--seed/);
   });
 });

@@ -109,7 +109,9 @@ describe('cellrig sim', () => {
   it('names the bad option and the bad profile field, exit code 2', async () => {
     const io = capture();
     expect(await main(['pressure', '--hours', 'x'])).toBe(2);
-    expect(io.err()).toMatch(/--hours must be a number/);
+    expect(io.err()).toMatch(
+      /option '--hours <h>' argument 'x' is invalid\. Allowed: a number above 0 and at most 1440 h/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'cellrig-sim-'));
     dirs.push(dir);
     const file = join(dir, 'bad.json');
