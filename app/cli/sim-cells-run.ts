@@ -4,7 +4,7 @@
  * The same seed writes the same files.
  */
 import { simulateCycles } from '../../devices/sim/models/cell';
-import { nominalCapacityMAh, referenceCells, type SimCellParams } from '../../devices/sim/models/cell-params';
+import { nominalCapacityMAh, type SimCellParams } from '../../devices/sim/models/cell-params';
 import { writeCellDir } from '../../src/cells/directory';
 import type { CellMeta } from '../../src/cells/format';
 import type { CyclingSample } from '../../src/cycling/samples';
