@@ -61,6 +61,12 @@ export const envSchema = z
       .transform((v) => v || './.cellrig'),
     /** Encrypts the flow's credentials file; unset, Node-RED generates one and keeps it in CELLRIG_DATA. */
     CELLRIG_CREDENTIAL_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+    /** Analysis worker threads (fits, KK, DRT off Node-RED's thread); unset: 1 on 2 cores, 2 on 4 or more. */
+    CELLRIG_ANALYSIS_THREADS: z.coerce.number().int().min(1).max(16).optional(),
+    /** Analysis jobs that may wait for a worker; one more is refused. */
+    CELLRIG_ANALYSIS_QUEUE: z.coerce.number().int().min(0).max(1000).optional(),
+    /** A running analysis job's time limit, in seconds. */
+    CELLRIG_ANALYSIS_TIMEOUT_S: z.coerce.number().positive().max(86_400).optional(),
     /** Editor login: a user name and a bcrypt hash (`cellrig hash-password`). */
     CELLRIG_ADMIN_USER: z.string().trim().min(1).optional(),
     CELLRIG_ADMIN_PASSWORD_HASH: z

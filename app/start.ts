@@ -166,6 +166,13 @@ function nodeRedSettings(env: Env, userDir: string) {
     logging: { console: { level: 'info', metrics: false, audit: false } },
     editorTheme: { tours: false, projects: { enabled: false } },
     functionGlobalContext: {},
+    // Read by the analysis pool (nodes/shared/analysis.ts); unset fields keep its defaults.
+    cellrigAnalysis: {
+      threads: env.CELLRIG_ANALYSIS_THREADS,
+      queue: env.CELLRIG_ANALYSIS_QUEUE,
+      timeoutMs:
+        env.CELLRIG_ANALYSIS_TIMEOUT_S === undefined ? undefined : env.CELLRIG_ANALYSIS_TIMEOUT_S * 1000,
+    },
   };
 }
 

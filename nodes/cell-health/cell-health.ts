@@ -2,15 +2,18 @@
  * `cell-health` node: one cell channel's health, cycle by cycle. Takes a cycle per msg (samples, and
  * R_CAT or the charged-state spectrum), or in "simulated" mode runs the channel's reference cell on a
  * compressed time scale. Emits the health (verdict, alerts with evidence) on output 1 and `cycle` and
- * `eis-fit` telemetry samples on output 2. Keeps the cell's history across restarts.
+ * `eis-fit` telemetry samples on output 2. Keeps the cell's history across restarts. Each cycle's fit
+ * and DRT run in an analysis worker thread (./step.ts), one cycle at a time per node, in order.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { z } from 'zod';
 import { referenceCellFor, SimulatedCycler } from '../../devices/sim/models/cell-cycler';
 import { CellMonitor, type CycleOutcome } from '../../src/health/cell-monitor';
 import { coatingSchema, idSchema } from '../../src/rig/config';
+import { acquireAnalysis, isCancelled, serialQueue } from '../shared/analysis';
 import { clockFor, errorMessage, short, status, validateConfig } from '../shared/node-support';
 import { stateFile } from './state-file';
+import type { CellHealthJob, CellHealthStep } from './step';
 import { type CycleData, telemetryMsgs } from './telemetry';
 
 const configSchema = z.object({
@@ -29,6 +32,8 @@ const configSchema = z.object({
 });
 type Config = z.infer<typeof configSchema>;
 type Send = (msgs: (NodeMessageInFlow | NodeMessageInFlow[] | null)[]) => void;
+/** Cycles one node may have waiting for the analysis pool (a cell's history sent at once fits). */
+const MAX_BACKLOG = 500;
 
 export default function register(RED: NodeAPI): void {
   function CellHealthNode(this: Node, def: NodeDef & Record<string, unknown>) {
@@ -37,19 +42,22 @@ export default function register(RED: NodeAPI): void {
     if (!cfg) return;
     const clock = clockFor(RED);
     const store = stateFile(RED, `cell-health-${cfg.channel}-${this.id}`, (m) => this.warn(m));
-    const monitor = new CellMonitor(store.load());
+    // Kept here between cycles; each cycle's work (fit, DRT) runs in an analysis worker.
+    let monitor = new CellMonitor(store.load());
+    const analysis = acquireAnalysis(RED);
+    const closing = new AbortController();
     this.status(
       monitor.lastCycle
         ? status.idle(`resumed at cycle ${monitor.lastCycle}`)
         : status.idle('waiting for cycle 1'),
     );
 
-    const handle = (payload: unknown, send: Send, msPerCellS: number): string | null => {
-      // A spectrum without samples (an instrument's extra sweep, or one from its own file).
-      const spectrumOnly = typeof payload === 'object' && payload !== null && !('timeS' in payload);
-      const out = spectrumOnly
-        ? monitor.addSpectrum(payload, clock.now())
-        : monitor.addCycle(payload, clock.now());
+    /** One cycle in the worker, then its outputs here; resolves with why it was not used, or null. */
+    const handle = async (payload: unknown, send: Send, msPerCellS: number): Promise<string | null> => {
+      const job: CellHealthJob = { state: monitor.toJSON(), seed: monitor.seed, payload, nowMs: clock.now() };
+      const step = await analysis.runInTurn<CellHealthStep>('cellHealthStep', job, closing.signal);
+      const out = step.outcome;
+      monitor = new CellMonitor(step.state, step.seed);
       if ('rejected' in out) {
         this.status(status.warn(short(out.rejected)));
         return out.rejected;
@@ -65,15 +73,24 @@ export default function register(RED: NodeAPI): void {
       this.status(statusOf(out));
       return null;
     };
-
+    // In order, one at a time, each waiting its turn in the pool; past MAX_BACKLOG waiting, refused.
+    const inOrder = serialQueue(MAX_BACKLOG);
+    /** Takes one cycle; resolves with the error to report when it could not be analysed. */
+    const take = (payload: unknown, send: Send, msPerCellS: number): Promise<Error | undefined> =>
+      inOrder(() => handle(payload, send, msPerCellS)).then(
+        (rejected) => {
+          if (rejected) this.warn(`${cfg.channel}: cycle not used: ${rejected}`);
+          return undefined;
+        },
+        (err: unknown) => {
+          if (isCancelled(err)) return undefined; // the node closed
+          const text = `${cfg.channel}: cycle not analysed: ${errorMessage(err)}`;
+          this.status(status.error(short(text)));
+          return new Error(`cell-health: ${text}`);
+        },
+      );
     this.on('input', (msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void) => {
-      try {
-        const rejected = handle(msg.payload, send, 1000);
-        if (rejected) this.warn(`${cfg.channel}: cycle not used: ${rejected}`);
-        done();
-      } catch (err) {
-        done(new Error(`cell-health: ${errorMessage(err)}`));
-      }
+      take(msg.payload, send, 1000).then(done);
     });
 
     let cycler: SimulatedCycler | undefined;
@@ -83,12 +100,9 @@ export default function register(RED: NodeAPI): void {
         cycler = new SimulatedCycler(params, cfg.seed, clock, cfg.secondsPerCycle * 1000);
         cycler.skip(monitor.lastCycle);
         cycler.start((c) => {
-          try {
-            const cellS = c.timeS[c.timeS.length - 1]! - c.timeS[0]!;
-            handle(c, (msgs) => this.send(msgs), cellS > 0 ? (cfg.secondsPerCycle * 1000) / cellS : 0);
-          } catch (err) {
-            this.error(`cell-health: ${errorMessage(err)}`);
-          }
+          const cellS = c.timeS[c.timeS.length - 1]! - c.timeS[0]!;
+          const msPerCellS = cellS > 0 ? (cfg.secondsPerCycle * 1000) / cellS : 0;
+          take(c, (msgs) => this.send(msgs), msPerCellS).then((err) => err && this.error(err.message));
         });
       }
     }
@@ -103,9 +117,10 @@ export default function register(RED: NodeAPI): void {
     this.on('close', (_removed: boolean, done: () => void) => {
       cycler?.stop();
       clock.clearTimer(watch);
+      closing.abort(); // a cycle under way is dropped: the monitor keeps the state before it
       store.save(monitor.toJSON());
       this.status({});
-      done();
+      analysis.release().then(done, done);
     });
   }
   RED.nodes.registerType('cell-health', CellHealthNode);

@@ -1,25 +1,17 @@
 /**
  * `eis-analyze` node: fits an equivalent circuit to the impedance spectrum in msg.payload (arrays, or
  * the path of an instrument export), checks it with the linear Kramers-Kronig test and computes its
- * distribution of relaxation times. Results go to
- * output 1; a spectrum that cannot be analysed goes to output 2 with the reason, never an exception.
+ * distribution of relaxation times. The work runs in an analysis worker thread (./analyse.ts), so the
+ * control loops on Node-RED's thread never wait for it. Results go to output 1; a spectrum that cannot
+ * be analysed, or a job the analysis pool refused (queue full) or stopped (time limit), goes to output 2
+ * with the reason, never an exception.
  */
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { type Circuit, parseCircuit } from '../../src/eis/circuit';
-import { dropInductive } from '../../src/eis/drop-inductive';
-import { fitCircuit, fitReport } from '../../src/eis/fit';
-import { parseSpectrumFile } from '../../src/eis/readers';
-import { type Spectrum, spectrum } from '../../src/eis/spectrum';
+import { AnalysisRefused, AnalysisTimedOut } from '../../services/analysis-pool';
+import { acquireAnalysis, isCancelled } from '../shared/analysis';
 import { errorMessage, short, status, validateConfig } from '../shared/node-support';
-import { drtSummary, kkSummary } from './checks';
-import {
-  eisAnalyzeConfigSchema,
-  payloadProblem,
-  type SpectrumPayload,
-  spectrumPayloadSchema,
-} from './schema';
+import type { EisJob, EisOutcome } from './analyse';
+import { eisAnalyzeConfigSchema } from './schema';
 
 type EisAnalyzeDef = NodeDef & {
   circuit: string;
@@ -32,40 +24,6 @@ type EisAnalyzeDef = NodeDef & {
 
 type Msg = NodeMessageInFlow & { circuit?: unknown; file?: string };
 type Send = (msgs: (NodeMessageInFlow | null)[]) => void;
-
-/** A spectrum the node cannot analyse; the message goes to output 2. */
-class BadInput extends Error {}
-
-async function toSpectrum(
-  payload: SpectrumPayload,
-): Promise<{ data: Spectrum; source: string; format: string }> {
-  if (typeof payload === 'string') {
-    let content: Buffer;
-    try {
-      content = await readFile(payload);
-    } catch (err) {
-      throw new BadInput(
-        `payload: cannot read file '${payload}' (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`,
-      );
-    }
-    try {
-      const parsed = parseSpectrumFile(basename(payload), content);
-      return { data: parsed.spectrum, source: payload, format: parsed.format };
-    } catch (err) {
-      throw new BadInput(errorMessage(err));
-    }
-  }
-  if ('fHz' in payload)
-    return { data: spectrum(payload.fHz, payload.reOhm, payload.imOhm), source: 'payload', format: 'arrays' };
-  return { data: spectrum(payload.f, payload.re, payload.im), source: 'payload', format: 'arrays' };
-}
-
-function resistances(report: ReturnType<typeof fitReport>): string {
-  return report.parameters
-    .filter((p) => p.unit === 'Ohm' && /^R\d*$/.test(p.name))
-    .map((p) => `${p.name} ${p.value.toPrecision(3)}`)
-    .join(' ');
-}
 
 export default function register(RED: NodeAPI): void {
   function EisAnalyzeNode(this: Node, def: EisAnalyzeDef) {
@@ -84,85 +42,55 @@ export default function register(RED: NodeAPI): void {
       `eis-analyze "${def.name || def.id}"`,
     );
     if (!config) return;
-    const configured = parseCircuit(config.circuit);
     this.status(status.idle(short(config.circuit)));
+    const analysis = acquireAnalysis(RED);
+    // Aborted on close: what this node still has queued or running is dropped.
+    const closing = new AbortController();
 
-    const analyse = async (msg: Msg) => {
-      let circuit: Circuit = configured;
-      if (msg.circuit !== undefined) {
-        if (typeof msg.circuit !== 'string') throw new BadInput('msg.circuit: must be a circuit string');
-        try {
-          circuit = parseCircuit(msg.circuit);
-        } catch (err) {
-          throw new BadInput(`msg.circuit: ${errorMessage(err).split('\n')[0]}`);
-        }
-      }
-      const parsed = spectrumPayloadSchema.safeParse(msg.payload);
-      if (!parsed.success) throw new BadInput(payloadProblem(parsed.error));
-      const { data: raw, source, format } = await toSpectrum(parsed.data);
-      const data = config.dropInductive ? dropInductive(raw) : raw;
-      let fit: ReturnType<typeof fitCircuit>;
-      try {
-        fit = fitCircuit(circuit, data, {
-          weighting: config.weighting,
-          initialGuess: circuit === configured ? config.guess : undefined,
-        });
-      } catch (err) {
-        throw new BadInput(errorMessage(err));
-      }
-      const report = fitReport(fit);
-      const kk = config.validate ? kkSummary(data) : undefined;
-      const drt = config.drt ? drtSummary(data) : undefined;
-      return {
-        report,
-        kk,
-        drt,
-        source,
-        format,
-        points: data.fHz.length,
-        dropped: raw.fHz.length - data.fHz.length,
-      };
+    const toOutput2 = (msg: Msg, send: Send, error: string, reason: string) => {
+      this.status(status.error(short(error)));
+      send([null, { ...msg, payload: { error, reason, input: msg.payload } }]);
     };
 
     this.on('input', (msg: Msg, send: Send, done: (err?: Error) => void) => {
-      analyse(msg).then(
-        (result) => {
-          const text = `RMSE ${result.report.rmse.toPrecision(2)} Ohm ${resistances(result.report)}`;
-          const undetermined = result.report.notDetermined.length
-            ? ` not determined: ${result.report.notDetermined.join(',')}`
-            : '';
-          const warn = !result.report.converged || undetermined !== '' || result.kk?.valid === false;
-          this.status(
-            warn
-              ? status.warn(short(`${text}${result.kk?.valid === false ? ' KK invalid' : ''}${undetermined}`))
-              : status.ok(short(text)),
-          );
-          msg.payload = {
-            fit: result.report,
-            kk: result.kk,
-            drt: result.drt,
-            source: result.source,
-            format: result.format,
-            points: result.points,
-            dropped: result.dropped,
-          };
-          send([msg, null]);
+      const job: EisJob = { config, circuit: msg.circuit, payload: msg.payload };
+      this.status(status.idle('analysing'));
+      analysis.run<EisOutcome>('analyseSpectrum', job, closing.signal).then(
+        (out) => {
+          if (out.ok) {
+            this.status(out.warn ? status.warn(short(out.statusText)) : status.ok(short(out.statusText)));
+            msg.payload = out.payload;
+            send([msg, null]);
+          } else toOutput2(msg, send, out.error, 'input');
           done();
         },
         (err: unknown) => {
-          if (!(err instanceof BadInput)) {
+          if (isCancelled(err)) done();
+          else if (err instanceof AnalysisRefused) {
+            toOutput2(msg, send, err.message, 'queue-full');
+            done();
+          } else if (err instanceof AnalysisTimedOut) {
+            toOutput2(msg, send, err.message, 'time-limit');
+            done();
+          } else if (/could not be cloned|DataCloneError/i.test(errorMessage(err))) {
+            toOutput2(
+              msg,
+              send,
+              `payload: cannot be sent to the analysis thread (${errorMessage(err)})`,
+              'input',
+            );
+            done();
+          } else {
+            this.status(status.error(short(errorMessage(err))));
             done(err instanceof Error ? err : new Error(String(err)));
-            return;
           }
-          this.status(status.error(short(err.message)));
-          send([null, { ...msg, payload: { error: err.message, input: msg.payload } }]);
-          done();
         },
       );
     });
     this.on('close', (done: () => void) => {
+      closing.abort();
       this.status({});
-      done();
+      analysis.release().then(done, done);
     });
   }
   RED.nodes.registerType('eis-analyze', EisAnalyzeNode);

@@ -112,7 +112,9 @@ export class CellMonitor {
   private state: MonitorState;
   private previousFit: FitResult | undefined;
 
-  constructor(restored?: unknown) {
+  /** `seed`: the fit that seeds the next cycle's (`seed` of the monitor this one continues). */
+  constructor(restored?: unknown, seed?: FitResult) {
+    this.previousFit = seed;
     const parsed = monitorStateSchema.safeParse(restored);
     this.state = parsed.success
       ? parsed.data
@@ -133,6 +135,11 @@ export class CellMonitor {
 
   toJSON(): MonitorState {
     return this.state;
+  }
+
+  /** The fit that seeds the next cycle's; not in the JSON state (a worker thread passes it on). */
+  get seed(): FitResult | undefined {
+    return this.previousFit;
   }
 
   get lastCycle(): number {

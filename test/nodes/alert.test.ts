@@ -231,7 +231,17 @@ describe('cell health in the default flow (flows/rig.json)', () => {
       if (p.length) states[topic.split('/')[3]!] = JSON.parse(p.toString());
     });
     await watcher.subscribeAsync(`cellrig/v1/${rigId}/+/alert`, { qos: 1 });
-    for (let cycle = 1; cycle <= 72; cycle++) await clock.tick(20_000);
+    // Each cycle is analysed in a worker thread: wait (real time) for every channel to take it.
+    const cycleOf = (id: string) =>
+      Number(/^c(\d+)/.exec(lastStatus(helper.getNode(id))?.text ?? '')?.[1] ?? 0);
+    const healthIds = mine.filter((n) => n.type === 'cell-health').map((n) => n.id);
+    for (let cycle = 1; cycle <= 72; cycle++) {
+      await clock.tick(20_000);
+      for (let t0 = Date.now(); Date.now() - t0 < 30_000; ) {
+        if (healthIds.every((id) => cycleOf(id) >= cycle)) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
     // The publisher's journal and sender run on the rig's clock: give them virtual and real time.
     for (let i = 0; i < 20 && !(states.ch1 && states.ch2 && states.ch3); i++) {
       await clock.tick(1000);

@@ -51,6 +51,11 @@ function collect() {
   return { health, telemetry };
 }
 
+/** Each cycle is analysed in a worker thread: waits (real time) until `done` holds. */
+async function until(done: () => boolean, ms = 30_000): Promise<void> {
+  for (const t0 = Date.now(); !done() && Date.now() - t0 < ms; ) await new Promise((r) => setTimeout(r, 10));
+}
+
 const warnings = (n: unknown) =>
   ((n as { warn: { args: unknown[][] } }).warn.args ?? []).map((a) => String(a[0]));
 
@@ -61,7 +66,10 @@ describe('cell-health node', () => {
     const clock = new VirtualClock();
     await startFlow([cellHealth], [node({ source: 'simulated' }), ...sinks], { clock });
     const { health, telemetry } = collect();
-    for (let s = 0; s < 72; s++) await clock.tick(1000);
+    for (let s = 0; s < 72; s++) {
+      await clock.tick(1000);
+      await until(() => health.length === s + 1);
+    }
     expect(health.map((h) => h.cycle)).toEqual(Array.from({ length: 72 }, (_, i) => i + 1));
     const shortAt = health.find((h) => h.alerts.some((a) => a.kind === 'soft-short'))!;
     expect(shortAt.cycle).toBeGreaterThanOrEqual(55);
@@ -136,7 +144,10 @@ describe('cell-health node', () => {
     );
     const spectra: SpectrumMsg[] = [];
     helper.getNode('spectra').on('input', (m: SpectrumMsg) => spectra.push(m));
-    for (let s = 0; s < 5; s++) await clock.tick(1000);
+    for (let s = 0; s < 5; s++) {
+      await clock.tick(1000);
+      await until(() => spectra.length === s + 1);
+    }
     expect(spectra.map((m) => [m.channel, m.cycle])).toEqual([1, 2, 3, 4, 5].map((c) => ['ch1', c]));
     const m = spectra[4]!;
     expect(m.payload.fHz).toHaveLength(81);
@@ -199,7 +210,7 @@ describe('cell-health node', () => {
     ];
     n.receive(withNull);
     n.receive(msg(sim[2]!, 1));
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => health.length === 3);
     expect(health.map((h) => h.cycle)).toEqual([1, 2, 3]);
     expect(health.every((h) => h.alerts.length === 0)).toBe(true);
     const w = warnings(n).join('\n');
@@ -232,8 +243,7 @@ describe('cell-health node', () => {
     n.receive({ payload: { cycle: 1, sweep: 2, spectrum: sp(c2) } });
     n.receive({ payload: { cycle: 1, sweep: 2, spectrum: sp(c2) } });
     n.receive({ payload: { cycle: 1, sweep: 3, spectrum: { fHz: [1], reOhm: [], imOhm: [] } } });
-    for (let i = 0; i < 100 && (warnings(n).length < 2 || health.length < 2); i++)
-      await new Promise((r) => setTimeout(r, 100));
+    await until(() => warnings(n).length >= 2 && health.length >= 2);
     expect(health.map((h) => h.cycle)).toEqual([1, 1]);
     // The cycle's R_CAT is its first spectrum's; the second is fitted and reported with its sweep.
     expect(health[1]!.warnings).toEqual([]);
@@ -263,6 +273,7 @@ describe('cell-health node', () => {
       },
     });
     await clock.tick(50);
+    await until(() => lastStatus(n)?.fill === 'green');
     expect(lastStatus(n)?.fill).toBe('green');
     await clock.tick(40_000);
     expect(lastStatus(n)).toMatchObject({ fill: 'yellow', text: expect.stringMatching(/no cycle for 40 s/) });
@@ -271,12 +282,17 @@ describe('cell-health node', () => {
   it('keeps the cell history across a redeploy and resumes where it was', async () => {
     const clock = new VirtualClock();
     await startFlow([cellHealth], [node({ source: 'simulated' }), ...sinks], { clock });
-    for (let s = 0; s < 3; s++) await clock.tick(1000);
+    const before = collect();
+    for (let s = 0; s < 3; s++) {
+      await clock.tick(1000);
+      await until(() => before.health.length === s + 1);
+    }
     await helper.unload();
     await helper.load([cellHealth] as never, [node({ source: 'simulated' }), ...sinks] as never);
     expect(statuses(helper.getNode('ch'))[0]).toMatchObject({ text: 'resumed at cycle 3' });
     const { health } = collect();
     await clock.tick(1000);
+    await until(() => health.length === 1);
     expect(health.map((h) => h.cycle)).toEqual([4]);
   });
 

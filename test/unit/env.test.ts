@@ -22,6 +22,24 @@ describe('launcher environment', () => {
     expect(() => readEnv({ INFLUX_URL: 'influx:8086' })).toThrow(/INFLUX_URL/);
   });
 
+  it('takes the analysis pool settings, each named when wrong', () => {
+    expect(
+      readEnv({
+        CELLRIG_ANALYSIS_THREADS: '2',
+        CELLRIG_ANALYSIS_QUEUE: '0',
+        CELLRIG_ANALYSIS_TIMEOUT_S: '1.5',
+      }),
+    ).toMatchObject({
+      CELLRIG_ANALYSIS_THREADS: 2,
+      CELLRIG_ANALYSIS_QUEUE: 0,
+      CELLRIG_ANALYSIS_TIMEOUT_S: 1.5,
+    });
+    expect(readEnv({}).CELLRIG_ANALYSIS_THREADS).toBeUndefined();
+    expect(() => readEnv({ CELLRIG_ANALYSIS_THREADS: '0' })).toThrow(/CELLRIG_ANALYSIS_THREADS/);
+    expect(() => readEnv({ CELLRIG_ANALYSIS_QUEUE: '-1' })).toThrow(/CELLRIG_ANALYSIS_QUEUE/);
+    expect(() => readEnv({ CELLRIG_ANALYSIS_TIMEOUT_S: 'soon' })).toThrow(/CELLRIG_ANALYSIS_TIMEOUT_S/);
+  });
+
   it('refuses a broker or database URL that could never be connected to', () => {
     // The review's MQTT_URL passed validation and then hung the rig.
     expect(() => readEnv({ MQTT_URL: 'mqtt://127.0.0.1:99999' })).toThrow(/MQTT_URL: not a valid URL/);
