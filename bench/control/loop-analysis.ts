@@ -1,0 +1,111 @@
+/**
+ * Control-loop timing with impedance analysis beside it: the loop bench (bench/control/loop.ts: 3
+ * pressure holds and the oven's programmer at 10 Hz, real drivers on the simulated rig, full telemetry)
+ * while eis-analyze's whole analysis (fit, Kramers-Kronig, DRT) of a spectrum starts every 10 s. Phases:
+ * no analysis; the analysis pool as the nodes use it, on a real 70-point instrument file and on the
+ * review's 1,000-point spectrum (its DRT takes longer than 10 s, so the worker never rests); and, for
+ * comparison, the same file analysed on the control thread itself.
+ *
+ *   npm run build && node dist/bench/control/loop-analysis.js [seconds per phase, default 60]
+ */
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runLoopBench } from '../../app/cli/sim';
+import { analyseSpectrum, type EisJob } from '../../nodes/eis-analyze/analyse';
+import { eisAnalyzeConfigSchema } from '../../nodes/eis-analyze/schema';
+import { DEFAULT_ANALYSIS } from '../../nodes/shared/analysis';
+import { AnalysisPool } from '../../services/analysis-pool';
+import { circuitImpedance, parseCircuit } from '../../src/eis/circuit';
+import { seededRandom } from '../../src/random';
+
+const root = resolve(__dirname, '..', '..', '..');
+const EVERY_MS = 10_000;
+const CIRCUIT = 'R0-p(R1,CPE1)-p(R2,CPE2)-W1';
+
+/** The review's spectrum size: two arcs and a diffusion tail, 0.5 % noise, 10 mHz to 1 MHz. */
+function synthetic(n: number) {
+  const fHz = Array.from({ length: n }, (_, i) => 0.01 * 1e8 ** (i / (n - 1)));
+  const z = circuitImpedance(parseCircuit(CIRCUIT), [5, 40, 2e-6, 0.9, 120, 1e-3, 0.8, 30], fHz);
+  const rnd = seededRandom(1);
+  const noisy = (v: number) => v * (1 + 0.005 * rnd.uniform(-1, 1));
+  return { fHz, reOhm: Array.from(z.re, noisy), imOhm: Array.from(z.im, noisy) };
+}
+
+type Phase = { name: string; job?: EisJob; where?: 'pool' | 'inline' };
+
+async function phase(p: Phase, seconds: number) {
+  // A pool per phase, so a job still running at the end of one does not load the next.
+  const pool = new AnalysisPool({
+    filename: join(__dirname, '..', '..', 'nodes', 'shared', 'analysis-worker.js'),
+    ...DEFAULT_ANALYSIS,
+    niceIncrement: 10,
+  });
+  const outcomes = { done: 0, refused: 0, timedOut: 0, failed: 0 };
+  const jobMs: number[] = [];
+  const start = () => {
+    if (!p.job) return;
+    const t0 = performance.now();
+    const run = p.where === 'inline' ? analyseSpectrum(p.job) : pool.run('analyseSpectrum', p.job);
+    run.then(
+      () => {
+        outcomes.done++;
+        jobMs.push(performance.now() - t0);
+      },
+      (err: Error) => {
+        if (err.name === 'AnalysisRefused') outcomes.refused++;
+        else if (err.name === 'AnalysisTimedOut') outcomes.timedOut++;
+        else outcomes.failed++;
+      },
+    );
+  };
+  const first = setTimeout(start, 1000);
+  const timer = setInterval(start, EVERY_MS);
+  const load0 = loadavg()[0]!;
+  const r = await runLoopBench({ seconds, hz: 10 });
+  clearTimeout(first);
+  clearInterval(timer);
+  await pool.close();
+  const j = r.jitterMs;
+  const jobs = jobMs.length ? `, job wall p50 ${quantile(jobMs, 0.5).toFixed(0)} ms` : '';
+  console.log(
+    `${p.name.padEnd(34)} jitter p50 ${j.p50.toFixed(2)} ms, p99 ${j.p99.toFixed(2)} ms, max ${j.max.toFixed(1)} ms;` +
+      ` loop wall p99 ${r.loopWallMs.p99.toFixed(2)} ms; load ${load0.toFixed(1)}-${loadavg()[0]!.toFixed(1)};` +
+      ` analyses ${JSON.stringify(outcomes)}${jobs}`,
+  );
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 60);
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, Node ${process.version}`);
+  const config = eisAnalyzeConfigSchema.parse({ circuit: CIRCUIT, weighting: 'modulus', guess: '' });
+  const file = join(root, '..', 'shared', 'data', 'eis', 'MPT_example.mpt');
+  const real: EisJob = {
+    config: { ...config, circuit: 'R0-p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)-CPE4' },
+    payload: file,
+  };
+  const big: EisJob = { config, payload: synthetic(1000) };
+  console.log(
+    `analysis pool: ${DEFAULT_ANALYSIS.threads} worker(s), queue ${DEFAULT_ANALYSIS.queue}, limit ${DEFAULT_ANALYSIS.timeoutMs / 1000} s;` +
+      ` one analysis started every ${EVERY_MS / 1000} s; ${seconds} s per phase`,
+  );
+  for (const p of [
+    { name: 'no analysis' },
+    { name: 'pool, MPT_example.mpt (70 points)', job: real, where: 'pool' },
+    { name: 'pool, 1,000-point spectrum', job: big, where: 'pool' },
+    { name: 'inline, MPT_example.mpt (70 points)', job: real, where: 'inline' },
+  ] satisfies Phase[])
+    await phase(p, seconds);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
