@@ -3,17 +3,17 @@
  * R_CAT or the charged-state spectrum), or in "simulated" mode runs the channel's reference cell on a
  * compressed time scale. Emits the health (verdict, alerts with evidence) on output 1 and `cycle` and
  * `eis-fit` telemetry samples on output 2. Keeps the cell's history across restarts. Each cycle's fit
- * and DRT run in an analysis worker thread (./step.ts), one cycle at a time per node, in order.
+ * and DRT run in an analysis worker thread (./pooled-monitor.ts), one cycle at a time, in order.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { z } from 'zod';
 import { referenceCellFor, SimulatedCycler } from '../../devices/sim/models/cell-cycler';
-import { CellMonitor, type CycleOutcome } from '../../src/health/cell-monitor';
+import type { CycleOutcome } from '../../src/health/cell-monitor';
 import { coatingSchema, idSchema } from '../../src/rig/config';
-import { acquireAnalysis, isCancelled, serialQueue } from '../shared/analysis';
+import { isCancelled } from '../shared/analysis';
 import { clockFor, errorMessage, short, status, validateConfig } from '../shared/node-support';
+import { PooledMonitor } from './pooled-monitor';
 import { stateFile } from './state-file';
-import type { CellHealthJob, CellHealthStep } from './step';
 import { type CycleData, telemetryMsgs } from './telemetry';
 
 const configSchema = z.object({
@@ -42,27 +42,30 @@ export default function register(RED: NodeAPI): void {
     if (!cfg) return;
     const clock = clockFor(RED);
     const store = stateFile(RED, `cell-health-${cfg.channel}-${this.id}`, (m) => this.warn(m));
-    // Kept here between cycles; each cycle's work (fit, DRT) runs in an analysis worker.
-    let monitor = new CellMonitor(store.load());
-    const analysis = acquireAnalysis(RED);
-    const closing = new AbortController();
+    const cells = new PooledMonitor(RED, store.load(), MAX_BACKLOG);
     this.status(
-      monitor.lastCycle
-        ? status.idle(`resumed at cycle ${monitor.lastCycle}`)
+      cells.monitor.lastCycle
+        ? status.idle(`resumed at cycle ${cells.monitor.lastCycle}`)
         : status.idle('waiting for cycle 1'),
     );
 
-    /** One cycle in the worker, then its outputs here; resolves with why it was not used, or null. */
-    const handle = async (payload: unknown, send: Send, msPerCellS: number): Promise<string | null> => {
-      const job: CellHealthJob = { state: monitor.toJSON(), seed: monitor.seed, payload, nowMs: clock.now() };
-      const step = await analysis.runInTurn<CellHealthStep>('cellHealthStep', job, closing.signal);
-      const out = step.outcome;
-      monitor = new CellMonitor(step.state, step.seed);
+    /** Takes one cycle; resolves with the error to report when it could not be analysed. */
+    const take = async (payload: unknown, send: Send, msPerCellS: number): Promise<Error | undefined> => {
+      let out: CycleOutcome | { rejected: string };
+      try {
+        out = await cells.take(payload, clock.now());
+      } catch (err) {
+        if (isCancelled(err)) return undefined; // the node closed
+        const text = `${cfg.channel}: cycle not analysed: ${errorMessage(err)}`;
+        this.status(status.error(short(text)));
+        return new Error(text);
+      }
       if ('rejected' in out) {
         this.status(status.warn(short(out.rejected)));
-        return out.rejected;
+        this.warn(`${cfg.channel}: cycle not used: ${out.rejected}`);
+        return undefined;
       }
-      store.save(monitor.toJSON());
+      store.save(cells.monitor.toJSON());
       for (const w of out.warnings) this.warn(`${cfg.channel}: ${w}`);
       const ctx = { ...cfg, nowMs: clock.now(), msPerCellS };
       send([
@@ -71,26 +74,11 @@ export default function register(RED: NodeAPI): void {
         spectrumMsg(cfg, out, payload),
       ]);
       this.status(statusOf(out));
-      return null;
+      return undefined;
     };
-    // In order, one at a time, each waiting its turn in the pool; past MAX_BACKLOG waiting, refused.
-    const inOrder = serialQueue(MAX_BACKLOG);
-    /** Takes one cycle; resolves with the error to report when it could not be analysed. */
-    const take = (payload: unknown, send: Send, msPerCellS: number): Promise<Error | undefined> =>
-      inOrder(() => handle(payload, send, msPerCellS)).then(
-        (rejected) => {
-          if (rejected) this.warn(`${cfg.channel}: cycle not used: ${rejected}`);
-          return undefined;
-        },
-        (err: unknown) => {
-          if (isCancelled(err)) return undefined; // the node closed
-          const text = `${cfg.channel}: cycle not analysed: ${errorMessage(err)}`;
-          this.status(status.error(short(text)));
-          return new Error(`cell-health: ${text}`);
-        },
-      );
     this.on('input', (msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void) => {
-      take(msg.payload, send, 1000).then(done);
+      const finish = (err?: Error) => done(err && new Error(`cell-health: ${errorMessage(err)}`));
+      take(msg.payload, send, 1000).then(finish, finish);
     });
 
     let cycler: SimulatedCycler | undefined;
@@ -98,18 +86,19 @@ export default function register(RED: NodeAPI): void {
       const params = referenceCellFor(cfg.coating);
       if (params) {
         cycler = new SimulatedCycler(params, cfg.seed, clock, cfg.secondsPerCycle * 1000);
-        cycler.skip(monitor.lastCycle);
+        cycler.skip(cells.monitor.lastCycle);
         cycler.start((c) => {
           const cellS = c.timeS[c.timeS.length - 1]! - c.timeS[0]!;
           const msPerCellS = cellS > 0 ? (cfg.secondsPerCycle * 1000) / cellS : 0;
-          take(c, (msgs) => this.send(msgs), msPerCellS).then((err) => err && this.error(err.message));
+          const report = (err?: Error) => err && this.error(`cell-health: ${errorMessage(err)}`);
+          take(c, (msgs) => this.send(msgs), msPerCellS).then(report, report);
         });
       }
     }
     const expectedMs = (cfg.expectedCycleS || (cfg.source === 'simulated' ? cfg.secondsPerCycle : 0)) * 1000;
     const watch = expectedMs
       ? clock.setInterval(() => {
-          const silent = monitor.silence(clock.now(), expectedMs);
+          const silent = cells.monitor.silence(clock.now(), expectedMs);
           if (silent) this.status(status.warn(short(`${cfg.channel}: ${silent}`)));
         }, expectedMs)
       : undefined;
@@ -117,10 +106,9 @@ export default function register(RED: NodeAPI): void {
     this.on('close', (_removed: boolean, done: () => void) => {
       cycler?.stop();
       clock.clearTimer(watch);
-      closing.abort(); // a cycle under way is dropped: the monitor keeps the state before it
-      store.save(monitor.toJSON());
+      store.save(cells.monitor.toJSON());
       this.status({});
-      analysis.release().then(done, done);
+      cells.close().then(done, done);
     });
   }
   RED.nodes.registerType('cell-health', CellHealthNode);
