@@ -73,7 +73,10 @@ export async function startEmbeddedBroker(
       done(null);
     },
   });
+  const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     limitPacketSize(socket, maxPacket);
     broker.handle(socket);
   });
@@ -93,7 +96,12 @@ export async function startEmbeddedBroker(
     url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
     close: () =>
       new Promise<void>((resolve) => {
-        broker.close(() => server.close(() => resolve()));
+        broker.close(() => {
+          // aedes closes the clients it knows; a connection still logging in is not one of them yet,
+          // and server.close would wait for it for ever.
+          for (const socket of sockets) socket.destroy();
+          server.close(() => resolve());
+        });
       }),
   };
 }
