@@ -75,9 +75,10 @@ export class Lifecycle {
   private async unwind(reason: string, code: number): Promise<number> {
     if (code === 0) this.log.info(`${reason}: stopping (outputs to their safe state)`);
     let timer: NodeJS.Timeout | undefined;
+    let current = 'the start step under way';
     const limit = new Promise<number>((r) => {
       timer = setTimeout(() => {
-        this.log.error(`stopping took over ${this.limitMs} ms; exiting`);
+        this.log.error(`stopping took over ${this.limitMs} ms (still stopping: ${current}); exiting`);
         r(1);
       }, this.limitMs);
     });
@@ -86,6 +87,7 @@ export class Lifecycle {
       await this.pending;
       // Steps registered while unwinding (a start step that just finished) are undone too.
       for (let s = this.steps.pop(); s; s = this.steps.pop()) {
+        current = s.name;
         try {
           await s.stop();
         } catch (err) {
