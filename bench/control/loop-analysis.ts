@@ -10,7 +10,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runLoopBench } from '../../app/cli/sim';
+import { runLoopBench } from '../../app/cli/sim-run';
 import { analyseSpectrum, type EisJob } from '../../nodes/eis-analyze/analyse';
 import { eisAnalyzeConfigSchema } from '../../nodes/eis-analyze/schema';
 import { DEFAULT_ANALYSIS } from '../../nodes/shared/analysis';
