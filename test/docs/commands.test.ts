@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Block, type Command, cellrigWords, extractBlocks, inlineCode } from './doc-blocks';
+import { type Block, CLASSES, type Command, cellrigWords, extractBlocks, inlineCode } from './doc-blocks';
 import {
   commandEnv,
   freePort,
@@ -124,31 +124,26 @@ async function checkInvocation(words: readonly string[]): Promise<string | null>
   return null;
 }
 
-describe('cellrig commands the docs name', () => {
-  beforeAll(() => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  });
-
-  it('use commands and options that exist (blocks, run or not, and inline code)', async () => {
-    const seen: { at: string; words: string[] }[] = [];
-    for (const b of BLOCKS) {
-      for (const c of b.commands) {
-        const words = cellrigWords(c.command);
-        if (words) seen.push({ at: where(b.file, c), words });
-      }
+/** Every cellrig invocation the docs show or name (blocks, run or not, and inline code), checked. */
+async function wrongInvocations(): Promise<string[]> {
+  if (!existsSync(CLI)) return [`${CLI} is missing: run npm run build first`];
+  const seen: { at: string; words: string[] }[] = [];
+  for (const b of BLOCKS) {
+    for (const c of b.commands) {
+      const words = cellrigWords(c.command);
+      if (words) seen.push({ at: where(b.file, c), words });
     }
-    for (const file of FILES) {
-      for (const s of inlineCode(readFileSync(path.join(ROOT, file), 'utf8'))) {
-        // Inline code names a command or shows its synopsis (`cellrig eis fit FILE --circuit STR [...]`).
-        const words = /^(\w+=\S+\s+)*(npx )?cellrig\b/.test(s.code) ? cellrigWords(s.code) : null;
-        if (words) seen.push({ at: where(file, s), words: words.map((w) => w.replace(/^\[/, '')) });
-      }
+  }
+  for (const file of FILES) {
+    for (const s of inlineCode(readFileSync(path.join(ROOT, file), 'utf8'))) {
+      // Inline code names a command or shows its synopsis (`cellrig eis fit FILE --circuit STR [...]`).
+      const words = /^(\w+=\S+\s+)*(npx )?cellrig\b/.test(s.code) ? cellrigWords(s.code) : null;
+      if (words) seen.push({ at: where(file, s), words: words.map((w) => w.replace(/^\[/, '')) });
     }
-    const problems = await Promise.all(seen.map((s) => checkInvocation(s.words)));
-    const wrong = seen.flatMap((s, k) => (problems[k] ? [`${s.at}: ${problems[k]}`] : []));
-    expect(wrong).toEqual([]);
-  }, 120_000);
-});
+  }
+  const problems = await Promise.all(seen.map((s) => checkInvocation(s.words)));
+  return seen.flatMap((s, k) => (problems[k] ? [`${s.at}: ${problems[k]}`] : []));
+}
 
 type PageRun = { file: string; dir: string; env: NodeJS.ProcessEnv };
 
@@ -166,10 +161,15 @@ function gitStatus(): string | null {
 
 describe('commands run as printed', () => {
   const runs = new Map<string, PageRun>();
+  const results = new Map<string, string[]>();
   const npmCache = mkdtempSync(path.join(tmpdir(), 'cellrig-docs-npm-'));
   let statusBefore: string | null = null;
+  let invocations: Promise<string[]> = Promise.resolve([]);
 
   beforeAll(async () => {
+    const t0 = Date.now();
+    // Looked up while the pages run: it only reads --help texts.
+    invocations = wrongInvocations();
     statusBefore = gitStatus();
     for (const page of RUN_PAGES) {
       const dir = makeWorkspace(ROOT, page.file);
@@ -180,17 +180,36 @@ describe('commands run as printed', () => {
       });
       runs.set(page.file, { file: page.file, dir, env });
     }
-    // `npx cellrig` in a folder npx has not seen links the package into npm's cache and runs its prepare
-    // script (a build when dist/ is older than the sources): once per folder, here, with time to spare.
+    // The first `npx cellrig` in a checkout runs the package's prepare script (a build when dist/ is older
+    // than the sources): once, here, with time to spare, before the pages run side by side. In each other
+    // folder npx only links the package into its cache, a second or two.
     const version = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
-    const warm = await Promise.all(
-      [...runs.values()].map((r) => runCommand('npx cellrig --version', r.dir, r.env, 240_000)),
+    const first = [...runs.values()][0]!;
+    const warm = await runCommand('npx cellrig --version', first.dir, first.env, 300_000);
+    expect(warm.output.trim(), `npx cellrig --version\n${tail(warm.output)}`).toBe(version);
+    expect(warm.code).toBe(0);
+    // Pages side by side, each page's blocks in order in its own folder.
+    await Promise.all(
+      RUN_PAGES.map(async (page) => {
+        const run = runs.get(page.file)!;
+        const failures: string[] = [];
+        for (const block of page.blocks) {
+          if (block.kind === 'run') failures.push(...(await runBlock(run, block)));
+          else if (block.kind === 'server') failures.push(...(await runServerBlock(run, block)));
+        }
+        results.set(page.file, failures);
+      }),
     );
-    for (const w of warm) {
-      expect(w.output.trim(), `npx cellrig --version\n${tail(w.output)}`).toBe(version);
-      expect(w.code).toBe(0);
-    }
-  }, 300_000);
+    const count = (k: string) => BLOCKS.filter((b) => b.kind === k);
+    const commands = (k: string) => count(k).reduce((n, b) => n + b.commands.length, 0);
+    console.log(
+      `docs commands: ${count('run').length} blocks, ${commands('run')} commands run; ${count('server').length} server blocks, ${commands('server')} processes started and stopped; not run: ${Object.keys(
+        CLASSES,
+      )
+        .map((k) => `${k} ${count(k).length} blocks (${commands(k)} commands)`)
+        .join(', ')}; ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
+  }, 600_000);
 
   afterAll(() => {
     for (const r of runs.values()) removeDir(r.dir);
@@ -198,16 +217,14 @@ describe('commands run as printed', () => {
   });
 
   for (const page of RUN_PAGES) {
-    it.concurrent(page.file, async () => {
-      const run = runs.get(page.file)!;
-      const failures: string[] = [];
-      for (const block of page.blocks) {
-        if (block.kind === 'run') failures.push(...(await runBlock(run, block)));
-        else if (block.kind === 'server') failures.push(...(await runServerBlock(run, block)));
-      }
-      expect(failures).toEqual([]);
-    }, 300_000);
+    it(page.file, () => {
+      expect(results.get(page.file)).toEqual([]);
+    });
   }
+
+  it('name cellrig commands and options that exist (in every block, run or not, and in inline code)', async () => {
+    expect(await invocations).toEqual([]);
+  });
 
   it('left the checkout as it was (commands write into their own folder, not through a symlink)', () => {
     expect(gitStatus()).toBe(statusBefore);
