@@ -32,7 +32,9 @@ RUN ln -s /opt/cellrig/dist/bin/cellrig.js /usr/local/bin/cellrig && chmod +x di
 USER node
 # Inside a container the editor must listen beyond loopback, which the launcher allows only with an
 # admin login (CELLRIG_ADMIN_USER, CELLRIG_ADMIN_PASSWORD_HASH): without them it refuses to start.
-ENV CELLRIG_DATA=/data HOST=0.0.0.0 PORT=1880 NODE_ENV=production
+# The embedded MQTT broker (used when MQTT_URL is unset) stays on the container's loopback: only this
+# process talks to it, and beyond loopback it would need rig logins (MQTT_USER, MQTT_PASSWORD).
+ENV CELLRIG_DATA=/data HOST=0.0.0.0 PORT=1880 MQTT_HOST=127.0.0.1 NODE_ENV=production
 VOLUME ["/data"]
 EXPOSE 1880
 # Asks the launcher's own HTTP server on loopback (dist/bin/healthcheck.js); `cellrig bridge` has no

@@ -14,6 +14,7 @@ import dockerignore from '@balena/dockerignore';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildProgram } from '../../app/cli/program';
+import { readEnv } from '../../app/env';
 import { INFLUX_DATASOURCE_UID } from '../../dashboards/influxql';
 
 const ROOT = join(__dirname, '..', '..');
@@ -107,6 +108,25 @@ describe('Dockerfile against the repository', () => {
     expect(text).toMatch(/ln -s \/opt\/cellrig\/dist\/bin\/cellrig\.js \/usr\/local\/bin\/cellrig/);
     expect(text).toMatch(/usermod -a -G dialout node/);
     expect(dockerfile.filter((i) => i.op === 'USER').at(-1)?.args).toBe('node');
+  });
+
+  it("starts as its own comment's `docker run` shows: the image's ENV and those -e flags pass the launcher's checks", () => {
+    const env: Record<string, string> = {};
+    for (const i of dockerfile.filter((d) => d.op === 'ENV'))
+      for (const m of i.args.matchAll(/([A-Z][A-Z0-9_]*)=(\S+)/g)) env[m[1] as string] = m[2] as string;
+    const run = read('Dockerfile')
+      .split('\n')
+      .filter((l) => l.startsWith('#'))
+      .join(' ')
+      .match(/docker run .*?cellrig:local/);
+    expect(run, 'the Dockerfile shows a docker run').not.toBeNull();
+    for (const m of (run as RegExpMatchArray)[0].matchAll(/-e ([A-Z][A-Z0-9_]*)=('[^']*'|\S+)/g))
+      env[m[1] as string] = (m[2] as string).replace(/^'|'$/g, '');
+    // A real bcrypt hash in place of the placeholder the comment shows.
+    env.CELLRIG_ADMIN_PASSWORD_HASH = '$2b$12$Q9wq5HcVw3Tq0rLQdR3E2eXK8m1m0gYV3sXb2uY4pZQ3D1C0s6b0S';
+    expect(() => readEnv(env)).not.toThrow();
+    // Without the image's MQTT_HOST the embedded broker would follow HOST beyond loopback and refuse.
+    expect(() => readEnv({ ...env, MQTT_HOST: undefined })).toThrow(/MQTT_USER/);
   });
 
   it('checks health with a script the image contains, which answers for a serving launcher only', async () => {
