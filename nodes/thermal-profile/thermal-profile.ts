@@ -10,6 +10,7 @@ import { OvenLoop, type OvenLoopSample } from '../../devices/oven-loop';
 import { type Clock, ScaledClock } from '../../src/clock';
 import { eventFields } from '../../src/control/events';
 import { ProfileProgrammer, profileRunStateSchema } from '../../src/control/profile';
+import { checkProfile } from '../../src/control/profile-check';
 import { errorMessage, short, status } from '../shared/node-support';
 import { rigOrReport } from '../shared/rig-ref';
 import { startSampling } from '../shared/sampling';
@@ -70,14 +71,21 @@ export default function register(RED: NodeAPI): void {
     /** The controller's clock: the rig's, or a faster one for a simulated oven watched in minutes. */
     let ovenClock: Clock = clock;
     let lastReportMs = Number.NEGATIVE_INFINITY;
+    let lastTempC: number | undefined;
     const stateFile =
       config.stateFile ?? defaultStateFile(RED.settings.userDir as string | undefined, def.id);
-    const programmer = new ProfileProgrammer({
+    const programmerConfig = {
       controlPeriodS: config.controlPeriodMs / 1000,
       guard: { overTempCutoffC: config.overTempCutoffC },
       powerLossPolicy: config.powerLossPolicy,
       ...(config.maxOutageS ? { maxOutageS: config.maxOutageS } : {}),
       oven: rig.limits.oven,
+    };
+    const programmer = new ProfileProgrammer(programmerConfig);
+    // For the panel's profile editor: drafts checked exactly as a start on this node checks them.
+    Object.assign(this, {
+      checkProfile: (draft: unknown) => checkProfile(draft, programmerConfig, lastTempC ?? 25),
+      profileSource: def.profile || 'tfaa-drying',
     });
     // The configured profile and cutoff against the oven's ratings now, not when a start arrives.
     const refused = ovenSettingsProblem(config, programmer.config.soakBandC, rig.limits.oven);
@@ -99,6 +107,7 @@ export default function register(RED: NodeAPI): void {
 
     const report = (s: OvenLoopSample): void => {
       const run = programmer.snapshot();
+      lastTempC = s.reading.tempC ?? lastTempC;
       const wallMs = clock.now();
       for (const e of s.out.events) this.send([null, events(wallMs, eventFields(e))]);
       // A sped-up oven steps many times a second: its telemetry and status still go out once per
