@@ -50,6 +50,8 @@ export const envSchema = z
     /** The default flow's IO backend and Firmata serial port (the rig config node reads them). */
     RIG_BACKEND: ioBackendSchema.optional(),
     RIG_SERIAL_PORT: z.string().trim().optional(),
+    /** How many times faster the default flow's simulated oven runs (1 to 100; sim only; default 60 on sim). */
+    CELLRIG_SIM_OVEN_SCALE: z.coerce.number().min(1).max(100).optional(),
     RIG_ID: z
       .string()
       .optional()
@@ -90,6 +92,18 @@ export const envSchema = z
         code: 'custom',
         path: [env.MQTT_HOST ? 'MQTT_HOST' : 'HOST'],
         message: `the embedded MQTT broker on ${brokerHost} needs MQTT_USER (the rig id) and MQTT_PASSWORD, or MQTT_HOST=127.0.0.1`,
+      });
+    }
+    // Never speed up a real oven's controller.
+    if (
+      env.CELLRIG_SIM_OVEN_SCALE !== undefined &&
+      env.CELLRIG_SIM_OVEN_SCALE !== 1 &&
+      env.RIG_BACKEND === 'firmata'
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CELLRIG_SIM_OVEN_SCALE'],
+        message: 'is for the simulated rig only (RIG_BACKEND is firmata): leave it unset or 1',
       });
     }
     // An open editor runs arbitrary code on the Pi: never reachable from the network without a login.

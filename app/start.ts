@@ -119,6 +119,10 @@ async function startRig(env: Env, life: Lifecycle): Promise<void> {
   process.env.RIG_ID = env.RIG_ID;
   process.env.RIG_BACKEND = env.RIG_BACKEND ?? 'sim';
   process.env.RIG_SERIAL_PORT = env.RIG_SERIAL_PORT ?? '';
+  // The simulated oven runs a 9.2 h profile in about 9 min unless told otherwise; a real one in real time.
+  process.env.CELLRIG_SIM_OVEN_SCALE = String(
+    env.CELLRIG_SIM_OVEN_SCALE ?? ((env.RIG_BACKEND ?? 'sim') === 'sim' ? 60 : 1),
+  );
   process.env.INFLUX_DB = env.INFLUX_DB;
   process.env.INFLUX_URL = env.INFLUX_URL ?? '';
 
@@ -126,7 +130,7 @@ async function startRig(env: Env, life: Lifecycle): Promise<void> {
   const RED = (await import('node-red')).default;
   RED.init(server, nodeRedSettings(env, userDir) as never);
   app.use('/', RED.httpAdmin);
-  app.use('/api', RED.httpNode);
+  app.use('/', RED.httpNode);
   await life.start('flows', RED.start(), () => RED.stop());
   ready = true;
   log.info(`editor on http://${env.HOST}:${port}/  rig ${env.RIG_ID}  MQTT ${redactUrl(mqttUrl)}`);
@@ -144,7 +148,8 @@ function nodeRedSettings(env: Env, userDir: string) {
     flowFile: 'flows.json',
     nodesDir: [packageRoot],
     httpAdminRoot: '/',
-    httpNodeRoot: '/api',
+    // Node-RED's own default: the live panel (Dashboard 2.0) on /panel, beside the editor on /.
+    httpNodeRoot: '/',
     uiHost: env.HOST,
     uiPort: env.PORT,
     // Unset: Node-RED generates a secret and keeps it in userDir; never `false` (plain-text credentials).

@@ -1,0 +1,6 @@
+/**
+ * V8 flags for the launcher (`npm start`, the container): a young generation of at most 2 MB per
+ * semi-space instead of V8's 16 MB, and heap sizing that favours memory, keep `cellrig start` with the
+ * panel open under its 150 MB RSS budget on a Pi (bench/panel measures both with and without them).
+ */
+export const LAUNCHER_NODE_FLAGS = ['--max-semi-space-size=2', '--optimize-for-size'] as const;
