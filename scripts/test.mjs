@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// socat makes the pty pairs the Firmata tests put the virtual board on.
+// socat makes the pty pairs the Firmata tests put the virtual board on; the panel test drives Debian's
+// chromium through playwright-core.
 const needed = {
   mosquitto: 'mosquitto',
   mosquitto_sub: 'mosquitto-clients',
@@ -16,6 +17,7 @@ const needed = {
   // The systemd watchdog test sends through systemd's own tool to a Python notification socket.
   'systemd-notify': 'systemd',
   python3: 'python3',
+  chromium: 'chromium',
 };
 
 function onPath(cmd) {

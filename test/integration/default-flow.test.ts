@@ -13,7 +13,21 @@ import { type FlowNode, helper, packageNodeModules, startFlow, stopFlow } from '
 
 // Core nodes the default flow uses besides cellrig's own.
 const coreNode = (file: string) => require(join(require.resolve('@node-red/nodes/package.json'), '..', file));
-const core = [coreNode('core/common/21-debug.js'), coreNode('core/common/90-comment.js')];
+const core = [
+  'core/common/21-debug.js',
+  'core/common/90-comment.js',
+  'core/common/20-inject.js',
+  'core/common/60-link.js',
+  'core/function/10-switch.js',
+].map(coreNode);
+/** FlowFuse Dashboard's nodes, for the default flow's Panel tab. */
+const dashboard = () => {
+  const pkg = require('@flowfuse/node-red-dashboard/package.json') as {
+    'node-red': { nodes: Record<string, string> };
+  };
+  const dir = join(require.resolve('@flowfuse/node-red-dashboard/package.json'), '..');
+  return Object.values(pkg['node-red'].nodes).map((file) => require(join(dir, file)));
+};
 
 const rig = `itest${process.pid}`;
 const db = `cellrig_default_flow_${process.pid}`;
@@ -42,7 +56,7 @@ describe('default flow against real Mosquitto and InfluxDB', () => {
     watcher = await mqtt.connectAsync(inject('mqttUrl'), { clientId: `watch-${process.pid}` });
     watcher.on('message', (topic, payload) => seen.push({ topic, payload: payload.toString() }));
     await watcher.subscribeAsync(`cellrig/v1/${rig}/#`, { qos: 1 });
-    await startFlow([...core, ...(await packageNodeModules())], flow);
+    await startFlow([...core, ...dashboard(), ...(await packageNodeModules())], flow);
   });
 
   afterAll(async () => {
