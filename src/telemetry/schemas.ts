@@ -61,6 +61,12 @@ export const STREAMS = {
       soakS: 'number',
       runId: 'string',
       batch: 'string',
+      /** The segment's name and what the plan says is left of it and of the run, in the oven's seconds. */
+      segmentName: 'string',
+      segmentLeftS: 'number',
+      runLeftS: 'number',
+      /** A simulated oven's time scale, when it is not 1. */
+      timeScale: 'number',
     },
   },
   /** Controller events and alarms (src/control/events.ts eventFields); an event's data as text. */
