@@ -98,12 +98,13 @@ export const envSchema = z
     if (
       env.CELLRIG_SIM_OVEN_SCALE !== undefined &&
       env.CELLRIG_SIM_OVEN_SCALE !== 1 &&
-      env.RIG_BACKEND === 'firmata'
+      env.RIG_BACKEND !== undefined &&
+      env.RIG_BACKEND !== 'sim'
     ) {
       ctx.addIssue({
         code: 'custom',
         path: ['CELLRIG_SIM_OVEN_SCALE'],
-        message: 'is for the simulated rig only (RIG_BACKEND is firmata): leave it unset or 1',
+        message: `is for the simulated rig only (RIG_BACKEND is ${env.RIG_BACKEND}): leave it unset or 1`,
       });
     }
     // An open editor runs arbitrary code on the Pi: never reachable from the network without a login.

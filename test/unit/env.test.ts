@@ -73,9 +73,10 @@ describe('launcher environment', () => {
   });
 
   it('refuses a sped-up oven on a real rig, and takes one from 1 to 100 on the simulated one', () => {
-    expect(() => readEnv({ RIG_BACKEND: 'firmata', CELLRIG_SIM_OVEN_SCALE: '60' })).toThrow(
-      /CELLRIG_SIM_OVEN_SCALE: is for the simulated rig only/,
-    );
+    for (const backend of ['firmata', 'linux'])
+      expect(() => readEnv({ RIG_BACKEND: backend, CELLRIG_SIM_OVEN_SCALE: '60' })).toThrow(
+        `CELLRIG_SIM_OVEN_SCALE: is for the simulated rig only (RIG_BACKEND is ${backend})`,
+      );
     expect(readEnv({ RIG_BACKEND: 'firmata', CELLRIG_SIM_OVEN_SCALE: '1' }).CELLRIG_SIM_OVEN_SCALE).toBe(1);
     expect(readEnv({ CELLRIG_SIM_OVEN_SCALE: '30' }).CELLRIG_SIM_OVEN_SCALE).toBe(30);
     expect(() => readEnv({ CELLRIG_SIM_OVEN_SCALE: '500' })).toThrow(/CELLRIG_SIM_OVEN_SCALE/);
