@@ -8,7 +8,7 @@ const root = join(__dirname, '../..');
 const flags = LAUNCHER_NODE_FLAGS.join(' ');
 
 describe("the launcher's V8 flags", () => {
-  it('are the ones npm start and the rig containers run cellrig start with', () => {
+  it('are the ones npm start, the rig containers and the systemd unit run cellrig start with', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       scripts: { start: string };
     };
@@ -21,5 +21,7 @@ describe("the launcher's V8 flags", () => {
       expect(starts.length).toBeGreaterThan(0);
       for (const s of starts) expect(s.environment?.NODE_OPTIONS).toBe(flags);
     }
+    const unit = readFileSync(join(root, 'deploy/systemd/cellrig.service'), 'utf8');
+    expect(unit).toMatch(new RegExp(`^ExecStart=/usr/bin/node ${flags} \\S+/cellrig\\.js start$`, 'm'));
   });
 });
