@@ -26,9 +26,10 @@ COPY --from=build /opt/cellrig/dist ./dist
 COPY --from=build /opt/cellrig/flows ./flows
 COPY --from=build /opt/cellrig/examples ./examples
 COPY --from=build /opt/cellrig/README.md ./
+# `cellrig` on the PATH is a small script that gives `cellrig start` the launcher's V8 flags.
+COPY --from=build /opt/cellrig/deploy/docker/cellrig /usr/local/bin/cellrig
 # The image's `node` user (uid 1000) runs cellrig; `dialout` lets it open a mapped serial device.
-RUN ln -s /opt/cellrig/dist/bin/cellrig.js /usr/local/bin/cellrig && chmod +x dist/bin/cellrig.js \
-  && mkdir -p /data && chown node:node /data && usermod -a -G dialout node
+RUN chmod 755 /usr/local/bin/cellrig && mkdir -p /data && chown node:node /data && usermod -a -G dialout node
 USER node
 # Inside a container the editor must listen beyond loopback, which the launcher allows only with an
 # admin login (CELLRIG_ADMIN_USER, CELLRIG_ADMIN_PASSWORD_HASH): without them it refuses to start.

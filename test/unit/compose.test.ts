@@ -105,7 +105,13 @@ describe('Dockerfile against the repository', () => {
 
   it('puts the cellrig command on the PATH and lets the runtime user open a serial device', () => {
     const text = read('Dockerfile');
-    expect(text).toMatch(/ln -s \/opt\/cellrig\/dist\/bin\/cellrig\.js \/usr\/local\/bin\/cellrig/);
+    expect(text).toMatch(
+      /^COPY --from=build \/opt\/cellrig\/deploy\/docker\/cellrig \/usr\/local\/bin\/cellrig$/m,
+    );
+    expect(read('deploy/docker/cellrig')).toMatch(/^CLI=\/opt\/cellrig\/dist\/bin\/cellrig\.js$/m);
+    expect(dockerfile.some((i) => i.op === 'COPY' && /--from=build \/opt\/cellrig\/dist /.test(i.args))).toBe(
+      true,
+    );
     expect(text).toMatch(/usermod -a -G dialout node/);
     expect(dockerfile.filter((i) => i.op === 'USER').at(-1)?.args).toBe('node');
   });
