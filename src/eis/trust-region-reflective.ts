@@ -9,7 +9,7 @@
  * run while it still creeps along a flat valley. levenberg-marquardt.ts goes on to the minimum.
  * It works in parameter space, so the steps, the bounds and the finite differences are scipy's.
  */
-import { thinSvd } from '../linalg/thin-svd';
+import { svdWithProjection } from '../linalg/thin-svd';
 import {
   dot,
   intersectTrustRegion,
@@ -93,6 +93,7 @@ export function trustRegionReflective(
   const jac = new Float64Array(m * n);
   const jacH = new Float64Array(m * n);
   const augmented = new Float64Array((m + n) * n);
+  const fAugmented = new Float64Array(m + n);
   forwardDifferences(problem, x, f, lb, ub, jac, fNew);
   let njev = 1;
   let g = gradient(jac, f, n);
@@ -120,11 +121,10 @@ export function trustRegionReflective(
       augmented.set(jacH.subarray(k * m, (k + 1) * m), k * (m + n));
       augmented[k * (m + n) + m + k] = Math.sqrt(diagH[k]!);
     }
-    const svd = thinSvd(augmented, m + n, n);
     // s * U^T [f; 0]: the columns of U S against f.
-    const suf = Float64Array.from({ length: n }, (_, k) =>
-      dot(svd.us.subarray(k * (m + n), k * (m + n) + m), f),
-    );
+    fAugmented.set(f);
+    const svd = svdWithProjection(augmented, m + n, n, fAugmented);
+    const suf = svd.projected;
     // How far short of a bound a step stops: closer once the gradient is nearly zero.
     const theta = Math.max(0.995, 1 - gNorm);
 

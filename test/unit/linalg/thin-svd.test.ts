@@ -57,3 +57,37 @@ describe('thin SVD by one-sided Jacobi', () => {
     expect(values[1]).toBe(0);
   });
 });
+
+describe('thin SVD of a tall matrix (Householder QR first)', () => {
+  it('keeps singular values spanning 12 decades to the relative accuracy their size allows', () => {
+    // A = U diag(s) V^T with orthonormal U (121 x 3, Gram-Schmidt of random columns) and a rotation V.
+    const rows = 121;
+    const s = [1, 1e-6, 1e-12];
+    const rnd = seededRandom(3);
+    const u: number[][] = [];
+    for (let k = 0; k < 3; k++) {
+      const col = Array.from({ length: rows }, () => rnd.normal());
+      for (const q of u) {
+        const d = col.reduce((acc, x, i) => acc + x * q[i]!, 0);
+        for (let i = 0; i < rows; i++) col[i]! -= d * q[i]!;
+      }
+      const norm = Math.hypot(...col);
+      u.push(col.map((x) => x / norm));
+    }
+    const c = Math.cos(0.7);
+    const sn = Math.sin(0.7);
+    const v = [
+      [c, -sn, 0],
+      [sn, c, 0],
+      [0, 0, 1],
+    ];
+    const a = new Float64Array(rows * 3);
+    for (let j = 0; j < 3; j++)
+      for (let i = 0; i < rows; i++)
+        for (let k = 0; k < 3; k++) a[j * rows + i]! += u[k]![i]! * s[k]! * v[j]![k]!;
+    const { values } = thinSvd(a, rows, 3);
+    expect(values[0]! / 1 - 1).toBeCloseTo(0, 14);
+    expect(values[1]! / 1e-6 - 1).toBeCloseTo(0, 8);
+    expect(values[2]! / 1e-12 - 1).toBeCloseTo(0, 2);
+  });
+});
