@@ -9,7 +9,6 @@
  */
 import { seededRandom } from '../random';
 import { angularFrequencies, type Circuit, CircuitEvaluator, type CircuitNode } from './circuit';
-import type { ParamKind } from './elements';
 import { describeFlag, type IdentifiabilityFlag, identifiability } from './identifiability';
 import { arcCount, arcVariants, guessParameters, perturbed } from './initial-guess';
 import { DEFAULT_LM_OPTIONS, LevenbergMarquardt, type StopReason } from './levenberg-marquardt';
@@ -147,12 +146,12 @@ type Candidate = {
 
 /**
  * Fits the circuit. With an initial guess, the chosen method runs from it; if it ends with a parameter
- * the data do not determine (at a bound, standard error above its value, none at all) or a cost that is
- * not finite, the other method runs from the same guess (TRF as scipy's curve_fit runs it, then LM on
- * from where it stops), and if that too ends undetermined, the automatic starts; the lowest sum of
- * squares wins, so the result is never worse than scipy's bounded TRF from that guess. A run that ends
- * at a user-set iteration limit is reported as it is. Without a guess the automatic starts are scouted
- * and the best polished by the chosen method.
+ * the data do not determine (at a bound, standard error above its value, none at all), or LM ends more
+ * than two decades from the guess in some parameter, the other method runs from the same guess (TRF as
+ * scipy's curve_fit runs it, then LM on from where it stops), and if that too ends undetermined, the
+ * automatic starts; the lowest sum of squares wins. A run that ends at a user-set iteration limit is
+ * reported as it is. Without a guess the automatic starts are scouted and the best polished by the
+ * chosen method.
  */
 export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOptions = {}): FitResult {
   const names = circuit.parameterNames;
@@ -222,7 +221,7 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
   };
   const userLimited = (c: Candidate) =>
     options.maxIterations !== undefined && (c.reason === 'max-iterations' || c.reason === 'max-evaluations');
-  const troubled = () => results.every((r) => needsRetry(r.summary, kinds) && !userLimited(r.candidate));
+  const troubled = () => results.every((r) => needsRetry(r.summary) && !userLimited(r.candidate));
 
   if (guess) {
     if (method === 'trf') {
@@ -234,7 +233,12 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
       }
     } else {
       attempt(run.lm(guess, 'guess'));
-      if (troubled()) {
+      const first = results[0];
+      const far =
+        first !== undefined &&
+        !userLimited(first.candidate) &&
+        movedFar(problem, guess, first.candidate.values);
+      if (troubled() || far) {
         const trf = run.trf(guess, 'guess');
         if (trf) {
           if (problem.insideBounds(trf.values)) attempt(trf);
@@ -282,26 +286,25 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
 }
 
 /**
- * A standard error this many times the value marks a parameter drifting off where the data can see it,
- * as a runaway does before it reaches the bound.
+ * A result worth retrying: a parameter at a bound (a runaway, or a CPE exponent driven to 1 by a basin
+ * the data do not want), without a standard error, or with one above its value. A strong correlation
+ * alone is not retried: another start finds the same valley. On the shared spectra, every LM run from a
+ * random guess that ended worse than scipy's TRF from the same guess but one (bench/eis/fit-guesses.ts)
+ * ended so flagged.
  */
-const RUNAWAY_RELATIVE_STDERR = 100;
+function needsRetry(fit: FitResult): boolean {
+  return fit.parameters.some((p) => p.flags.some((f) => f.kind !== 'correlated'));
+}
 
 /**
- * A result worth retrying: a positive parameter at a bound, one without a standard error, or one with
- * a standard error far above its value. A merely imprecise parameter (standard error above its value,
- * or a strong correlation) is reported as not determined without a retry: another start finds the
- * same valley.
+ * LM ended more than this many decades from the guess in a positive parameter: it may have crossed into
+ * another basin than scipy's TRF, which steps in the parameters themselves, would end in from that guess.
  */
-function needsRetry(fit: FitResult, kinds: readonly ParamKind[]): boolean {
-  return fit.parameters.some((p, k) =>
-    p.flags.some(
-      (f) =>
-        // An exponent at 1 is a capacitor-like element, not a runaway.
-        (f.kind === 'at-bound' && kinds[k] === 'positive') ||
-        f.kind === 'no-standard-error' ||
-        (f.kind === 'relative-stderr' && !(f.relativeStderr <= RUNAWAY_RELATIVE_STDERR)),
-    ),
+const FAR_DECADES = 2;
+
+function movedFar(problem: CircuitProblem, guess: Float64Array, values: Float64Array): boolean {
+  return problem.free.some(
+    (k) => problem.bounds[k]!.logScale && Math.abs(Math.log10(values[k]! / guess[k]!)) > FAR_DECADES,
   );
 }
 
