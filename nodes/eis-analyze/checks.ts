@@ -13,7 +13,11 @@ export function kkSummary(data: Spectrum): Record<string, unknown> {
     return {
       valid: k.valid,
       M: k.M,
+      rule: k.selection,
+      reason: k.reason,
       mu: k.mu,
+      chiSquare: k.chiSquare,
+      noiseEstimatePct: k.noiseEstimatePct,
       thresholdPct: k.thresholdPct,
       maxResidualRealPct: k.maxResidualRealPct,
       maxResidualImagPct: k.maxResidualImagPct,
