@@ -22,7 +22,7 @@ export type DrtBasisOptions = {
 
 export type DrtBasis = {
   readonly n: number;
-  /** Number of RBFs (= n, one per frequency). */
+  /** Number of RBFs: one per frequency, or MAX_RBF_PER_DECADE per decade on a denser grid. */
   readonly nRbf: number;
   readonly fHz: Float64Array;
   readonly omega: Float64Array;
@@ -71,6 +71,24 @@ export function drtBasisCacheSize(): number {
 
 export function clearDrtBasisCache(): void {
   cache.clear();
+}
+
+/**
+ * RBFs per decade of tau at most. pyDRTtools puts one on every frequency, which costs O(n^3) (12 s for
+ * 1,000 points); a DRT cannot resolve much finer than its basis functions' width anyway, so a grid denser
+ * than this gets this many per decade, log-spaced over the same range, and its cost grows as O(n) per
+ * spectrum once the grid's matrices are built.
+ */
+export const MAX_RBF_PER_DECADE = 20;
+
+/** ln tau of the RBF centres, ascending: tau_m = 1/f_m, or log-spaced at MAX_RBF_PER_DECADE. */
+export function rbfCentres(fHz: Float64Array): Float64Array {
+  const own = Float64Array.from(fHz, (f) => -Math.log(f)).sort();
+  const n = own.length;
+  const decades = (own[n - 1]! - own[0]!) / Math.LN10;
+  const most = Math.max(2, Math.ceil(decades * MAX_RBF_PER_DECADE) + 1);
+  if (n <= most) return own;
+  return Float64Array.from({ length: most }, (_, m) => own[0]! + ((own[n - 1]! - own[0]!) * m) / (most - 1));
 }
 
 /** Gaussian RBF shape factor: FWHM = 2 sqrt(ln 2) / eps, set to (1/coeff) x the mean ln tau spacing. */
@@ -141,8 +159,8 @@ function buildBasis(fHz: Float64Array, options: DrtBasisOptions): DrtBasis {
   const omega = Float64Array.from(fHz, (f) => 2 * Math.PI * f);
   let omegaMax = 0;
   for (const w of omega) omegaMax = Math.max(omegaMax, w);
-  const lnTau = Float64Array.from(fHz, (f) => -Math.log(f)).sort();
-  const N = n;
+  const lnTau = rbfCentres(fHz);
+  const N = lnTau.length;
   const epsilon = rbfEpsilon(lnTau, options.fwhmCoefficient);
   const quad = new RbfKernelQuadrature(epsilon);
   const rows = 2 * n;

@@ -1,9 +1,11 @@
 /**
  * Distribution of relaxation times by Tikhonov regularisation with non-negativity, as pyDRTtools'
  * "simple run" (Gaussian RBFs on tau = 1/f, FWHM coefficient 0.5, 1st-derivative penalty, R_inf and L
- * fitted, combined real and imaginary data), but with a lambda search that really searches: the GCV
- * score (Wahba 1985; Maradesa et al., J. Electrochem. Soc. 170 (2023) 030502) is evaluated on a log grid
- * (4 points per decade, by default from 1e-7 to 1) and then refined by golden-section search around the best grid point. Each GCV
+ * fitted, combined real and imaginary data; on a grid denser than 20 points per decade, 20 RBFs per
+ * decade, see drt-basis.ts), but with a lambda search that really searches: the GCV score (Wahba 1985;
+ * Maradesa et al., J. Electrochem. Soc. 170 (2023) 030502) is evaluated on a log grid (4 points per
+ * decade, by default from 1e-7 to 1) and then refined by golden-section search around the best grid
+ * point. Each GCV
  * evaluation is O(N) thanks to the cached eigen-decomposition in drt-basis.ts; the final solution is the
  * non-negative one at the chosen lambda (an active-set NNLS started from the unconstrained solution).
  */
@@ -13,7 +15,7 @@ import { nonNegativeQuadratic } from '../linalg/nnls';
 import { applyInverseCholeskyTransposed, type DrtBasis, type DrtPenalty, drtBasis } from './drt-basis';
 import { type DrtPeak, findPeaks } from './drt-peaks';
 import type { Spectrum } from './spectrum';
-import { assertAnalysable } from './spectrum-checks';
+import { assertAnalysable, assertFiniteResult } from './spectrum-checks';
 
 export type DrtOptions = {
   /** Regularisation parameter; chosen by GCV when absent. */
@@ -143,6 +145,16 @@ export function distributionOfRelaxationTimes(s: Spectrum, options: DrtOptions =
   const weights = Float64Array.from(x.subarray(2), (v) => v * scale);
   const { tauS, gammaOhm } = gammaOnGrid(basis, weights);
   const rPolOhm = weights.reduce((acc, w) => acc + (w * Math.sqrt(Math.PI)) / basis.epsilon, 0);
+  const rInfOhm = x[0]! * scale;
+  const lH = (x[1]! * scale) / basis.omegaMax;
+  assertFiniteResult('DRT', {
+    gamma: gammaOhm,
+    R_inf: rInfOhm,
+    L: lH,
+    R_pol: rPolOhm,
+    lambda,
+    'GCV score': gcvScore,
+  });
   return {
     lambda,
     lambdaSource: options.lambda === undefined ? 'gcv' : 'given',
@@ -150,8 +162,8 @@ export function distributionOfRelaxationTimes(s: Spectrum, options: DrtOptions =
     gcvScore,
     gcvLambdas: options.lambda === undefined ? gcvLambdas : new Float64Array(0),
     gcvScores: options.lambda === undefined ? gcvScores : new Float64Array(0),
-    rInfOhm: x[0]! * scale,
-    lH: (x[1]! * scale) / basis.omegaMax,
+    rInfOhm,
+    lH,
     rPolOhm,
     tauS,
     gammaOhm,
