@@ -1,80 +1,40 @@
 /**
- * What the `cellrig eis` commands share (eis.ts, eis-validate.ts, eis-drt.ts): the error reporting
- * (usage error -> exit 2 with the usage, anything else -> exit 1 with the message), the command line
- * (options, one FILE, zod-checked values), reading a spectrum file and timing `--repeat N` runs.
+ * What the `cellrig eis` commands share: turning what they throw into the exit codes of eis.ts (bad
+ * input -> 5 with the message, a circuit that does not parse -> 2, anything else -> 1), reading a
+ * spectrum file (bounded in size, errors naming the file) and timing `--repeat N` runs.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { z } from 'zod';
+import { CircuitSyntaxError } from '../../src/eis/circuit';
 import { dropInductive } from '../../src/eis/drop-inductive';
-import { parseSpectrumFile } from '../../src/eis/readers';
+import { FitInputError } from '../../src/eis/fit';
+import { MAX_FILE_BYTES } from '../../src/eis/limits';
+import { parseSpectrumFile, SpectrumFileError } from '../../src/eis/readers';
 import type { Spectrum } from '../../src/eis/spectrum';
+import { SpectrumInputError } from '../../src/eis/spectrum-checks';
+import { EIS_EXIT } from './eis';
 
-/** A command-line mistake: printed with the usage, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
+/** A file that cannot be read as a spectrum file at all (missing, a folder, too large). */
+export class InputFileError extends Error {
+  override name = 'InputFileError';
 }
 
-/**
- * Runs a command and turns what it throws into an exit code: a usage error prints
- * `COMMAND: message` and the usage (exit 2), any other error `COMMAND: message` (exit 1).
- */
-export async function reportErrors(
-  command: string,
-  usage: string,
-  body: () => number | Promise<number>,
-): Promise<number> {
+const BAD_INPUT = [InputFileError, SpectrumFileError, SpectrumInputError, FitInputError];
+
+/** Runs a subcommand, printing `command: message` for what it throws and returning the exit code. */
+export async function runReported(command: string, body: () => Promise<number> | number): Promise<number> {
   try {
     return await body();
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`${command}: ${err.message}\n${usage}`);
-      return 2;
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`${command}: ${message}\n`);
+    if (BAD_INPUT.some((c) => err instanceof c)) return EIS_EXIT.badInput;
+    if (err instanceof CircuitSyntaxError) {
+      process.stderr.write(`(run '${command} --help' for usage)\n`);
+      return EIS_EXIT.usage;
     }
-    process.stderr.write(`${command}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return EIS_EXIT.failure;
   }
-}
-
-export type ArgOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
-
-/** node:util parseArgs, strict, positionals allowed; its complaints become usage errors. */
-export function parseCommandLine(argv: string[], options: ArgOptions) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-}
-
-/** The single FILE argument, or a usage error saying what is wrong. */
-export function oneFile(positionals: string[]): string {
-  if (positionals.length !== 1) {
-    throw new UsageError(
-      positionals.length === 0 ? 'FILE is missing' : `one FILE expected, got ${positionals.length}`,
-    );
-  }
-  return positionals[0]!;
-}
-
-/**
- * `COMMAND FILE [options]`: parses the options, takes the one FILE and checks the option values with
- * `schema`; the first failing option is the usage error (`--name: message`).
- */
-export function parseFileCommand<S extends z.ZodType>(
-  argv: string[],
-  options: ArgOptions,
-  schema: S,
-): { file: string; args: z.output<S> } {
-  const { values, positionals } = parseCommandLine(argv, options);
-  const file = oneFile(positionals);
-  const parsed = schema.safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UsageError(issue.path.length ? `--${issue.path.join('.')}: ${issue.message}` : issue.message);
-  }
-  return { file, args: parsed.data };
 }
 
 /**
@@ -90,13 +50,20 @@ export function loadSpectrumData(
   return { format, data, dropped: spectrum.fHz.length - data.fHz.length };
 }
 
-/** A file's bytes; a missing file or a folder is named as such. */
+/** A file's bytes; a missing file, a folder or a file over MAX_FILE_BYTES is named as such. */
 export function readSpectrumBytes(file: string): Buffer {
   try {
+    const size = statSync(file).size;
+    if (size > MAX_FILE_BYTES) {
+      throw new InputFileError(
+        `${file}: ${(size / 2 ** 20).toFixed(0)} MB; spectrum files of at most ${MAX_FILE_BYTES / 2 ** 20} MB are read`,
+      );
+    }
     return readFileSync(file);
   } catch (err) {
+    if (err instanceof InputFileError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(
+    throw new InputFileError(
       `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : String(err)}`,
     );
   }
@@ -119,4 +86,9 @@ export function timingOf(times: readonly number[]): { runs: number; medianMs: nu
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   return { runs: times.length, medianMs: median, minMs: sorted[0]! };
+}
+
+/** A number for text output that is never NaN or Infinity on the page. */
+export function finite(x: number, format: (v: number) => string): string {
+  return Number.isFinite(x) ? format(x) : 'n/a';
 }

@@ -1,61 +1,37 @@
 /**
  * `cellrig eis drt FILE`: the distribution of relaxation times (src/eis/drt.ts) of an instrument export:
  * lambda (chosen by GCV unless --lambda), R_inf, L, the peaks with tau, f and resistance, and with
- * `--json` the whole gamma(tau). `--plot out.svg` draws gamma over log tau.
+ * `--json` the whole gamma(tau). `--plot out.svg` draws gamma over log tau with the peaks marked.
  */
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { z } from 'zod';
-import { type DrtResult, distributionOfRelaxationTimes } from '../../src/eis/drt';
-import { plotSvg } from '../../src/plot/svg';
-import { loadSpectrumData, parseFileCommand, reportErrors, timeRuns, timingOf } from './eis-common';
+import { distributionOfRelaxationTimes } from '../../src/eis/drt';
+import { drtPlotSvg } from '../../src/plot/eis-plots';
+import { EIS_EXIT } from './eis';
+import { loadSpectrumData, timeRuns, timingOf } from './eis-common';
 
-const DrtArgs = z.object({
-  lambda: z.coerce.number().positive().finite().optional(),
-  penalty: z.enum(['1', '2']).default('1'),
-  fwhm: z.coerce.number().positive().max(10).default(0.5),
-  'drop-inductive': z.boolean().default(false),
-  plot: z.string().min(1).optional(),
-  repeat: z.coerce.number().int().min(1).max(1_000_000).default(1),
-  json: z.boolean().default(false),
-});
+export type DrtCliOptions = {
+  lambda?: number;
+  penalty: '1' | '2';
+  fwhm: number;
+  dropInductive?: boolean;
+  plot?: string;
+  repeat: number;
+  json?: boolean;
+};
 
-const USAGE = `usage: cellrig eis drt FILE [--lambda X] [--penalty 1|2] [--fwhm C] [--drop-inductive] [--plot out.svg]
-                [--repeat N] [--json]\n`;
-
-/**
- * Errors are reported here rather than left to the dispatcher: a usage error exits 2 with the usage, a
- * bad file or spectrum exits 1 with the message (which names the file and line).
- */
-export async function main(argv: string[]): Promise<number> {
-  return reportErrors('cellrig eis drt', USAGE, () => run(argv));
-}
-
-function run(argv: string[]): number {
-  const { file, args } = parseFileCommand(
-    argv,
-    {
-      lambda: { type: 'string' },
-      penalty: { type: 'string' },
-      fwhm: { type: 'string' },
-      'drop-inductive': { type: 'boolean' },
-      plot: { type: 'string' },
-      repeat: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    DrtArgs,
-  );
-  const { format, data } = loadSpectrumData(file, args['drop-inductive']);
+export function run(file: string, opts: DrtCliOptions): number {
+  const { format, data } = loadSpectrumData(file, opts.dropInductive === true);
   const options = {
-    lambda: args.lambda,
-    penalty: Number(args.penalty) as 1 | 2,
-    fwhmCoefficient: args.fwhm,
+    lambda: opts.lambda,
+    penalty: Number(opts.penalty) as 1 | 2,
+    fwhmCoefficient: opts.fwhm,
   };
-  const { result: r, times } = timeRuns(args.repeat, () => distributionOfRelaxationTimes(data, options));
+  const { result: r, times } = timeRuns(opts.repeat, () => distributionOfRelaxationTimes(data, options));
   // The first run builds the per-grid matrices; later runs reuse them, as a rig's next spectrum does.
-  const timing = args.repeat > 1 ? { ...timingOf(times.slice(1)), firstMs: times[0]! } : undefined;
-  if (args.plot) writeFileSync(args.plot, drtPlot(r, basename(file)));
-  if (args.json) {
+  const timing = opts.repeat > 1 ? { ...timingOf(times.slice(1)), firstMs: times[0]! } : undefined;
+  if (opts.plot) writeFileSync(opts.plot, drtPlotSvg(r, basename(file)));
+  if (opts.json) {
     const out = {
       file: basename(file),
       format,
@@ -64,6 +40,7 @@ function run(argv: string[]): number {
       lambdaSource: r.lambdaSource,
       lambdaAtBound: r.lambdaAtBound,
       penalty: options.penalty,
+      basisFunctions: r.lnTauCentres.length,
       Rinf: r.rInfOhm,
       L: r.lH,
       Rpol: r.rPolOhm,
@@ -74,11 +51,11 @@ function run(argv: string[]): number {
       timing,
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
-    return 0;
+    return EIS_EXIT.ok;
   }
   const lines = [
     `${file}: ${format}, ${data.fHz.length} points`,
-    `DRT (Gaussian RBF, ${options.penalty === 1 ? '1st' : '2nd'}-derivative penalty): lambda ${r.lambda.toExponential(3)} ${
+    `DRT (Gaussian RBF, ${r.lnTauCentres.length} basis functions, ${options.penalty === 1 ? '1st' : '2nd'}-derivative penalty): lambda ${r.lambda.toExponential(3)} ${
       r.lambdaSource === 'gcv'
         ? `by GCV${r.lambdaAtBound ? ' (at the edge of the searched range)' : ''}`
         : '(given)'
@@ -95,16 +72,7 @@ function run(argv: string[]): number {
       `time per DRT over ${timing.runs} runs after the first: median ${timing.medianMs.toFixed(3)} ms, min ${timing.minMs.toFixed(3)} ms (first run, building the grid's matrices: ${timing.firstMs.toFixed(1)} ms)`,
     );
   }
-  if (args.plot) lines.push(`plot written to ${args.plot}`);
+  if (opts.plot) lines.push(`plot written to ${opts.plot}`);
   process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
-}
-
-function drtPlot(r: DrtResult, title: string): string {
-  return plotSvg([{ name: 'gamma', x: r.tauS, y: r.gammaOhm, style: 'line' }], {
-    title: `${title}: DRT, lambda ${r.lambda.toExponential(2)}, ${r.peaks.length} peaks`,
-    xLabel: 'tau / s',
-    yLabel: 'gamma / Ohm',
-    logX: true,
-  });
+  return EIS_EXIT.ok;
 }

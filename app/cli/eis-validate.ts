@@ -1,65 +1,48 @@
 /**
  * `cellrig eis validate FILE`: the linear Kramers-Kronig test (src/eis/kk.ts) on an instrument export.
- * Prints the verdict, the M and mu it chose and the largest relative residuals; `--json` for scripts.
- * Exit code 0 whether the spectrum is valid or not (the verdict is in the output); 1 on a bad file,
- * 2 on a bad command line.
+ * Prints the verdict, the M it chose and why, and the largest relative residuals; `--json` for scripts.
+ * Exit code 3 when the spectrum is INVALID.
  */
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { z } from 'zod';
-import { type KkResult, kramersKronigTest } from '../../src/eis/kk';
-import { loadSpectrumData, parseFileCommand, reportErrors, timeRuns, timingOf } from './eis-common';
+import { type KkFitType, type KkResult, type KkSelection, kramersKronigTest } from '../../src/eis/kk';
+import type { Spectrum } from '../../src/eis/spectrum';
+import { kkPlotSvg } from '../../src/plot/eis-plots';
+import { EIS_EXIT } from './eis';
+import { loadSpectrumData, timeRuns, timingOf } from './eis-common';
 
-const ValidateArgs = z.object({
-  'drop-inductive': z.boolean().default(false),
-  fit: z.enum(['complex', 'real', 'imag']).default('complex'),
-  mu: z.coerce.number().gt(0).lt(1).default(0.85),
-  threshold: z.coerce.number().positive().default(1),
-  'max-m': z.coerce.number().int().min(1).max(200).default(50),
-  'no-capacitance': z.boolean().default(false),
-  rule: z.enum(['sustained', 'first']).default('sustained'),
-  repeat: z.coerce.number().int().min(1).max(1_000_000).default(1),
-  json: z.boolean().default(false),
-});
+export type ValidateOptions = {
+  dropInductive?: boolean;
+  fit: KkFitType;
+  rule: KkSelection;
+  mu: number;
+  threshold: number;
+  maxM: number;
+  tauExtension: number;
+  capacitance: boolean;
+  inductance: boolean;
+  plot?: string;
+  repeat: number;
+  json?: boolean;
+};
 
-const USAGE = `usage: cellrig eis validate FILE [--drop-inductive] [--fit complex|real|imag] [--mu C] [--threshold PCT] [--max-m N]
-                     [--no-capacitance] [--rule sustained|first] [--repeat N] [--json]\n`;
-
-/**
- * Errors are reported here rather than left to the dispatcher: a usage error exits 2 with the usage, a
- * bad file or spectrum exits 1 with the message (which names the file and line).
- */
-export async function main(argv: string[]): Promise<number> {
-  return reportErrors('cellrig eis validate', USAGE, () => run(argv));
-}
-
-function run(argv: string[]): number {
-  const { file, args } = parseFileCommand(
-    argv,
-    {
-      'drop-inductive': { type: 'boolean' },
-      fit: { type: 'string' },
-      mu: { type: 'string' },
-      threshold: { type: 'string' },
-      'max-m': { type: 'string' },
-      'no-capacitance': { type: 'boolean' },
-      rule: { type: 'string' },
-      repeat: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    ValidateArgs,
-  );
-  const { format, data, dropped } = loadSpectrumData(file, args['drop-inductive']);
+export function run(file: string, opts: ValidateOptions): number {
+  const { format, data, dropped } = loadSpectrumData(file, opts.dropInductive === true);
   const options = {
-    fitType: args.fit,
-    muThreshold: args.mu,
-    thresholdPct: args.threshold,
-    maxM: args['max-m'],
-    seriesCapacitance: !args['no-capacitance'],
-    selection: args.rule,
+    fitType: opts.fit,
+    muThreshold: opts.mu,
+    thresholdPct: opts.threshold,
+    maxM: opts.maxM,
+    seriesCapacitance: opts.capacitance,
+    seriesInductance: opts.inductance,
+    selection: opts.rule,
+    tauExtensionDecades: opts.tauExtension,
   };
-  const { result: r, times } = timeRuns(args.repeat, () => kramersKronigTest(data, options));
-  const timing = args.repeat > 1 ? timingOf(times) : undefined;
-  if (args.json) {
+  const { result: r, times } = timeRuns(opts.repeat, () => kramersKronigTest(data, options));
+  const timing = opts.repeat > 1 ? timingOf(times) : undefined;
+  if (opts.plot) writeFileSync(opts.plot, kkPlotSvg(data, r, basename(file)));
+  const code = r.valid ? EIS_EXIT.ok : EIS_EXIT.kkInvalid;
+  if (opts.json) {
     const out = {
       file: basename(file),
       format,
@@ -67,12 +50,18 @@ function run(argv: string[]): number {
       dropped,
       valid: r.valid,
       M: r.M,
+      rule: r.selection,
+      reason: r.reason,
+      maxM: r.maxM,
       mu: r.mu,
       muCriterionMet: r.muCriterionMet,
-      muThreshold: args.mu,
-      rule: args.rule,
+      muThreshold: opts.mu,
+      chiSquare: r.chiSquare,
+      noiseEstimatePct: r.noiseEstimatePct,
       fitType: r.fitType,
       seriesCapacitance: options.seriesCapacitance,
+      seriesInductance: options.seriesInductance,
+      tauExtensionDecades: r.tauExtensionDecades,
       thresholdPct: r.thresholdPct,
       maxResidualRealPct: r.maxResidualRealPct,
       maxResidualImagPct: r.maxResidualImagPct,
@@ -80,6 +69,7 @@ function run(argv: string[]): number {
       seriesROhm: r.seriesROhm,
       seriesLH: r.seriesLH,
       seriesCF: r.inverseSeriesCPerF > 0 ? 1 / r.inverseSeriesCPerF : null,
+      scan: r.scan,
       residuals: {
         f: Array.from(data.fHz),
         re: Array.from(r.residualReal),
@@ -88,13 +78,18 @@ function run(argv: string[]): number {
       timing,
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
-    return 0;
+    return code;
   }
-  const worst = worstPoint(data.fHz, r);
+  const worst = worstPoint(data, r);
+  const extras = [
+    opts.capacitance ? 'series C' : 'no series C',
+    opts.inductance ? 'series L' : 'no series L',
+    ...(r.tauExtensionDecades > 0 ? [`time constants ${r.tauExtensionDecades} decades beyond the data`] : []),
+  ].join(', ');
   const lines = [
     `${file}: ${format}, ${data.fHz.length} points${dropped ? ` (${dropped} inductive dropped)` : ''}`,
-    `Kramers-Kronig (linear, ${r.fitType} fit${options.seriesCapacitance ? ', series C' : ''}): ${r.valid ? 'VALID' : 'INVALID'}`,
-    `  M = ${r.M} RC elements, mu = ${r.mu.toFixed(3)} (threshold ${args.mu}, ${args.rule} rule${r.muCriterionMet ? '' : ', never reached'})`,
+    `Kramers-Kronig (linear, ${r.fitType} fit, ${extras}): ${r.valid ? 'VALID' : 'INVALID'}`,
+    `  ${r.reason} (${r.selection} rule; mu ${r.mu.toFixed(3)})`,
     `  max |residual| ${r.maxResidualRealPct.toFixed(3)} % real, ${r.maxResidualImagPct.toFixed(3)} % imaginary (limit ${r.thresholdPct} %), rms ${r.rmsResidualPct.toFixed(3)} %`,
     `  largest residual at ${worst.fHz.toPrecision(4)} Hz (${worst.pct.toFixed(3)} %)`,
   ];
@@ -103,19 +98,20 @@ function run(argv: string[]): number {
       `time per test over ${timing.runs} runs: median ${timing.medianMs.toFixed(3)} ms, min ${timing.minMs.toFixed(3)} ms`,
     );
   }
+  if (opts.plot) lines.push(`plot written to ${opts.plot}`);
   process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
+  return code;
 }
 
-function worstPoint(fHz: Float64Array, r: KkResult): { fHz: number; pct: number } {
+function worstPoint(data: Spectrum, r: KkResult): { fHz: number; pct: number } {
   let best = 0;
   let value = -1;
-  for (let i = 0; i < fHz.length; i++) {
+  for (let i = 0; i < data.fHz.length; i++) {
     const v = Math.max(Math.abs(r.residualReal[i]!), Math.abs(r.residualImag[i]!));
     if (v > value) {
       value = v;
       best = i;
     }
   }
-  return { fHz: fHz[best]!, pct: 100 * value };
+  return { fHz: data.fHz[best]!, pct: 100 * value };
 }

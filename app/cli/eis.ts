@@ -1,276 +1,231 @@
 /**
- * `cellrig eis`: impedance analysis from the command line. `read` and `fit` live here; `validate` and
- * `drt` live in their own modules (eis-validate.ts, eis-drt.ts), loaded only when asked for.
+ * `cellrig eis`: impedance analysis from the command line, on the shared grammar (grammar.ts): read,
+ * fit, validate (Kramers-Kronig) and drt, each with --help listing its options and the exit codes. The
+ * options are one table (EIS_OPTIONS) that the help, the parsers and docs/impedance.md share; each
+ * subcommand's work lives in its own module, loaded only when it runs.
  */
-import { writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { z } from 'zod';
-import { circuitImpedance, parseCircuit } from '../../src/eis/circuit';
-import { type FitResult, fitCircuit, fitReport } from '../../src/eis/fit';
-import { parseSpectrumFile } from '../../src/eis/readers';
-import type { Spectrum } from '../../src/eis/spectrum';
-import { nyquistSvg } from '../../src/plot/svg';
-import {
-  loadSpectrumData,
-  oneFile,
-  parseCommandLine,
-  parseFileCommand,
-  readSpectrumBytes,
-  reportErrors,
-  timeRuns,
-  timingOf,
-  UsageError,
-} from './eis-common';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { EXIT, numberIn, onRun, runProgram, subcommand, withConventions } from './grammar';
 
-const USAGE = `usage:
-  cellrig eis read FILE [--repeat N] [--json]
-  cellrig eis fit FILE --circuit STR [--guess v1,v2,...] [--fix NAME=V,...]
-                  [--weight unit|modulus|proportional] [--method lm|trf] [--drop-inductive]
-                  [--starts N] [--seed N] [--plot out.svg] [--repeat N] [--json]
-  cellrig eis validate FILE [--drop-inductive] [--json]
-  cellrig eis drt FILE [--lambda X] [--plot out.svg] [--json]
-FILE is an instrument export (CSV/TXT, EC-Lab .mpt, Gamry .DTA, Autolab, NEISYS); the format is detected
-from its content. --repeat N runs the computation N times in one process and reports the time per run.
-fit --method: lm (default) goes to the least-squares minimum; trf is scipy's bounded trust region
-reflective, impedance.py's default fit, which can stop short of it.
-`;
+/** Exit codes of the eis commands: the grammar's 0, 1 and 2, and three of their own. */
+export const EIS_EXIT = {
+  ...EXIT,
+  /** validate: the spectrum fails the Kramers-Kronig test. */
+  kkInvalid: 3,
+  /** fit: a free parameter is not determined by the data, or the fit did not converge. */
+  notDetermined: 4,
+  /** The file cannot be read or parsed, or its spectrum cannot be analysed (the reason is printed). */
+  badInput: 5,
+} as const;
 
-type Sub = { main(argv: string[]): Promise<number> };
+export const EIS_EXIT_HELP = `Exit codes:
+  0  done: the spectrum read, every fitted parameter determined, the spectrum KK-valid, the DRT computed
+  1  an unexpected failure (a bug: please report it with the file)
+  2  command line: unknown option, a value out of range, a circuit that does not parse
+  3  validate: the spectrum is not Kramers-Kronig consistent (INVALID)
+  4  fit: a parameter is not determined by the data (at a bound, standard error above its value,
+     none at all, or correlation above 0.99), or the fit did not converge
+  5  bad input: no such file, not a spectrum (file and line named), more than 5000 points, values at the
+     edge of the float range, |Z| = 0; nothing is analysed`;
 
-/** Loaded by specifier at run time, so this file builds whether or not the module is there yet. */
-async function loadSub(file: string): Promise<Sub> {
-  const specifier = `./${file}.js`;
-  try {
-    return (await import(specifier)) as Sub;
-  } catch (err) {
-    if (
-      (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ||
-      /Cannot find module/.test(String(err))
-    ) {
-      throw new Error(
-        `this build of cellrig has no '${file.replace('eis-', 'eis ')}' command (app/cli/${file}.ts is missing)`,
-      );
-    }
-    throw err;
-  }
-}
-
-export async function main(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  return reportErrors('cellrig eis', USAGE, async () => {
-    switch (sub) {
-      case 'read':
-        return runRead(rest);
-      case 'fit':
-        return runFit(rest);
-      case 'validate':
-        return await (await loadSub('eis-validate')).main(rest);
-      case 'drt':
-        return await (await loadSub('eis-drt')).main(rest);
-      case undefined:
-      case '--help':
-      case 'help':
-        process.stdout.write(USAGE);
-        return sub === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown eis command '${sub}'`);
-    }
-  });
-}
-
-function runRead(argv: string[]): number {
-  const { values, positionals } = parseCommandLine(argv, {
-    json: { type: 'boolean' },
-    repeat: { type: 'string' },
-  });
-  const file = oneFile(positionals);
-  const repeat = positiveInt.max(1_000_000).default(1).safeParse(values.repeat);
-  if (!repeat.success) throw new UsageError(`--repeat: ${repeat.error.issues[0]!.message}`);
-  // Timed on the file's bytes already in memory: the parse, not the disk.
-  const content = readSpectrumBytes(file);
-  const { result: parsed, times } = timeRuns(repeat.data, () => parseSpectrumFile(basename(file), content));
-  const { format, spectrum } = parsed;
-  const timing = repeat.data > 1 ? timingOf(times) : undefined;
-  if (values.json) {
-    const out = {
-      format,
-      f: Array.from(spectrum.fHz),
-      re: Array.from(spectrum.reOhm),
-      im: Array.from(spectrum.imOhm),
-      timing,
-    };
-    process.stdout.write(`${JSON.stringify(out)}\n`);
-    return 0;
-  }
-  if (timing) {
-    process.stdout.write(
-      `parse time over ${timing.runs} runs: median ${timing.medianMs.toFixed(3)} ms, min ${timing.minMs.toFixed(3)} ms\n`,
-    );
-  }
-  const n = spectrum.fHz.length;
-  const lines = [
-    `${file}: ${format}, ${n} points`,
-    `${'f/Hz'.padStart(12)} ${'Re(Z)/Ohm'.padStart(14)} ${'Im(Z)/Ohm'.padStart(14)}`,
-  ];
-  for (let i = 0; i < n; i++) {
-    lines.push(
-      `${spectrum.fHz[i]!.toPrecision(6).padStart(12)} ${spectrum.reOhm[i]!.toPrecision(6).padStart(14)} ${spectrum.imOhm[i]!.toPrecision(6).padStart(14)}`,
-    );
-  }
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
-}
-
-const numberList = z.string().transform((s, ctx) => {
-  const parts = s.split(',').map((p) => p.trim());
+const list = (what: string) => (value: string) => {
+  const parts = value.split(',').map((p) => p.trim());
   const nums = parts.map(Number);
   const bad = parts.findIndex((p, i) => p === '' || !Number.isFinite(nums[i]!));
-  if (bad >= 0) {
-    ctx.addIssue({ code: 'custom', message: `value ${bad + 1} ('${parts[bad]}') is not a number` });
-    return z.NEVER;
-  }
+  if (bad >= 0)
+    throw new InvalidArgumentError(`value ${bad + 1} ('${parts[bad]}') is not a number (${what}).`);
   return nums;
-});
+};
 
-const fixList = z.string().transform((s, ctx) => {
+const fixList = (value: string) => {
   const out: Record<string, number> = {};
-  for (const item of s.split(',')) {
+  for (const item of value.split(',')) {
     const m = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*(\S+)\s*$/.exec(item);
-    if (!m || !Number.isFinite(Number(m[2]))) {
-      ctx.addIssue({ code: 'custom', message: `'${item}' is not NAME=VALUE` });
-      return z.NEVER;
-    }
+    if (!m || !Number.isFinite(Number(m[2]))) throw new InvalidArgumentError(`'${item}' is not NAME=VALUE.`);
     out[m[1]!] = Number(m[2]);
   }
   return out;
-});
+};
 
-const positiveInt = z.coerce.number().int().min(1);
+/** One option of an eis subcommand: commander's flags, its help line, and how its value is read. */
+export type EisOption = {
+  readonly flags: string;
+  readonly description: string;
+  readonly parse?: (value: string) => unknown;
+  readonly choices?: readonly string[];
+  readonly defaultValue?: unknown;
+};
 
-const FitArgs = z.object({
-  circuit: z.string({ error: 'is required (e.g. --circuit "R0-p(R1,CPE1)")' }).min(1),
-  guess: numberList.optional(),
-  fix: fixList.optional(),
-  weight: z.enum(['unit', 'modulus', 'proportional']).default('unit'),
-  method: z.enum(['lm', 'trf']).default('lm'),
-  'drop-inductive': z.boolean().default(false),
-  starts: positiveInt.optional(),
-  seed: z.coerce.number().int().optional(),
-  plot: z.string().min(1).optional(),
-  repeat: positiveInt.max(1_000_000).default(1),
-  json: z.boolean().default(false),
-});
+const repeat: EisOption = {
+  flags: '--repeat <n>',
+  description: 'run the computation n times in one process and report the time per run',
+  parse: numberIn({ min: 1, max: 10_000, integer: true }),
+  defaultValue: 1,
+};
+const json: EisOption = { flags: '--json', description: 'print the result as one line of JSON' };
+const dropInductive: EisOption = {
+  flags: '--drop-inductive',
+  description: 'leave out the points with Im Z > 0 (cable and cell inductance)',
+};
 
-function runFit(argv: string[]): number {
-  const { file, args } = parseFileCommand(
-    argv,
+/** The options of every eis subcommand, in the order --help lists them. */
+export const EIS_OPTIONS = {
+  read: [repeat, json],
+  fit: [
     {
-      circuit: { type: 'string' },
-      guess: { type: 'string' },
-      fix: { type: 'string' },
-      weight: { type: 'string' },
-      method: { type: 'string' },
-      'drop-inductive': { type: 'boolean' },
-      starts: { type: 'string' },
-      seed: { type: 'string' },
-      plot: { type: 'string' },
-      repeat: { type: 'string' },
-      json: { type: 'boolean' },
+      flags: '--circuit <text>',
+      description: "the circuit, impedance.py's notation: R0-p(R1,CPE1)-p(R2,CPE2) (required)",
     },
-    FitArgs,
+    {
+      flags: '--guess <v1,v2,...>',
+      description: 'initial values of the free parameters, in circuit order (default: read off the spectrum)',
+      parse: list('--guess'),
+    },
+    { flags: '--fix <NAME=V,...>', description: 'hold parameters at these values', parse: fixList },
+    {
+      flags: '--weight <scheme>',
+      description: 'residual weights: unit (impedance.py), modulus (1/|Z|), proportional',
+      choices: ['unit', 'modulus', 'proportional'],
+      defaultValue: 'unit',
+    },
+    {
+      flags: '--method <m>',
+      description: "lm goes to the least-squares minimum; trf is scipy's bounded TRF (impedance.py)",
+      choices: ['lm', 'trf'],
+      defaultValue: 'lm',
+    },
+    dropInductive,
+    {
+      flags: '--starts <n>',
+      description: 'automatic starts without a guess (or for a retry after a runaway)',
+      parse: numberIn({ min: 1, max: 1000, integer: true }),
+    },
+    { flags: '--seed <n>', description: 'seed of the random starts', parse: numberIn({ integer: true }) },
+    { flags: '--plot <file.svg>', description: 'write Nyquist, Bode and residual plots of the fit as SVG' },
+    repeat,
+    json,
+  ],
+  validate: [
+    dropInductive,
+    {
+      flags: '--fit <parts>',
+      description: 'parts the RC chain is fitted to',
+      choices: ['complex', 'real', 'imag'],
+      defaultValue: 'complex',
+    },
+    {
+      flags: '--rule <rule>',
+      description:
+        "how M is chosen: chi-square (lowest pseudo chi-squared), sustained or first (Schönleber's mu; first is impedance.py's linKK)",
+      choices: ['chi-square', 'sustained', 'first'],
+      defaultValue: 'chi-square',
+    },
+    {
+      flags: '--mu <c>',
+      description: "mu threshold of the mu rules (Schönleber's 0.85)",
+      parse: numberIn({ min: 0, exclusiveMin: true, max: 0.999 }),
+      defaultValue: 0.85,
+    },
+    {
+      flags: '--threshold <pct>',
+      description: 'largest |relative residual| of a valid spectrum, in %',
+      parse: numberIn({ min: 0, exclusiveMin: true, max: 100, unit: '%' }),
+      defaultValue: 1,
+    },
+    {
+      flags: '--max-m <n>',
+      description: 'most RC elements tried (never more than a third of the equations)',
+      parse: numberIn({ min: 1, max: 200, integer: true }),
+      defaultValue: 50,
+    },
+    {
+      flags: '--tau-extension <decades>',
+      description: 'time constants this far beyond the measured range (log F_ext)',
+      parse: numberIn({ min: 0, max: 3 }),
+      defaultValue: 0,
+    },
+    { flags: '--no-capacitance', description: 'no series capacitance in the chain' },
+    { flags: '--no-inductance', description: 'no series inductance in the chain' },
+    { flags: '--plot <file.svg>', description: "write the data, the chain's fit and its residuals as SVG" },
+    repeat,
+    json,
+  ],
+  drt: [
+    {
+      flags: '--lambda <x>',
+      description: 'regularisation parameter (default: chosen by generalised cross-validation)',
+      parse: numberIn({ min: 0, exclusiveMin: true, max: 1e6 }),
+    },
+    {
+      flags: '--penalty <order>',
+      description: 'derivative of gamma penalised',
+      choices: ['1', '2'],
+      defaultValue: '1',
+    },
+    {
+      flags: '--fwhm <c>',
+      description: 'basis function width coefficient (pyDRTtools: 0.5)',
+      parse: numberIn({ min: 0, exclusiveMin: true, max: 10 }),
+      defaultValue: 0.5,
+    },
+    dropInductive,
+    { flags: '--plot <file.svg>', description: 'write gamma(tau) with its peaks marked as SVG' },
+    repeat,
+    json,
+  ],
+} satisfies Record<string, readonly EisOption[]>;
+
+export type EisSubcommand = keyof typeof EIS_OPTIONS;
+
+const DESCRIPTIONS: Record<EisSubcommand, string> = {
+  read: 'read an instrument export and print f, Re Z, Im Z',
+  fit: 'fit an equivalent circuit, with standard errors and which parameters the data determine',
+  validate: 'Kramers-Kronig test: is the spectrum one linear, causal, stable system?',
+  drt: 'distribution of relaxation times, its peaks and their resistances',
+};
+
+const MODULES: Record<
+  EisSubcommand,
+  () => Promise<{ run(file: string, opts: never): Promise<number> | number }>
+> = {
+  read: () => import('./eis-read.js'),
+  fit: () => import('./eis-fit.js'),
+  validate: () => import('./eis-validate.js'),
+  drt: () => import('./eis-drt.js'),
+};
+
+function toOption(spec: EisOption): Option {
+  const option = new Option(spec.flags, spec.description);
+  if (spec.choices) option.choices(spec.choices);
+  if (spec.parse) option.argParser(spec.parse);
+  if (spec.defaultValue !== undefined) option.default(spec.defaultValue);
+  return option;
+}
+
+export function register(program: Command): void {
+  const eis = subcommand(
+    program,
+    'eis',
+    'impedance spectra: read, fit, validate (Kramers-Kronig), drt',
+  ).addHelpText(
+    'after',
+    `\nFILE is an instrument export (CSV/TXT, EC-Lab .mpt/.mpr, Gamry .DTA, Autolab, NEISYS); the format is\ndetected from its content. Run 'cellrig eis <command> --help' for a command's options.\n\n${EIS_EXIT_HELP}`,
   );
-  const circuit = parseCircuit(args.circuit);
-  const { format, data, dropped } = loadSpectrumData(file, args['drop-inductive']);
-  const options = {
-    initialGuess: args.guess,
-    fixed: args.fix,
-    weighting: args.weight,
-    method: args.method,
-    starts: args.starts,
-    seed: args.seed,
-  };
-  const { result, times } = timeRuns(args.repeat, () => fitCircuit(circuit, data, options));
-  if (args.plot) writeFileSync(args.plot, fitPlot(circuit, data, result, basename(file)));
-  const timing = args.repeat > 1 ? timingOf(times) : undefined;
-  if (args.json) {
-    const out = {
-      file: basename(file),
-      format,
-      points: data.fHz.length,
-      dropped,
-      ...fitReport(result),
-      timing,
-    };
-    process.stdout.write(`${JSON.stringify(out)}\n`);
-    return 0;
+  for (const name of Object.keys(EIS_OPTIONS) as EisSubcommand[]) {
+    const cmd = subcommand(eis, `${name} <file>`, DESCRIPTIONS[name]);
+    for (const spec of EIS_OPTIONS[name]) cmd.addOption(toOption(spec));
+    if (name === 'fit') cmd.options.find((o) => o.long === '--circuit')!.makeOptionMandatory();
+    cmd.addHelpText('after', `\n${EIS_EXIT_HELP}`);
+    onRun(cmd, async (file: string, opts: Record<string, unknown>) => {
+      const { runReported } = await import('./eis-common.js');
+      return runReported(`cellrig eis ${name}`, async () => (await MODULES[name]()).run(file, opts as never));
+    });
   }
-  const width = Math.max(...result.parameters.map((p) => p.name.length));
-  const lines = [
-    `${file}: ${format}, ${data.fHz.length} points${dropped ? ` (${dropped} inductive dropped)` : ''}`,
-    `circuit ${result.circuit}, ${result.weighting} weighting, ${result.method === 'trf' ? 'trust region reflective, ' : ''}${options.initialGuess ? 'from the given guess' : `${result.starts} automatic starts`}`,
-    ...result.parameters.map((p) => {
-      const error = p.fixed
-        ? '(fixed)'
-        : p.stderr === null
-          ? '+/- n/a'
-          : `+/- ${p.stderr.toExponential(2)} (${formatPercent(p.relativeStderr!)})`;
-      const flag = p.determined ? '' : `  not determined: ${p.reasons.join('; ')}`;
-      return `  ${p.name.padEnd(width)}  ${p.value.toExponential(4).padStart(12)}  ${error.padEnd(22)}  ${p.unit}${flag}`;
-    }),
-    `rmse ${result.rmse.toExponential(3)} Ohm, rms relative ${(100 * result.rmsRelative).toFixed(2)} %, ${result.converged ? 'converged' : 'NOT converged'} (${result.reason}) after ${result.iterations} iterations, ${result.evaluations} evaluations`,
-  ];
-  if (result.attempts.length > 1) lines.push(`runs: ${describeAttempts(result)}`);
-  lines.push(
-    result.determined
-      ? 'every free parameter is determined by the data'
-      : `NOT DETERMINED by the data: ${result.notDetermined.join(', ')}`,
-  );
-  if (timing)
-    lines.push(
-      `time per fit over ${timing.runs} runs: median ${timing.medianMs.toFixed(3)} ms, min ${timing.minMs.toFixed(3)} ms`,
-    );
-  if (args.plot) lines.push(`plot written to ${args.plot}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
 }
 
-function formatPercent(share: number): string {
-  const pct = 100 * share;
-  return pct < 1000 ? `${pct.toPrecision(2)} %` : `${pct.toExponential(1)} %`;
-}
-
-/** The runs a fit made, and which one is reported. */
-function describeAttempts(fit: FitResult): string {
-  const from = {
-    guess: 'from the guess',
-    automatic: 'from the automatic starts',
-    'trf-result': "on from TRF's end",
-  };
-  return fit.attempts
-    .map(
-      (a, i) =>
-        `${a.method.toUpperCase()} ${from[a.start]}: rmse ${a.rmse.toExponential(3)}${a.notDetermined.length ? ` (${a.notDetermined.join(', ')} not determined)` : ''}${i === fit.chosenAttempt ? ' <- reported' : ''}`,
-    )
-    .join('; ');
-}
-
-/** Data as points and the fitted model as a smooth line over the measured frequency range. */
-export function fitPlot(
-  circuit: ReturnType<typeof parseCircuit>,
-  data: Spectrum,
-  fit: FitResult,
-  title: string,
-): string {
-  const lo = Math.min(...data.fHz);
-  const hi = Math.max(...data.fHz);
-  const n = 300;
-  const fHz = Array.from({ length: n }, (_, i) => lo * (hi / lo) ** (i / (n - 1)));
-  const model = circuitImpedance(circuit, fit.values, fHz);
-  return nyquistSvg(
-    [
-      { name: 'data', reOhm: data.reOhm, imOhm: data.imOhm, style: 'points' },
-      { name: `fit ${fit.circuit}`, reOhm: model.re, imOhm: model.im, style: 'line' },
-    ],
-    `${title}: rms relative ${(100 * fit.rmsRelative).toFixed(2)} %`,
-  );
+/** `cellrig eis ...` run in process, as the tests call it: argv after `eis`. */
+export async function main(argv: string[]): Promise<number> {
+  const program = withConventions(new Command('cellrig'));
+  register(program);
+  return runProgram(program, ['eis', ...argv]);
 }

@@ -11,6 +11,7 @@ import { register as registerBridge } from './bridge';
 import { register as registerCalibrate } from './calibrate';
 import { register as registerCells } from './cells';
 import { register as registerEdge } from './edge';
+import { register as registerEis } from './eis';
 import { onRun, withConventions } from './grammar';
 import { register as registerHashPassword } from './hash-password';
 import { register as registerHealth } from './health';
@@ -58,12 +59,7 @@ export function buildProgram(): Command {
   registerEdge(program);
   registerHashPassword(program);
   registerSim(program);
-  legacy(
-    program,
-    'eis',
-    'impedance spectra: read, fit, validate (Kramers-Kronig), drt',
-    () => import('./eis.js'),
-  );
+  registerEis(program);
   registerCells(program);
   registerWatch(program);
   registerHealth(program);

@@ -1,6 +1,7 @@
 /** zod schemas for the eis-analyze node: its config and the spectrum it takes in msg.payload. */
 import { z } from 'zod';
 import { parseCircuit } from '../../src/eis/circuit';
+import { MAX_SPECTRUM_POINTS } from '../../src/eis/limits';
 
 const circuitText = z
   .string()
@@ -45,8 +46,8 @@ export const eisAnalyzeConfigSchema = z.object({
 export type EisAnalyzeConfig = z.infer<typeof eisAnalyzeConfigSchema>;
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-/** Instruments give tens to a few hundred points; far more would hold the flow for seconds per fit. */
-export const MAX_POINTS = 5000;
+/** Instruments give tens to a few hundred points; the analyses refuse more than this (src/eis/limits.ts). */
+export const MAX_POINTS = MAX_SPECTRUM_POINTS;
 const frequencies = z
   .array(finite.refine((f) => f > 0, 'must be > 0 Hz'))
   .min(1, 'needs at least one point')

@@ -62,9 +62,9 @@ describe('cellrig eis drt', () => {
     expect(err).toMatch(/--penalty/);
   });
 
-  it('names the file and line of a malformed spectrum and exits 1', async () => {
+  it('names the file and line of a malformed spectrum and exits 5 (bad input)', async () => {
     const { code, err } = await cli('drt', path.join(dataDir, 'SOURCES.md'));
-    expect(code).toBe(1);
+    expect(code).toBe(5);
     expect(err).toMatch(/SOURCES\.md/);
   });
 });

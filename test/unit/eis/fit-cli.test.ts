@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../app/cli/eis';
+import { EIS_OPTIONS, main } from '../../../app/cli/eis';
 import { runCli } from '../../support/cli';
 
 const dataDir = path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'eis');
@@ -38,15 +38,15 @@ describe('cellrig eis read', () => {
     expect(json.timing.minMs).toBeGreaterThan(0);
   });
 
-  it('says a folder is not a file', async () => {
+  it('says a folder is not a file, with the bad-input exit code 5', async () => {
     const { code, err } = await cli('read', dataDir);
-    expect(code).toBe(1);
+    expect(code).toBe(5);
     expect(err).toMatch(/is a folder/);
   });
 
-  it('names a missing file and exits 1', async () => {
+  it('names a missing file and exits 5 (bad input)', async () => {
     const { code, err } = await cli('read', path.join(tmp, 'nothing.csv'));
-    expect(code).toBe(1);
+    expect(code).toBe(5);
     expect(err).toMatch(/nothing\.csv: no such file/);
   });
 });
@@ -85,7 +85,7 @@ describe('cellrig eis fit', () => {
     expect(json.iterations).toBeGreaterThan(0);
   });
 
-  it('writes a Nyquist plot with every data point and the fitted line', async () => {
+  it('writes Nyquist, Bode magnitude and phase and residual panels with every data point and the fitted lines', async () => {
     const svgPath = path.join(tmp, 'fit.svg');
     const { code } = await cli(
       'fit',
@@ -99,9 +99,16 @@ describe('cellrig eis fit', () => {
     expect(code).toBe(0);
     const svg = readFileSync(svgPath, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
-    // 57 data points plus one legend marker.
-    expect(svg.match(/<circle /g)).toHaveLength(58);
-    expect(svg).toMatch(/<polyline [^>]*points="([\d.]+,[\d.]+ ){299}[\d.]+,[\d.]+"/);
+    for (const title of ['Nyquist', 'Bode: magnitude', 'Bode: phase', 'Residuals (Z_fit - Z) / |Z|'])
+      expect(svg).toContain(`>${title}</text>`);
+    // 57 points in the Nyquist and the two Bode panels, twice (real, imaginary) in the residuals, and a
+    // legend marker for each of those five point series.
+    expect(svg.match(/<circle /g)).toHaveLength(5 * 57 + 5);
+    // The model over 300 frequencies in the Nyquist and both Bode panels.
+    expect(svg.match(/<polyline [^>]*points="([\d.]+,[\d.]+ ){299}[\d.]+,[\d.]+"/g)).toHaveLength(3);
+    // Frequency labels at the data points nearest each decade.
+    for (const f of ['10 mHz', '1 Hz', '100 Hz']) expect(svg).toContain(`>${f}</text>`);
+    expect(svg).not.toMatch(/NaN|Infinity/);
   });
 
   it('times repeated fits with --repeat', async () => {
@@ -119,33 +126,54 @@ describe('cellrig eis fit', () => {
   });
 
   it.each([
-    [['--weight', 'heavy'], /--weight: .*"unit"\|"modulus"\|"proportional"/],
-    [['--guess', '1,x'], /--guess: value 2 \('x'\) is not a number/],
-    [['--repeat', '0'], /--repeat: /],
-    [['--fix', 'R0'], /--fix: 'R0' is not NAME=VALUE/],
-  ])('rejects bad option %j with usage and exit code 2', async (extra, message) => {
-    const { code, err } = await cli('fit', example, '--circuit', 'R0-p(R1,C1)', ...extra);
+    [
+      ['--weight', 'heavy'],
+      /option '--weight <scheme>' argument 'heavy' is invalid. Allowed choices are unit, modulus, proportional/,
+    ],
+    [
+      ['--guess', '1,x'],
+      /option '--guess <v1,v2,...>' argument '1,x' is invalid. value 2 \('x'\) is not a number/,
+    ],
+    [
+      ['--repeat', '0'],
+      /option '--repeat <n>' argument '0' is invalid. Allowed: a whole number from 1 to 10000/,
+    ],
+    [['--fix', 'R0'], /option '--fix <NAME=V,...>' argument 'R0' is invalid. 'R0' is not NAME=VALUE/],
+    [
+      ['--starts', '1000000'],
+      /option '--starts <n>' argument '1000000' is invalid. Allowed: a whole number from 1 to 1000/,
+    ],
+  ])('rejects bad option %j naming it, with a hint to --help and exit code 2', async (extra, message) => {
+    const { code, err } = await cli('fit', example, '--circuit', 'R0-p(R1,C1)', ...(extra as string[]));
     expect(code).toBe(2);
     expect(err).toMatch(message);
-    expect(err).toMatch(/usage:/);
+    expect(err).toMatch(/run 'cellrig eis fit --help' for usage/);
   });
 
   it('requires --circuit', async () => {
     const { code, err } = await cli('fit', example);
     expect(code).toBe(2);
-    expect(err).toMatch(/--circuit: is required/);
+    expect(err).toMatch(/required option '--circuit <text>' not specified/);
   });
 
-  it('reports a circuit syntax error with its position and exits 1', async () => {
+  it('reports a circuit syntax error with its position as a command-line error (exit 2)', async () => {
     const { code, err } = await cli('fit', example, '--circuit', 'R0-p(R1,C1');
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(err).toMatch(/position 11/);
   });
 
-  it('reports a guess of the wrong length naming the free parameters', async () => {
+  it('reports a guess of the wrong length naming the free parameters, as bad input (exit 5)', async () => {
     const { code, err } = await cli('fit', example, '--circuit', 'R0-p(R1,C1)', '--guess', '1,2');
-    expect(code).toBe(1);
+    expect(code).toBe(5);
     expect(err).toMatch(/R0, R1, C1/);
+  });
+
+  it('exits 4 when a parameter is not determined, and says which and why', async () => {
+    // Two resistances in series: only their sum is in the data, and the fit puts it all in R9.
+    const { code, out } = await cli('fit', example, '--circuit', 'R0-R9-p(R1,C1)', '--drop-inductive');
+    expect(code).toBe(4);
+    expect(out).toMatch(/NOT DETERMINED by the data: R0\n/);
+    expect(out).toMatch(/R0 .* not determined: at its lower bound/);
   });
 });
 
@@ -153,6 +181,17 @@ describe('cellrig eis', () => {
   it('rejects an unknown subcommand with usage', async () => {
     const { code, err } = await cli('frobnicate');
     expect(code).toBe(2);
-    expect(err).toMatch(/unknown eis command 'frobnicate'/);
+    expect(err).toMatch(/unknown command 'frobnicate'/);
   });
+
+  it.each(['read', 'fit', 'validate', 'drt'])(
+    'answers eis %s --help with every option and the exit codes',
+    async (sub) => {
+      const { code, out } = await cli(sub, '--help');
+      expect(code).toBe(0);
+      expect(out).toMatch(new RegExp(`^Usage: cellrig eis ${sub} \\[options\\] <file>`));
+      for (const option of EIS_OPTIONS[sub as keyof typeof EIS_OPTIONS]) expect(out).toContain(option.flags);
+      for (const code of ['0 ', '1 ', '2 ', '3 ', '4 ', '5 ']) expect(out).toContain(`\n  ${code} `);
+    },
+  );
 });

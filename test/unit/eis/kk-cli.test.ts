@@ -1,21 +1,29 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../app/cli/eis';
 import { runCli } from '../../support/cli';
 
 const dataDir = path.join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'eis');
+const tmp = mkdtempSync(path.join(tmpdir(), 'cellrig-kk-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs `cellrig eis ...` in process and captures what it prints. */
 const cli = (...argv: string[]) => runCli(main, argv);
 
 describe('cellrig eis validate', () => {
-  it('calls the battery spectrum exampleData.csv valid with --json: valid, M, mu and max residuals', async () => {
+  it('calls the battery spectrum exampleData.csv valid with --json: valid, M and why, mu and max residuals', async () => {
     const { code, out } = await cli('validate', path.join(dataDir, 'exampleData.csv'), '--json');
     expect(code).toBe(0);
     const json = JSON.parse(out);
     expect(json.valid).toBe(true);
-    expect(json.M).toBe(22);
-    expect(json.mu).toBeLessThanOrEqual(0.85);
+    expect(json.rule).toBe('chi-square');
+    expect(json.M).toBeLessThanOrEqual(json.maxM);
+    expect(json.reason).toMatch(new RegExp(`^M = ${json.M}: `));
+    expect(json.scan.length).toBeGreaterThanOrEqual(json.M);
+    expect(json.scan.length).toBeLessThanOrEqual(json.maxM);
+    expect(typeof json.mu).toBe('number');
     expect(json.maxResidualRealPct).toBeLessThan(1);
     expect(json.maxResidualImagPct).toBeLessThan(1);
     expect(json.thresholdPct).toBe(1);
@@ -35,11 +43,23 @@ describe('cellrig eis validate', () => {
     expect(json.valid).toBe(true);
   });
 
-  it('prints an INVALID verdict with the worst frequency for the drifting Gamry spectrum', async () => {
+  it('prints an INVALID verdict with the worst frequency for the drifting Gamry spectrum, and exits 3', async () => {
     const { code, out } = await cli('validate', path.join(dataDir, 'exampleDataGamry.DTA'));
-    expect(code).toBe(0);
+    expect(code).toBe(3);
     expect(out).toMatch(/INVALID/);
     expect(out).toMatch(/largest residual at 0\.01589 Hz/);
+  });
+
+  it('draws the data, the chain and the residuals against the limit with --plot', async () => {
+    const svgPath = path.join(tmp, 'kk.svg');
+    const { code } = await cli('validate', path.join(dataDir, 'exampleDataGamry.DTA'), '--plot', svgPath);
+    expect(code).toBe(3);
+    const svg = readFileSync(svgPath, 'utf8');
+    expect(svg).toContain('Kramers-Kronig INVALID');
+    expect(svg).toContain('+1 % limit');
+    // 72 points in the Nyquist panel, 72 real and 72 imaginary residuals, three legend markers.
+    expect(svg.match(/<circle /g)).toHaveLength(3 * 72 + 3);
+    expect(svg).not.toMatch(/NaN|Infinity/);
   });
 
   it("honours --fit, --mu, --threshold and --rule (impedance.py's first-M rule)", async () => {
