@@ -1,8 +1,6 @@
 /**
- * The `cellrig` command tree. Each command module is loaded only when its command runs. Commands still
- * on their own argument parsing ("legacy": they take argv and print their own usage) are passed their
- * arguments untouched until they move onto the grammar (app/cli/grammar.ts); new commands register
- * there with `register(parent)`.
+ * The `cellrig` command tree. Each command module is loaded only when its command runs; every command
+ * registers itself on the grammar (app/cli/grammar.ts) with `register(parent)`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,7 +10,7 @@ import { register as registerCalibrate } from './calibrate';
 import { register as registerCells } from './cells';
 import { register as registerEdge } from './edge';
 import { register as registerEis } from './eis';
-import { onRun, withConventions } from './grammar';
+import { withConventions } from './grammar';
 import { register as registerHashPassword } from './hash-password';
 import { register as registerHealth } from './health';
 import { register as registerProbe } from './probe';
@@ -20,20 +18,6 @@ import { register as registerSim } from './sim';
 import { register as registerStart } from './start';
 import { register as registerVirtualBoard } from './virtual-board';
 import { register as registerWatch } from './watch';
-
-type Legacy = { main(argv: string[]): Promise<number> };
-
-/** A command that parses its own arguments: everything after its name is handed to its main(). */
-function legacy(program: Command, name: string, description: string, load: () => Promise<Legacy>): void {
-  const cmd = program
-    .command(name)
-    .description(description)
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .argument('[args...]');
-  onRun(cmd, async (args: string[]) => (await load()).main(args));
-}
 
 /** The version in cellrig's package.json, the nearest one above this file (built or not). */
 function packageVersion(): string {
