@@ -6,40 +6,26 @@
  * cannot be written) exits 1 within 5 s naming the variable, before any flow starts; a second rig on one
  * data folder is refused; SIGINT after an editor login, or with the broker gone, still exits in time.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { pressureSampleSchema, rigStatusSchema } from '../../src/telemetry/schemas';
+import { cleanUpLaunches, dataFolder, type Launched, launch, ownChild, waitFor } from '../support/launcher';
 import { freePort, startMosquitto } from '../support/services';
 
 const root = join(__dirname, '../..');
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-async function waitFor(what: string, ms: number, probe: () => Promise<boolean>): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await probe().catch(() => false)) return Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} not within ${ms} ms`);
-}
+afterAll(cleanUpLaunches);
 
 it('starts the editor, the default flow and the embedded broker, and stops cleanly on SIGINT', async () => {
   const [port, mqttPort] = [await freePort(), await freePort()];
-  const data = mkdtempSync(join(tmpdir(), 'cellrig-start-'));
-  dirs.push(data);
+  const data = dataFolder();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
@@ -52,7 +38,7 @@ it('starts the editor, the default flow and the embedded broker, and stops clean
   delete env.INFLUX_DB;
   const t0 = Date.now();
   const app = spawn(process.execPath, [join(root, 'dist/bin/cellrig.js'), 'start'], { env, cwd: root });
-  children.push(app);
+  ownChild(app);
   let log = '';
   app.stdout.on('data', (b: Buffer) => (log += b));
   app.stderr.on('data', (b: Buffer) => (log += b));
@@ -67,7 +53,7 @@ it('starts the editor, the default flow and the embedded broker, and stops clean
 
   // The real mosquitto_sub, as the README tells a newcomer to run it.
   const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(mqttPort), '-t', 'cellrig/v1/#', '-v']);
-  children.push(sub);
+  ownChild(sub);
   let out = '';
   sub.stdout.on('data', (b: Buffer) => (out += b));
   const pressure = () =>
@@ -98,8 +84,7 @@ it('starts the editor, the default flow and the embedded broker, and stops clean
 
 it('with MQTT_URL set, uses that broker and leaves a retained offline status on SIGINT', async () => {
   const port = await freePort();
-  const data = mkdtempSync(join(tmpdir(), 'cellrig-start-'));
-  dirs.push(data);
+  const data = dataFolder();
   const rig = `start${process.pid}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -110,7 +95,7 @@ it('with MQTT_URL set, uses that broker and leaves a retained offline status on 
   };
   delete env.INFLUX_URL;
   const app = spawn(process.execPath, [join(root, 'dist/bin/cellrig.js'), 'start'], { env, cwd: root });
-  children.push(app);
+  ownChild(app);
   const watcher = await mqtt.connectAsync(inject('mqttUrl'), { clientId: `start-watch-${process.pid}` });
   const statuses: string[] = [];
   watcher.on('message', (topic, payload) => {
@@ -132,41 +117,6 @@ it('with MQTT_URL set, uses that broker and leaves a retained offline status on 
 }, 30_000);
 
 // ---- Whole or not at all (issue 14): each finding of the review reproduced, and shown fixed ----
-
-type Launched = {
-  proc: ChildProcess;
-  log: () => string;
-  /** Exit code and milliseconds from spawn to exit. */
-  exited: Promise<{ code: number | null; ms: number }>;
-};
-
-function launch(vars: Record<string, string | undefined>, args: string[] = []): Launched {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['MQTT_URL', 'INFLUX_URL', 'RIG_ID', 'INFLUX_DB', 'MQTT_USER', 'MQTT_PASSWORD'])
-    delete env[k];
-  for (const [k, v] of Object.entries(vars))
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  const t0 = Date.now();
-  const proc = spawn(process.execPath, [join(root, 'dist/bin/cellrig.js'), 'start', ...args], {
-    env,
-    cwd: root,
-  });
-  children.push(proc);
-  let out = '';
-  proc.stdout?.on('data', (b: Buffer) => (out += b));
-  proc.stderr?.on('data', (b: Buffer) => (out += b));
-  const exited = new Promise<{ code: number | null; ms: number }>((r) =>
-    proc.once('exit', (code) => r({ code, ms: Date.now() - t0 })),
-  );
-  return { proc, log: () => out, exited };
-}
-
-function dataFolder(): string {
-  const d = mkdtempSync(join(tmpdir(), 'cellrig-start-'));
-  dirs.push(d);
-  return d;
-}
 
 /** A port with a listener that accepts and never answers: a broker that hangs, or a port taken. */
 async function silentListener(): Promise<{ port: number; close(): void }> {
