@@ -30,6 +30,28 @@ export const envSchema = z
     PORT: port.default(1880),
     /** Where the editor listens; beyond loopback only with an admin login (checked below). */
     HOST: z.string().trim().min(1).default('127.0.0.1'),
+    /**
+     * Other names browsers reach the editor by (comma-separated, each `name` or `name:port`), beyond
+     * loopback; requests naming any other Host get 403 (app/editor-guard.ts).
+     */
+    CELLRIG_HOSTNAMES: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const list = (v ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+        const bad = list.find((s) => !HOSTNAME.test(s));
+        if (bad !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `'${bad}' is not a host name, an address or either with :port`,
+          });
+          return z.NEVER;
+        }
+        return list;
+      }),
     MQTT_URL: optionalUrl(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
     /** Broker login when the rig node has no credentials of its own (read by the nodes). */
     MQTT_USER: z.string().optional(),
@@ -61,8 +83,15 @@ export const envSchema = z
       .string()
       .optional()
       .transform((v) => v || './.cellrig'),
-    /** Encrypts the flow's credentials file; unset, Node-RED generates one and keeps it in CELLRIG_DATA. */
-    CELLRIG_CREDENTIAL_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+    /**
+     * Encrypts the flows' credentials file; unset (or empty), cellrig generates a key once into
+     * CELLRIG_DATA/credential-secret (app/credential-secret.ts).
+     */
+    CELLRIG_CREDENTIAL_SECRET: z
+      .string()
+      .optional()
+      .transform((v) => v || undefined)
+      .pipe(z.string().min(16, 'at least 16 characters').optional()),
     /** Analysis worker threads (fits, KK, DRT off Node-RED's thread); unset: 1 on 2 cores, 2 on 4 or more. */
     CELLRIG_ANALYSIS_THREADS: z.coerce.number().int().min(1).max(16).optional(),
     /** Analysis jobs that may wait for a worker; one more is refused. */
@@ -118,6 +147,9 @@ export const envSchema = z
   });
 
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
+/** A DNS name, an IPv4 address or a bracketed IPv6 address, each with an optional :port. */
+const HOSTNAME =
+  /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?)(:\d{1,5})?$/;
 export type Env = z.infer<typeof envSchema>;
 
 export function readEnv(source: NodeJS.ProcessEnv): Env {

@@ -2,7 +2,7 @@
  * What `cellrig start` checks before any flow runs, each failure a StartError that names the variable:
  * the data folder and the rig's journal folder are writable, a port can be bound, the broker answers.
  */
-import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -17,7 +17,11 @@ export class StartError extends Error {
   }
 }
 
-/** Creates CELLRIG_DATA (owner only) and the rig's journal folder, and proves both writable. */
+/**
+ * Creates CELLRIG_DATA and the rig's journal folder, and proves both writable. Both, and everything
+ * already in them, become the owner's alone (folders 0700, files 0600): the credentials file and the
+ * runtime's secret among them (files an older cellrig wrote 0644 included).
+ */
 export function prepareDataFolder(dir: string, rigId: string): void {
   const journal = join(dir, 'journal', rigId);
   for (const [folder, what] of [
@@ -33,6 +37,23 @@ export function prepareDataFolder(dir: string, rigId: string): void {
       throw new StartError(`CELLRIG_DATA ${dir}: cannot write ${what} (${describe(err)})`);
     }
   }
+  try {
+    ownerOnly(dir);
+  } catch (err) {
+    throw new StartError(`CELLRIG_DATA ${dir}: cannot make it the owner's alone (${describe(err)})`);
+  }
+}
+
+/**
+ * chmod 0700 for folders and 0600 for files (0700 for executables) under `path`. Symbolic links and
+ * installed palette modules (node_modules: code, not secrets, behind the 0700 folder anyway) are left.
+ */
+function ownerOnly(path: string): void {
+  const st = lstatSync(path);
+  if (st.isSymbolicLink()) return;
+  const mode = st.isDirectory() || st.mode & 0o100 ? 0o700 : 0o600;
+  if ((st.mode & 0o777) !== mode) chmodSync(path, mode);
+  if (st.isDirectory()) for (const e of readdirSync(path)) if (e !== 'node_modules') ownerOnly(join(path, e));
 }
 
 /** Binds `server`; a taken or forbidden port or a foreign address is a StartError naming `variable`. */

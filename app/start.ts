@@ -6,14 +6,16 @@
  * (every node goes to its safe state and the rig publishes `offline`), then the broker and the server.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import express from 'express';
 import { isLoopback, startEmbeddedBroker } from '../services/embedded-broker';
 import { systemd } from '../services/systemd-notify';
+import { CREDENTIAL_SECRET_FILE, credentialSecret, prepareCredentialsFile } from './credential-secret';
 import { DataFolderInUse, lockDataFolder } from './data-lock';
+import { allowedHosts, guardServer } from './editor-guard';
 import { type Env, readEnv } from './env';
 import { Lifecycle, StartInterrupted } from './lifecycle';
 import {
@@ -41,6 +43,8 @@ const log = {
 /** Runs the rig until a signal; resolves with the exit code (the caller ends the process). */
 export async function main(): Promise<number> {
   const env = readEnv(process.env);
+  // Everything the rig writes (credentials, the runtime's secret, sessions, journal) is its owner's alone.
+  process.umask(0o077);
   const life = new Lifecycle(SHUTDOWN_LIMIT_MS, log);
   try {
     await startRig(env, life);
@@ -60,7 +64,16 @@ async function startRig(env: Env, life: Lifecycle): Promise<void> {
   const lock = lockDataFolder(userDir);
   life.onStop('data folder lock', () => lock.release());
   const flowFile = join(userDir, 'flows.json');
-  if (!existsSync(flowFile)) copyFileSync(join(packageRoot, 'flows', 'rig.json'), flowFile);
+  if (!existsSync(flowFile)) {
+    copyFileSync(join(packageRoot, 'flows', 'rig.json'), flowFile);
+    chmodSync(flowFile, 0o600); // a copy keeps the package's mode
+  }
+  const credentials = credentialSecret(env.CELLRIG_CREDENTIAL_SECRET, userDir);
+  if (credentials.source === 'generated')
+    log.info(
+      `generated the key for the flows' credentials: ${join(userDir, CREDENTIAL_SECRET_FILE)} (keep it with the folder)`,
+    );
+  prepareCredentialsFile(userDir, credentials.secret);
 
   // The editor's port first, answering 503 until the flows run: a taken port ends the start before any
   // flow drives an output, and the first request never finds a half-made editor.
@@ -68,6 +81,10 @@ async function startRig(env: Env, life: Lifecycle): Promise<void> {
   let ready = false;
   app.use((_req, res, next) => (ready ? next() : res.status(503).send('cellrig is starting\n')));
   const server = createServer(app);
+  // Host and Origin checked before anything on the server sees a request (app/editor-guard.ts). Set
+  // again once the port is bound (PORT=0 picks one); no request arrives before.
+  let allowed = allowedHosts({ host: env.HOST, port: env.PORT, hostnames: [], login: false });
+  guardServer(server, () => allowed);
   // Every socket, so the stop can end the ones close() does not: keep-alives and the editor's websocket.
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
@@ -77,6 +94,12 @@ async function startRig(env: Env, life: Lifecycle): Promise<void> {
   const port = await life.start('editor server', listenOrExplain(server, env.PORT, env.HOST, 'PORT'), () =>
     closeServer(server, sockets),
   );
+  allowed = allowedHosts({
+    host: env.HOST,
+    port,
+    hostnames: env.CELLRIG_HOSTNAMES,
+    login: Boolean(env.CELLRIG_ADMIN_PASSWORD_HASH),
+  });
 
   let mqttUrl = env.MQTT_URL;
   if (mqttUrl) {
@@ -128,7 +151,7 @@ async function startRig(env: Env, life: Lifecycle): Promise<void> {
 
   // Loaded only now: a start that fails above fails in well under a second.
   const RED = (await import('node-red')).default;
-  RED.init(server, nodeRedSettings(env, userDir) as never);
+  RED.init(server, nodeRedSettings(env, userDir, credentials.secret) as never);
   app.use('/', RED.httpAdmin);
   app.use('/', RED.httpNode);
   await life.start('flows', RED.start(), () => RED.stop());
@@ -142,18 +165,19 @@ async function startRig(env: Env, life: Lifecycle): Promise<void> {
   void systemd.ready(`rig ${env.RIG_ID}`);
 }
 
-function nodeRedSettings(env: Env, userDir: string) {
+function nodeRedSettings(env: Env, userDir: string, credentialSecret: string) {
   return {
     userDir,
-    flowFile: 'flows.json',
+    // Absolute: a relative name is looked for in the working folder first (a flows.json there would win).
+    flowFile: join(userDir, 'flows.json'),
     nodesDir: [packageRoot],
     httpAdminRoot: '/',
     // Node-RED's own default: the live panel (Dashboard 2.0) on /panel, beside the editor on /.
     httpNodeRoot: '/',
     uiHost: env.HOST,
     uiPort: env.PORT,
-    // Unset: Node-RED generates a secret and keeps it in userDir; never `false` (plain-text credentials).
-    ...(env.CELLRIG_CREDENTIAL_SECRET ? { credentialSecret: env.CELLRIG_CREDENTIAL_SECRET } : {}),
+    // Ours (app/credential-secret.ts), never Node-RED's generated one nor `false` (plain-text credentials).
+    credentialSecret,
     ...(env.CELLRIG_ADMIN_USER && env.CELLRIG_ADMIN_PASSWORD_HASH
       ? {
           adminAuth: {

@@ -9,8 +9,8 @@ import { onRun, subcommand } from './grammar';
 const HELP_AFTER = `
 Runs Node-RED with the cellrig nodes and the default rig flow (copied to CELLRIG_DATA/flows.json on
 first start). Configured by environment variables only (docs/configuration.md):
-  PORT (1880), HOST (127.0.0.1), MQTT_URL (unset: embedded broker on MQTT_PORT, 1883), MQTT_USER,
-  MQTT_PASSWORD, INFLUX_URL, INFLUX_DB, INFLUX_USER, INFLUX_PASSWORD, RIG_ID (rig01),
+  PORT (1880), HOST (127.0.0.1), CELLRIG_HOSTNAMES, MQTT_URL (unset: embedded broker on MQTT_PORT,
+  1883), MQTT_USER, MQTT_PASSWORD, INFLUX_URL, INFLUX_DB, INFLUX_USER, INFLUX_PASSWORD, RIG_ID (rig01),
   CELLRIG_DATA (./.cellrig), CELLRIG_CREDENTIAL_SECRET, CELLRIG_ADMIN_USER, CELLRIG_ADMIN_PASSWORD_HASH,
   CELLRIG_ANALYSIS_THREADS, CELLRIG_ANALYSIS_QUEUE (4), CELLRIG_ANALYSIS_TIMEOUT_S (120)
 Before any flow runs it checks the data folder (writable, not in use by another cellrig), the ports

@@ -226,7 +226,9 @@ it('shows live charts, starts the oven on a confirmed click and clears an acknow
 
   phase('oven started');
   // An alert raised, its condition gone (latched), acknowledged on the panel: cleared on MQTT.
-  const injectNode = (id: string) => fetch(`${base}/inject/${id}`, { method: 'POST' });
+  // As the editor's button does: the editor guard refuses a body-less POST without it (CSRF).
+  const injectNode = (id: string) =>
+    fetch(`${base}/inject/${id}`, { method: 'POST', headers: { 'Node-RED-API-Version': 'v2' } });
   await injectNode('t-raise');
   await injectNode('t-clear');
   await injectNode('t-clear');

@@ -81,4 +81,14 @@ describe('launcher environment', () => {
     expect(readEnv({ CELLRIG_SIM_OVEN_SCALE: '30' }).CELLRIG_SIM_OVEN_SCALE).toBe(30);
     expect(() => readEnv({ CELLRIG_SIM_OVEN_SCALE: '500' })).toThrow(/CELLRIG_SIM_OVEN_SCALE/);
   });
+
+  it('CELLRIG_CREDENTIAL_SECRET: empty is unset (an env file line left blank), short is refused by name', () => {
+    expect(readEnv({ CELLRIG_CREDENTIAL_SECRET: '' }).CELLRIG_CREDENTIAL_SECRET).toBeUndefined();
+    expect(readEnv({ CELLRIG_CREDENTIAL_SECRET: 'a'.repeat(16) }).CELLRIG_CREDENTIAL_SECRET).toBe(
+      'a'.repeat(16),
+    );
+    expect(() => readEnv({ CELLRIG_CREDENTIAL_SECRET: 'short' })).toThrow(
+      /CELLRIG_CREDENTIAL_SECRET: at least 16 characters/,
+    );
+  });
 });
