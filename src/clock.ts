@@ -149,39 +149,57 @@ export function settleImmediate(): Promise<void> {
 }
 
 /**
- * A clock that runs `scale` times faster than `base`, from `startMs` (base's now by default): timers
- * fire after 1/scale of their delay in base time. It lets a simulated oven run a 9 h profile in minutes
- * while the rest of the rig keeps real time; never for real hardware.
+ * A virtual clock that a base clock drives `scale` times faster: every `stepMs` of base time it moves
+ * on to `scale` times the base time elapsed since it started, firing its own timers in order at their
+ * exact times (as `tick` does). A simulated oven and its controller run a 9 h profile in minutes on it,
+ * with every control period and heater window where it belongs however late the base's timers fire;
+ * never used for real hardware. After a long stall it catches up at most `maxCatchUpMs` of base time at
+ * once, so a busy process falls behind the scale rather than behind its other work.
  */
-export class ScaledClock implements Clock {
-  private readonly baseStartMs: number;
+export class SteppedClock extends VirtualClock {
+  /** This clock's time at base time `anchorBaseMs`: where the scale counts from. */
+  private anchorMs: number;
+  private anchorBaseMs: number;
+  private readonly stepper: TimerHandle;
+  private stepping: Promise<void> | undefined;
 
   constructor(
     private readonly base: Clock,
     readonly scale: number,
-    private readonly startMs = base.now(),
+    startMs = base.now(),
+    stepMs = 100,
+    private readonly maxCatchUpMs = 2000,
   ) {
+    super(startMs);
     if (!(scale >= 1) || !Number.isFinite(scale)) throw new Error(`time scale must be >= 1, got ${scale}`);
-    this.baseStartMs = base.now();
+    this.anchorMs = startMs;
+    this.anchorBaseMs = base.now();
+    this.stepper = base.setInterval(() => void this.step(), stepMs);
   }
 
-  now(): number {
-    return this.startMs + (this.base.now() - this.baseStartMs) * this.scale;
+  /** Moves to where the scale says this clock should be; while a step runs, that step is the answer. */
+  step(): Promise<void> {
+    this.stepping ??= this.move().finally(() => {
+      this.stepping = undefined;
+    });
+    return this.stepping;
   }
 
-  setTimeout(fn: () => void, delayMs: number): TimerHandle {
-    return this.base.setTimeout(fn, delayMs / this.scale);
+  private async move(): Promise<void> {
+    const baseNow = this.base.now();
+    let lag = this.anchorMs + (baseNow - this.anchorBaseMs) * this.scale - this.now();
+    const cap = this.maxCatchUpMs * this.scale;
+    if (lag > cap) {
+      // Too far behind after a stall: catch up this much, and count the scale from here on.
+      lag = cap;
+      this.anchorMs = this.now() + cap;
+      this.anchorBaseMs = baseNow;
+    }
+    if (lag > 0) await this.tick(lag);
   }
 
-  setInterval(fn: () => void, periodMs: number): TimerHandle {
-    return this.base.setInterval(fn, periodMs / this.scale);
-  }
-
-  clearTimer(handle: TimerHandle | undefined): void {
-    this.base.clearTimer(handle);
-  }
-
-  sleep(delayMs: number): Promise<void> {
-    return this.base.sleep(delayMs / this.scale);
+  /** Stops following the base clock (the node that owns it closed). */
+  stop(): void {
+    this.base.clearTimer(this.stepper);
   }
 }

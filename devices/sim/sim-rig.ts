@@ -212,7 +212,7 @@ export class SimRig implements SimWorld {
   }
 
   /**
-   * Runs the oven's physics on `clock` from now on (a ScaledClock for a profile watched in minutes), the
+   * Runs the oven's physics on `clock` from now on (a SteppedClock for a profile watched in minutes), the
    * clock its controller runs on. The oven's time carries on from where it is, whatever that clock reads.
    */
   runOvenOn(clock: Clock): void {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { SIM_PINS } from '../../devices/sim/sim-rig';
 import {
   type ProfileProgrammer,
+  profileRunStateSchema,
   type TemperatureProfile,
   temperatureProfileSchema,
 } from '../../src/control/profile';
@@ -143,4 +144,9 @@ export function applyCommand(
   else if (c.command === 'skip') programmer.skip(timeS);
   else if (c.command === 'abort') programmer.abort(timeS);
   else programmer.reset();
+}
+
+/** When saved progress was last updated, in ms (0 without a readable one). */
+export function savedUpdatedMs(saved: unknown): number {
+  return (profileRunStateSchema.safeParse(saved).data?.updatedAtS ?? 0) * 1000;
 }

@@ -7,9 +7,9 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { OvenLoop, type OvenLoopSample } from '../../devices/oven-loop';
-import { type Clock, ScaledClock } from '../../src/clock';
+import { type Clock, SteppedClock } from '../../src/clock';
 import { eventFields } from '../../src/control/events';
-import { ProfileProgrammer, profileRunStateSchema } from '../../src/control/profile';
+import { ProfileProgrammer } from '../../src/control/profile';
 import { checkProfile } from '../../src/control/profile-check';
 import { errorMessage, short, status } from '../shared/node-support';
 import { rigOrReport } from '../shared/rig-ref';
@@ -20,6 +20,7 @@ import {
   loadProgress,
   ovenSettingsProblem,
   profileFieldProblem,
+  savedUpdatedMs,
   saveProgress,
   thermalCommandSchema,
   thermalProfileConfigSchema,
@@ -68,12 +69,23 @@ export default function register(RED: NodeAPI): void {
       this.status(status.error(`time scale ×${timeScale}: simulated rig only`));
       return;
     }
-    /** The controller's clock: the rig's, or a faster one for a simulated oven watched in minutes. */
-    let ovenClock: Clock = clock;
+    const stateFileOf = () =>
+      config.stateFile ?? defaultStateFile(RED.settings.userDir as string | undefined, def.id);
+    /**
+     * The controller's clock: the rig's, or for a simulated oven watched in minutes a virtual one the rig's
+     * drives faster, starting no earlier than saved progress (a restart never sees time run backwards).
+     */
+    const ovenClock: Clock =
+      timeScale === 1
+        ? clock
+        : new SteppedClock(
+            clock,
+            timeScale,
+            Math.max(clock.now(), savedUpdatedMs(loadProgress(stateFileOf()))),
+          );
     let lastReportMs = Number.NEGATIVE_INFINITY;
     let lastTempC: number | undefined;
-    const stateFile =
-      config.stateFile ?? defaultStateFile(RED.settings.userDir as string | undefined, def.id);
+    const stateFile = stateFileOf();
     const programmerConfig = {
       controlPeriodS: config.controlPeriodMs / 1000,
       guard: { overTempCutoffC: config.overTempCutoffC },
@@ -132,11 +144,6 @@ export default function register(RED: NodeAPI): void {
       if (!loop) {
         const hw = await rig.hardware();
         const saved = loadProgress(stateFile);
-        if (timeScale !== 1) {
-          // Starts no earlier than the saved progress, so a restart never sees time run backwards.
-          const savedMs = (profileRunStateSchema.safeParse(saved).data?.updatedAtS ?? 0) * 1000;
-          ovenClock = new ScaledClock(clock, timeScale, Math.max(clock.now(), savedMs));
-        }
         hw.sim?.runOvenOn(ovenClock);
         loop = new OvenLoop(hw.bus, hw.io, ovenClock, programmer, config.pins, config.windowMs);
         if (saved) programmer.restore(saved, ovenClock.now() / 1000);
@@ -159,8 +166,8 @@ export default function register(RED: NodeAPI): void {
 
     const { sample, monitor } = startSampling(
       this,
-      clock,
-      config.controlPeriodMs / timeScale,
+      ovenClock,
+      config.controlPeriodMs,
       {
         step,
         // Heater off on a fault and on close; the saved progress stays, so the next deploy resumes or
@@ -181,6 +188,12 @@ export default function register(RED: NodeAPI): void {
         health: rig.loops,
       },
     );
+
+    if (ovenClock instanceof SteppedClock) {
+      // Tests on a virtual rig clock step it themselves and wait for each step.
+      Object.assign(this, { ovenClock });
+      this.on('close', () => ovenClock.stop());
+    }
 
     this.on('input', (m: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       try {

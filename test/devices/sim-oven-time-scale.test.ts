@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SIM_PINS, SimRig } from '../../devices/sim/sim-rig';
-import { ScaledClock, VirtualClock } from '../../src/clock';
+import { VirtualClock } from '../../src/clock';
 
 /** A simulated rig with the oven's heater full on (SSR and contactor closed). */
 function heatedRig(clock: VirtualClock): SimRig {
@@ -10,8 +10,8 @@ function heatedRig(clock: VirtualClock): SimRig {
   return sim;
 }
 
-describe('simulated oven on a faster clock', () => {
-  it('heats in 10 s of rig time at 60x exactly as in 600 s at 1x: the same physics, only faster', () => {
+describe('simulated oven on a clock of its own', () => {
+  it("heats by the clock it runs on, not the rig's: 600 s of oven time in 10 s of rig time as in 600 s", () => {
     const realClock = new VirtualClock(0);
     const real = heatedRig(realClock);
     realClock.advance(600_000);
@@ -19,8 +19,10 @@ describe('simulated oven on a faster clock', () => {
 
     const rigClock = new VirtualClock(0);
     const fast = heatedRig(rigClock);
-    fast.runOvenOn(new ScaledClock(rigClock, 60));
+    const ovenClock = new VirtualClock(0);
+    fast.runOvenOn(ovenClock);
     rigClock.advance(10_000);
+    ovenClock.advance(600_000);
     fast.advanceOven();
 
     expect(real.oven.chamberTempC).toBeGreaterThan(40);
@@ -30,15 +32,17 @@ describe('simulated oven on a faster clock', () => {
   it('carries on from where the oven is when a controller brings a new clock (a redeploy)', () => {
     const rigClock = new VirtualClock(0);
     const sim = heatedRig(rigClock);
-    sim.runOvenOn(new ScaledClock(rigClock, 60));
-    rigClock.advance(10_000);
+    const first = new VirtualClock(0);
+    sim.runOvenOn(first);
+    first.advance(600_000);
     sim.advanceOven();
     const before = sim.oven.chamberTempC;
-    // The new controller's clock starts at the rig's time, 590 s behind the oven's.
-    sim.runOvenOn(new ScaledClock(rigClock, 60));
+    // The new controller's clock starts at the rig's time, 600 s behind the oven's.
+    const second = new VirtualClock(0);
+    sim.runOvenOn(second);
     sim.advanceOven();
     expect(sim.oven.chamberTempC).toBe(before);
-    rigClock.advance(1000);
+    second.advance(60_000);
     sim.advanceOven();
     expect(sim.oven.chamberTempC).toBeGreaterThan(before);
   });

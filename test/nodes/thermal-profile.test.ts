@@ -247,9 +247,15 @@ describe('thermal-profile time scale (simulated oven)', () => {
     const t0 = clock.now();
     helper.getNode('tp1').receive({ payload: { command: 'start' } });
     // The profile takes about 2400 s on the oven: 40 s of rig time at 60x.
+    // The oven's own clock, stepped by the rig's every 100 ms: each step waited for, as real time would.
+    const ovenClock = (helper.getNode('tp1') as unknown as { ovenClock: { step(): Promise<void> } })
+      .ovenClock;
     let completeAfterS = Number.NaN;
     for (let s = 1; s <= 60 && Number.isNaN(completeAfterS); s++) {
-      await clock.tick(1000);
+      for (let k = 0; k < 10; k++) {
+        await clock.tick(100);
+        await ovenClock.step();
+      }
       if (events.some((e) => e.payload.code === 'run-complete')) completeAfterS = s;
     }
     expect(completeAfterS).toBeGreaterThan(30);
@@ -263,6 +269,12 @@ describe('thermal-profile time scale (simulated oven)', () => {
       expect(m.payload.ts as number).toBeGreaterThanOrEqual(t0);
     }
     expect(lastStatus(helper.getNode('tp1'))!.text).toContain('×60');
+    // Every control period and heater window at its time on the oven's clock: the soak holds within a
+    // degree, as in real time.
+    const soaking = oven.filter((m) => m.payload.phase === 'soak' && (m.payload.soakS as number) > 120);
+    expect(soaking.length).toBeGreaterThan(5);
+    for (const m of soaking)
+      expect(Math.abs((m.payload.tempC as number) - (m.payload.setpointC as number))).toBeLessThanOrEqual(1);
   });
 
   it('refuses a time scale on a Firmata rig: red status, and the heater is never driven', async () => {

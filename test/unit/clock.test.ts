@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ScaledClock, VirtualClock } from '../../src/clock';
+import { type Clock, SteppedClock, type TimerHandle, VirtualClock } from '../../src/clock';
 import { seededRandom } from '../../src/random';
 
 describe('virtual clock', () => {
@@ -62,20 +62,48 @@ describe('seeded random', () => {
   });
 });
 
-describe('scaled clock', () => {
-  it('runs 60 times faster than its base from where it starts, timers included', () => {
+describe('stepped clock', () => {
+  it('runs 60 times faster than its base in steps, every timer at its exact time', async () => {
     const base = new VirtualClock(1_000_000);
-    const oven = new ScaledClock(base, 60, 5_000_000);
+    const oven = new SteppedClock(base, 60, 5_000_000, 100);
     const fired: number[] = [];
-    oven.setInterval(() => fired.push(oven.now()), 60_000);
-    base.advance(3000);
-    expect(oven.now()).toBe(5_000_000 + 180_000);
-    expect(fired).toEqual([5_060_000, 5_120_000, 5_180_000]);
+    oven.setInterval(() => fired.push(oven.now()), 1000);
+    for (let i = 0; i < 10; i++) {
+      await base.tick(100);
+      await oven.step(); // the step the base's timer started has finished: nothing left to do
+    }
+    expect(oven.now()).toBe(5_060_000);
+    expect(fired).toEqual(Array.from({ length: 60 }, (_, k) => 5_001_000 + k * 1000));
+    oven.stop();
+    await base.tick(1000);
+    expect(oven.now()).toBe(5_060_000);
+  });
+
+  it('after a stall catches up at most its limit, then keeps the scale from there', async () => {
+    // A base clock moved by hand, its stepping timer called by hand.
+    let t = 0;
+    const manual: Clock = {
+      now: () => t,
+      setTimeout: () => ({ id: 1 }),
+      setInterval: (): TimerHandle => ({ id: 2 }),
+      clearTimer: () => undefined,
+      sleep: () => Promise.resolve(),
+    };
+    const oven = new SteppedClock(manual, 10, 0, 100, 2000);
+    t = 100;
+    await oven.step();
+    expect(oven.now()).toBe(1000);
+    t = 10_100; // the process stalled for 10 s
+    await oven.step();
+    expect(oven.now()).toBe(21_000);
+    t = 10_200;
+    await oven.step();
+    expect(oven.now()).toBe(22_000);
   });
 
   it('refuses a scale that would slow time down or is not a number', () => {
     const base = new VirtualClock(0);
     for (const bad of [0.5, 0, -2, Number.NaN, Number.POSITIVE_INFINITY])
-      expect(() => new ScaledClock(base, bad)).toThrow(/time scale must be >= 1/);
+      expect(() => new SteppedClock(base, bad)).toThrow(/time scale must be >= 1/);
   });
 });
