@@ -12,7 +12,7 @@ import { I2cBus, type I2cIo } from './i2c-bus';
 import { findRigChip, GpioChip, type GpioSys, realGpioSys } from './linux/gpio-chip';
 import { type I2cDevBus, LinuxIO, openI2cDev } from './linux/linux-io';
 import { SimIO } from './sim/sim-io';
-import { SimRig } from './sim/sim-rig';
+import { SIM_LOAD_CELL_PORTS, SimRig } from './sim/sim-rig';
 
 /** What the rig's drivers need from the IO plugin besides the I2C bus. */
 export type RigIo = DigitalIo &
@@ -51,7 +51,7 @@ export function openRigHardware(
 ): Promise<RigHardware> {
   if (config.backend === 'firmata') return openFirmata(config, clock, timeoutMs);
   if (config.backend === 'linux') return openLinux(config, clock, timeoutMs, linux);
-  const sim = new SimRig(clock, { seed: config.seed, loadCellPorts: [0, 1, 2, 3, 4, 5, 6, 7] });
+  const sim = new SimRig(clock, { seed: config.seed, loadCellPorts: SIM_LOAD_CELL_PORTS });
   const io = new SimIO(sim);
   const board = new Board({ io, repl: false, debug: false, sigint: false, timeout: timeoutMs } as never);
   return whenReady(board, `${config.backend} board`, timeoutMs, () => ({

@@ -1,8 +1,10 @@
 /**
  * One cell channel's press, as a node or a test drives it: the load cell, the pressure hold (when the
  * channel is under control), the safety layer and the actuator, and the commands a user may send
- * (start, stop, reset, tare, span). Every command is checked here, below the node, so the same rules hold
- * whatever sends it:
+ * (start, stop, reset, tare, span). The channel is made only when what it was deployed with (mux port,
+ * die, pins, zero and span) is the rig's installation (devices/rig-installation.ts): the safety layer and
+ * the interlocks judge raw counts by the installed calibration, so a deploy cannot move them. Every
+ * command is checked here, below the node, so the same rules hold whatever sends it:
  * - tare only with the press released: not ramping, holding or releasing, no latched trip, and the raw
  *   reading near zero by the installed calibration (a `stop` leaves the press holding its load);
  * - span only with the press idle and a known load the installed calibration agrees with, within the
@@ -21,6 +23,7 @@ import {
   describeProblems,
   type PressHardware,
 } from '../src/rig/hardware-limits';
+import { type InstalledChannel, installationMismatch } from '../src/rig/installation';
 import { type LoadCellCalibration, twoPointCalibration } from '../src/rig/load-cell';
 import type { DigitalIo } from './digital-out';
 import type { I2cBus } from './i2c-bus';
@@ -46,10 +49,22 @@ export class CommandRefused extends Error {
 export type PressChannelOptions = {
   channel: Pick<ChannelConfig, 'channel' | 'muxPort' | 'dieDiameterMm' | 'calibration' | 'samplePeriodMs'>;
   hardware: PressHardware;
+  /**
+   * The channel's installation: the safety layer and the tare and span interlocks judge raw counts by
+   * its calibration, and the channel is refused when `channel` and `pins` disagree with it. Required with
+   * `hold`. Without it (a load cell's first calibration) a tare needs a reading within the cell's zero
+   * balance and a span is judged by the nominal sensitivity.
+   */
+  installed?: InstalledFigures;
+  /** Names the rig in a refusal. */
+  rigId?: string;
   /** The pressure hold, when the channel controls its press (then `pins` too). */
   hold?: PressureHold;
   pins?: { pump: number; valve: number };
 };
+
+/** What a channel's installation fixes (its record entry; `set` says when and how, for a refusal). */
+export type InstalledFigures = Omit<InstalledChannel, 'set'> & { set?: InstalledChannel['set'] };
 
 const fmt = (x: number, d = 1) => x.toFixed(d);
 
@@ -66,9 +81,21 @@ export class PressChannel {
     private readonly clock: Clock,
     private readonly options: PressChannelOptions,
   ) {
-    const { channel, hardware, hold, pins } = options;
+    const { channel, hardware, hold, pins, installed } = options;
     const refused = checkCalibration(channel.calibration, hardware);
     if (refused.length) throw new CommandRefused(describeProblems(refused));
+    if (hold && !installed)
+      throw new CommandRefused(
+        `${channel.channel}: the press runs only on an installed channel (no installed calibration to judge its load cell by)`,
+      );
+    if (installed) {
+      const mismatch = installationMismatch(
+        { ...channel, pins: hold ? pins : undefined, overloadMPa: hold?.config.overloadMPa },
+        installed,
+        options.rigId ?? 'rig',
+      );
+      if (mismatch) throw new CommandRefused(mismatch);
+    }
     // The load cell reads with this object's calibration, which tare and span replace; the guard keeps its own copy.
     this.cell = { ...channel, calibration: { ...channel.calibration } };
     this.areaMm2 = Math.PI * (channel.dieDiameterMm / 2) ** 2;
@@ -82,8 +109,8 @@ export class PressChannel {
         windowMs: channel.samplePeriodMs,
       });
       this.guard = new PressGuard({
-        installed: channel.calibration,
-        dieDiameterMm: channel.dieDiameterMm,
+        installed: installed!.calibration,
+        dieDiameterMm: installed!.dieDiameterMm,
         overloadMPa: hold.config.overloadMPa,
         hardware,
         periodMs: channel.samplePeriodMs,
@@ -193,15 +220,24 @@ export class PressChannel {
       throw new CommandRefused(
         `no fresh load-cell reading to ${cmd.command} against: wait for the next sample`,
       );
-    // Judged with the installed calibration: the one a tare under load would otherwise replace.
-    const installed = this.guard?.installed ?? this.options.channel.calibration;
-    const forceN = (last.counts - installed.zeroCounts) / installed.countsPerN;
-    const what = `${fmt(forceN, 0)} N (${fmt(forceN / this.areaMm2)} MPa) by the installed calibration`;
+    // Judged with the installed calibration: the one a tare under load would otherwise replace. A first
+    // calibration has none: its tare must be an unloaded reading and its span near the nominal one.
+    const installed = this.options.installed?.calibration;
+    const judge = installed ?? {
+      zeroCounts: this.cell.calibration.zeroCounts,
+      countsPerN: hw.nominalCountsPerN,
+    };
+    const forceN = (last.counts - judge.zeroCounts) / judge.countsPerN;
+    const what = `${fmt(forceN, 0)} N (${fmt(forceN / this.areaMm2)} MPa) by the ${installed ? 'installed calibration' : "cell's nominal span"}`;
     let next: LoadCellCalibration;
     if (cmd.command === 'tare') {
-      if (Math.abs(forceN) > hw.nearZeroN)
+      if (installed && Math.abs(forceN) > hw.nearZeroN)
         throw new CommandRefused(
           `tare refused: the load cell reads ${what}; a tare needs the press released, with at most ${hw.nearZeroN} N on the cell (stop leaves the press holding its load)`,
+        );
+      if (!installed && Math.abs(last.counts) > hw.maxZeroOffsetCounts)
+        throw new CommandRefused(
+          `tare refused: the load cell reads ${fmt(last.counts, 0)} counts, not an unloaded reading (a healthy cell and ADC read within ${hw.maxZeroOffsetCounts} counts of 0 with nothing on them): release the press, take everything off the cell`,
         );
       next = { zeroCounts: last.counts, countsPerN: this.cell.calibration.countsPerN };
     } else {

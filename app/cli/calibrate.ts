@@ -1,40 +1,19 @@
 /**
  * `cellrig calibrate`: a stack load cell's two-point calibration (devices/calibration-procedure.ts),
- * written into the rig's flow file as that channel's stack-pressure settings (Zero, Span). The board comes
- * from the channel's rig node unless given here. Run it with `cellrig start` stopped: the serial port is
- * opened by one program at a time, and a running Node-RED would write its own copy of the flows back.
+ * installed in the rig's installation record (devices/rig-installation.ts: what the safety layer judges by)
+ * and written into the rig's flow file as that channel's stack-pressure settings (Zero, Span), so the next
+ * start deploys what was installed. The board comes from the channel's rig node unless given here. It holds
+ * the data folder's lock: with `cellrig start` running it refuses (the serial port is opened by one program
+ * at a time, and a running Node-RED would write its own copy of the flows back).
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { roundSpan } from '../../src/rig/installation';
 import { EXIT, numberIn, onRun, subcommand, UsageError } from './grammar';
+import { dataFolder, findChannel, flowFileIn, fromEnv, lockForWrite, rigIdOf } from './rig-folder';
 
-type FlowNode = Record<string, unknown> & { id: string; type: string };
-
-/** The channel's stack-pressure node and its rig node in a flow file, or a UsageError naming what is wrong. */
-export function findChannel(
-  file: string,
-  channel: string,
-): { flows: FlowNode[]; node: FlowNode; rig?: FlowNode } {
-  if (!existsSync(file)) throw new UsageError(`${file}: no flow file (give --flows, or set CELLRIG_DATA)`);
-  let flows: FlowNode[];
-  try {
-    flows = JSON.parse(readFileSync(file, 'utf8')) as FlowNode[];
-  } catch (err) {
-    throw new UsageError(`${file}: not a flow file (${(err as Error).message})`);
-  }
-  if (!Array.isArray(flows)) throw new UsageError(`${file}: not a flow file (not an array of nodes)`);
-  const nodes = flows.filter((n) => n.type === 'stack-pressure' && n.channel === channel);
-  if (nodes.length !== 1) {
-    const known = flows.filter((n) => n.type === 'stack-pressure').map((n) => String(n.channel));
-    throw new UsageError(
-      `${file}: ${nodes.length ? 'more than one' : 'no'} stack-pressure node for channel "${channel}" (channels: ${known.join(', ') || 'none'})`,
-    );
-  }
-  const node = nodes[0]!;
-  return { flows, node, rig: flows.find((n) => n.id === node.rig) };
-}
+export { findChannel };
 
 /** Writes the new zero and span into the node, keeping the previous file as <file>.bak. */
 export function writeCalibration(
@@ -45,7 +24,7 @@ export function writeCalibration(
   const { flows, node } = findChannel(file, channel);
   const before = { zeroCounts: Number(node.zeroCounts), countsPerN: Number(node.countsPerN) };
   node.zeroCounts = Math.round(cal.zeroCounts);
-  node.countsPerN = Math.round(cal.countsPerN * 1e4) / 1e4;
+  node.countsPerN = roundSpan(cal.countsPerN);
   writeFileSync(`${file}.bak`, readFileSync(file));
   writeFileSync(`${file}.tmp`, `${JSON.stringify(flows, null, 4)}\n`);
   renameSync(`${file}.tmp`, file);
@@ -54,7 +33,9 @@ export function writeCalibration(
 
 type Opts = {
   channel: string;
+  data?: string;
   flows?: string;
+  rig?: string;
   knownN?: number;
   reference?: boolean;
   backend?: string;
@@ -62,21 +43,16 @@ type Opts = {
   seed: number;
 };
 
-/** A flow value that Node-RED would take from the environment (`${VAR}`), as the running rig would see it. */
-const fromEnv = (v: unknown): string | undefined => {
-  const s = typeof v === 'string' ? v : undefined;
-  const m = s ? /^\$\{(\w+)\}$/.exec(s) : null;
-  return (m ? process.env[m[1]!] : s) || undefined;
-};
-
 export function register(program: Command): void {
   const cmd = subcommand(
     program,
     'calibrate',
-    "calibrate a channel's load cell and write it into the rig's flows",
+    "calibrate a channel's load cell, install it and write it into the rig's flows",
   )
     .requiredOption('--channel <id>', 'the channel, as its stack-pressure node names it (e.g. ch1)')
-    .option('--flows <file>', 'the flow file (default: $CELLRIG_DATA/flows.json)')
+    .option('--data <dir>', 'the data folder (default: $CELLRIG_DATA, else ./.cellrig)')
+    .option('--flows <file>', 'the flow file (default: <data>/flows.json)')
+    .option('--rig <id>', "the rig's id (default: the channel's rig node's, else $RIG_ID, else rig01)")
     .option(
       '--known-n <newton>',
       'the known load, N (calibration weights)',
@@ -91,72 +67,95 @@ export function register(program: Command): void {
       '\nWith cellrig start stopped:\n' +
         '  cellrig calibrate --channel ch1 --known-n 4903      (500 kg of weights: 4903 N)\n' +
         '  cellrig calibrate --channel ch2 --reference          (press until the reference cell reads a value)\n' +
-        'Exit codes: 0 written, 1 the board or cell not available, 2 bad option or channel,\n' +
-        '4 refused by the safety rules or an unsteady reading (nothing written).',
+        'A real rig needs its hardware limits installed first (cellrig install hardware).\n' +
+        'Exit codes: 0 installed and written, 1 the board or cell not available, or cellrig running,\n' +
+        '2 bad option or channel, 4 refused by the safety rules, an unsteady reading, or no usable\n' +
+        'installation record (nothing written).\n',
     );
   onRun(cmd, async (opts: Opts) => {
     if ((opts.knownN === undefined) === !opts.reference)
       throw new UsageError('give either --known-n N or --reference');
-    const file = opts.flows ?? join(process.env.CELLRIG_DATA || '.cellrig', 'flows.json');
+    const data = dataFolder(opts.data);
+    const file = flowFileIn(data, opts.flows);
     const { node, rig } = findChannel(file, opts.channel);
     const { openRigHardware } = await import('../../devices/board.js');
-    const { calibrateLoadCell, CalibrationError } = await import('../../devices/calibration-procedure.js');
-    const { channelConfigSchema, rigConfigSchema, describeZodError } = await import(
-      '../../src/rig/config.js'
-    );
-    const { REFERENCE_RIG } = await import('../../src/rig/hardware-limits.js');
+    const { calibrateAndInstall, CalibrationError } = await import('../../devices/calibration-procedure.js');
+    const { RigInstallation } = await import('../../devices/rig-installation.js');
+    const { rigConfigSchema, describeZodError } = await import('../../src/rig/config.js');
+    const { configFrom, stackPressureConfigSchema } = await import('../../nodes/stack-pressure/config.js');
     const { RealClock } = await import('../../src/clock.js');
-    const ch = channelConfigSchema.safeParse({
-      ...node,
-      calibration: { zeroCounts: Number(node.zeroCounts), countsPerN: Number(node.countsPerN) },
-    });
-    if (!ch.success) throw new UsageError(describeZodError(ch.error, `${file}: channel ${opts.channel}`));
-    const config = rigConfigSchema.parse({
-      rigId: 'calibrate',
+    const parsed = stackPressureConfigSchema.safeParse(configFrom(node));
+    if (!parsed.success)
+      throw new UsageError(describeZodError(parsed.error, `${file}: channel ${opts.channel}`));
+    const ch = parsed.data;
+    const config = rigConfigSchema.safeParse({
+      rigId: rigIdOf(opts.rig, rig),
       backend: opts.backend ?? fromEnv(rig?.backend) ?? 'sim',
       serialPort: opts.port ?? fromEnv(rig?.serialPort),
       seed: opts.seed,
     });
+    if (!config.success) throw new UsageError(describeZodError(config.error, 'calibrate'));
+    const lock = lockForWrite(data, 'cellrig calibrate');
     const clock = new RealClock();
-    let hw: Awaited<ReturnType<typeof openRigHardware>>;
     try {
-      hw = await openRigHardware(config, clock);
-    } catch (err) {
-      process.stderr.write(`cellrig calibrate: ${(err as Error).message}\n`);
-      return EXIT.failure;
-    }
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      const cal = await calibrateLoadCell({
-        hw,
-        clock,
-        channel: ch.data,
-        hardware: REFERENCE_RIG.press,
-        knownForceN: opts.knownN,
-        log: (l) => process.stdout.write(`${l}\n`),
-        ask: (s) =>
-          rl.question(
-            s.step === 'release'
-              ? `${s.channel}: release the press (manual release open, nothing on the cell), then press Enter `
-              : s.knownForceN !== undefined
-                ? `${s.channel}: put the known load of ${s.knownForceN} N on the cell, wait for it to settle, press Enter `
-                : `${s.channel}: press until the reference cell reads a steady value; type that reading in N: `,
-          ),
+      const installation = RigInstallation.open({
+        dataDir: data,
+        rigId: config.data.rigId,
+        backend: config.data.backend,
       });
-      const { before, after } = writeCalibration(file, opts.channel, cal);
-      process.stdout.write(
-        `${opts.channel}: zero ${before.zeroCounts} -> ${after.zeroCounts} counts, span ${before.countsPerN} -> ${after.countsPerN} counts/N; written to ${file} (previous in ${file}.bak)\n`,
-      );
-      return EXIT.ok;
-    } catch (err) {
-      if (err instanceof CalibrationError) {
-        process.stderr.write(`cellrig calibrate: ${err.message}; nothing written\n`);
+      const record = installation.record;
+      if (!record) {
+        process.stderr.write(`cellrig calibrate: ${installation.refusal}; nothing written\n`);
         return 4;
       }
-      throw err;
+      let hw: Awaited<ReturnType<typeof openRigHardware>>;
+      try {
+        hw = await openRigHardware(config.data, clock);
+      } catch (err) {
+        process.stderr.write(`cellrig calibrate: ${(err as Error).message}\n`);
+        return EXIT.failure;
+      }
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      const log = (l: string) => process.stdout.write(`${l}\n`);
+      try {
+        // The record first: should the flow file's write fail, the node disagrees and is refused, never the reverse.
+        const installed = await calibrateAndInstall({
+          hw,
+          clock,
+          installation,
+          channel: ch,
+          pins:
+            ch.pumpPin !== undefined && ch.valvePin !== undefined
+              ? { pump: ch.pumpPin, valve: ch.valvePin }
+              : undefined,
+          knownForceN: opts.knownN,
+          log,
+          ask: (s) =>
+            rl.question(
+              s.step === 'release'
+                ? `${s.channel}: release the press (manual release open, nothing on the cell), then press Enter `
+                : s.knownForceN !== undefined
+                  ? `${s.channel}: put the known load of ${s.knownForceN} N on the cell, wait for it to settle, press Enter `
+                  : `${s.channel}: press until the reference cell reads a steady value; type that reading in N: `,
+            ),
+        });
+        const { before, after } = writeCalibration(file, opts.channel, installed);
+        log(
+          `${opts.channel}: zero ${before.zeroCounts} -> ${after.zeroCounts} counts, span ${before.countsPerN} -> ${after.countsPerN} counts/N; installed in ${installation.file}, written to ${file} (previous in ${file}.bak)`,
+        );
+        return EXIT.ok;
+      } catch (err) {
+        if (err instanceof CalibrationError) {
+          process.stderr.write(`cellrig calibrate: ${err.message}; nothing written\n`);
+          return 4;
+        }
+        throw err;
+      } finally {
+        rl.close();
+        hw.close();
+      }
     } finally {
-      rl.close();
-      hw.close();
+      lock.release();
     }
   });
 }

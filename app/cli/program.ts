@@ -13,6 +13,7 @@ import { register as registerEis } from './eis';
 import { withConventions } from './grammar';
 import { register as registerHashPassword } from './hash-password';
 import { register as registerHealth } from './health';
+import { register as registerInstall } from './install';
 import { register as registerProbe } from './probe';
 import { register as registerSim } from './sim';
 import { register as registerStart } from './start';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerHealth(program);
   registerProbe(program);
   registerCalibrate(program);
+  registerInstall(program);
   registerVirtualBoard(program);
   return program;
 }

@@ -12,7 +12,7 @@ import { OvenLoop } from '../../devices/oven-loop';
 import { PressChannel } from '../../devices/press-channel';
 import { type PressureSample, runPressureHold } from '../../devices/sim/runs/pressure-run';
 import { type ProfileSample, runProfile } from '../../devices/sim/runs/profile-run';
-import { SIM_PINS } from '../../devices/sim/sim-rig';
+import { SIM_PINS, simChannelAsBuilt } from '../../devices/sim/sim-rig';
 import { startEmbeddedBroker } from '../../services/embedded-broker';
 import { RigPublisher } from '../../services/rig-publisher';
 import { RealClock } from '../../src/clock';
@@ -233,6 +233,8 @@ export async function runLoopBench(opts: { seconds: number; hz: number }): Promi
     const press = new PressChannel(hw, clock, {
       channel,
       hardware: REFERENCE_RIG.press,
+      // The simulated rig as built is its installation.
+      installed: simChannelAsBuilt(port),
       hold: new PressureHold({ plausibleMaxMPa: capacityMPa(REFERENCE_RIG.press, channel.dieDiameterMm) }),
       pins,
     });

@@ -34,6 +34,35 @@ export const SIM_PINS = {
   >,
 } as const;
 
+/** The die the simulated stacks are pressed in, mm. */
+export const SIM_DIE_DIAMETER_MM = 10;
+/** Mux ports of the simulated rig's board (openRigHardware) that have a load cell behind them. */
+export const SIM_LOAD_CELL_PORTS = [0, 1, 2, 3, 4, 5, 6, 7];
+
+/**
+ * One channel of the simulated rig as it was built, which is what its installation record is seeded with:
+ * every simulated load cell reads with DEFAULT_LOAD_CELL, every stack sits in a 10 mm die, and ports 0 to 2
+ * have a press on SIM_PINS. Undefined for a port without a load cell.
+ */
+export function simChannelAsBuilt(muxPort: number):
+  | {
+      muxPort: number;
+      dieDiameterMm: number;
+      pumpPin?: number;
+      valvePin?: number;
+      calibration: { zeroCounts: number; countsPerN: number };
+    }
+  | undefined {
+  if (!SIM_LOAD_CELL_PORTS.includes(muxPort)) return undefined;
+  const press = SIM_PINS.press[muxPort];
+  return {
+    muxPort,
+    dieDiameterMm: SIM_DIE_DIAMETER_MM,
+    ...(press ? { pumpPin: press.pump, valvePin: press.valve } : {}),
+    calibration: { ...DEFAULT_LOAD_CELL },
+  };
+}
+
 export type SimRigOptions = {
   seed: number;
   /** Mux ports with a load cell and a press behind them. */
@@ -85,7 +114,10 @@ export class SimRig implements SimWorld {
   ) {
     this.startMs = clock.now();
     const ports = options.loadCellPorts ?? [0, 1, 2];
-    const preloadN = forceNFromPressure(options.preloadMPa ?? 150, options.dieDiameterMm ?? 10);
+    const preloadN = forceNFromPressure(
+      options.preloadMPa ?? 150,
+      options.dieDiameterMm ?? SIM_DIE_DIAMETER_MM,
+    );
     const ambientTempC = () => 25 + 1.5 * Math.sin((2 * Math.PI * this.timeS()) / 86_400);
     for (const port of ports) {
       // Each channel gets its own noise stream, so adding a channel does not change the others.

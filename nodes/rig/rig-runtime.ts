@@ -1,11 +1,13 @@
 /**
  * What a rig config node owns and shares with the nodes that use it: the board (opened on first use,
- * closed when the rig is), and the rig's MQTT link (when a broker is configured). The last node out
+ * closed when the rig is), the rig's installation record (loaded when the rig starts: hardware limits and
+ * each channel's installed load cell), and the rig's MQTT link (when a broker is configured). The last node out
  * does not close them; the config node's own close does, which Node-RED calls after its users'.
  */
 import type { Node } from 'node-red';
 import { openRigHardware, type RigHardware } from '../../devices/board';
 import { Heartbeat } from '../../devices/heartbeat';
+import type { RigInstallation } from '../../devices/rig-installation';
 import { SIM_PINS } from '../../devices/sim/sim-rig';
 import { simWatchdogRelay, type WatchdogRelay } from '../../devices/sim/watchdog-relay';
 import { RigPublisher } from '../../services/rig-publisher';
@@ -13,7 +15,6 @@ import { systemd } from '../../services/systemd-notify';
 import type { Clock } from '../../src/clock';
 import { LoopHealth } from '../../src/control/loop-monitor';
 import type { RigConfig } from '../../src/rig/config';
-import { REFERENCE_RIG, type RigHardwareLimits } from '../../src/rig/hardware-limits';
 
 /** The simulated watchdog's timeout: the heartbeat's edges come every 250 ms while the loops are healthy. */
 const WATCHDOG_TIMEOUT_MS = 1000;
@@ -48,8 +49,11 @@ export class RigRuntime {
     readonly config: RigConfig,
     readonly clock: Clock,
     private readonly link: RigLink,
-    /** What this rig's hardware can do: every node's setpoints and limits are checked against it. */
-    readonly limits: RigHardwareLimits = REFERENCE_RIG,
+    /**
+     * The rig's installation record: its hardware limits (every node's setpoints and limits are checked
+     * against them) and each channel's installed load cell, die, pins and calibration.
+     */
+    readonly installation: RigInstallation,
   ) {}
 
   get rigId(): string {

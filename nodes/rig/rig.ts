@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { z } from 'zod';
+import { RigInstallation } from '../../devices/rig-installation';
 import { describeZodError, rigConfigSchema } from '../../src/rig/config';
 import { clockFor, registerNode } from '../shared/node-support';
+import { registerInstallationApi } from './installation-api';
 import { registerProbeApi } from './probe-api';
 import { type RigConfigNode, RigRuntime } from './rig-runtime';
 
@@ -46,21 +48,37 @@ export default function register(RED: NodeAPI): void {
       this.error(this.configError);
       return;
     }
-    const runtime = new RigRuntime(parsed.data, clockFor(RED), {
-      brokerUrl: broker.data,
-      // The node's credentials, else the launcher's environment (containers pass secrets that way).
-      username: this.credentials?.username || process.env.MQTT_USER,
-      password: this.credentials?.password || process.env.MQTT_PASSWORD,
-      // Beside the flows in Node-RED's user folder, so a restart finds what was not yet delivered.
-      journalDir: join(RED.settings.userDir ?? join(tmpdir(), 'cellrig'), 'journal', parsed.data.rigId),
-      onAlarm: (message: string) => this.error(`telemetry: ${message}`),
+    const clock = clockFor(RED);
+    const dataDir = RED.settings.userDir ?? join(tmpdir(), 'cellrig');
+    // Loaded once, as the rig starts: no deploy or message changes it (devices/rig-installation.ts).
+    const installation = RigInstallation.open({
+      dataDir,
+      rigId: parsed.data.rigId,
+      backend: parsed.data.backend,
+      now: () => clock.now(),
     });
+    if (installation.refusal) this.warn(installation.refusal);
+    const runtime = new RigRuntime(
+      parsed.data,
+      clock,
+      {
+        brokerUrl: broker.data,
+        // The node's credentials, else the launcher's environment (containers pass secrets that way).
+        username: this.credentials?.username || process.env.MQTT_USER,
+        password: this.credentials?.password || process.env.MQTT_PASSWORD,
+        // Beside the flows in Node-RED's user folder, so a restart finds what was not yet delivered.
+        journalDir: join(dataDir, 'journal', parsed.data.rigId),
+        onAlarm: (message: string) => this.error(`telemetry: ${message}`),
+      },
+      installation,
+    );
     this.runtime = runtime;
     this.on('close', (_removed: boolean, done: () => void) => {
       runtime.close().then(done, done);
     });
   }
   registerProbeApi(RED);
+  registerInstallationApi(RED);
   registerNode(RED, 'rig', RigNode, {
     credentials: { username: { type: 'text' }, password: { type: 'password' } },
   });

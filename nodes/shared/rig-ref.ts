@@ -1,5 +1,6 @@
 /** Finds the rig config node a node is wired to, or says why it cannot be used. */
 import type { Node, NodeAPI } from 'node-red';
+import type { RigHardwareLimits } from '../../src/rig/hardware-limits';
 import type { RigConfigNode, RigRuntime } from '../rig/rig-runtime';
 import { short, status } from './node-support';
 
@@ -21,4 +22,13 @@ export function rigOrReport(RED: NodeAPI, node: Node, rigNodeId: string | undefi
   node.error(rig);
   node.status(status.error(short(rig)));
   return undefined;
+}
+
+/**
+ * The rig's hardware limits from its installation record, or why there are none (a real rig not yet
+ * installed, a damaged record): then nothing that needs them may run.
+ */
+export function installedHardware(rig: RigRuntime): { hardware?: RigHardwareLimits; notInstalled?: string } {
+  const h = rig.installation.hardware();
+  return h.ok ? { hardware: h.hardware } : { notInstalled: h.reason };
 }

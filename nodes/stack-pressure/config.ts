@@ -10,6 +10,7 @@ import {
   type PressHardware,
   type SettingProblem,
 } from '../../src/rig/hardware-limits';
+import type { DeployedChannel } from '../../src/rig/installation';
 
 // Ranges are the rig's hardware limits, checked after parsing (settingsProblems) so the refusal is in words.
 const optionalNumber = (schema: z.ZodNumber) =>
@@ -95,6 +96,21 @@ export function settingsProblems(c: StackPressureConfig, hw: PressHardware): Set
       ),
     );
   return problems;
+}
+
+/** What the node was deployed with that the rig's installation fixes (devices/rig-installation.ts). */
+export function deployedChannel(c: StackPressureConfig): DeployedChannel {
+  const hold = c.control === 'hold';
+  return {
+    channel: c.channel,
+    muxPort: c.muxPort,
+    dieDiameterMm: c.dieDiameterMm,
+    calibration: c.calibration,
+    ...(hold && c.pumpPin !== undefined && c.valvePin !== undefined
+      ? { pins: { pump: c.pumpPin, valve: c.valvePin } }
+      : {}),
+    ...(hold ? { overloadMPa: holdSettings(c).overloadMPa } : {}),
+  };
 }
 
 /** The pressure hold for a node in hold mode (its settings already checked), else undefined. */

@@ -16,6 +16,7 @@ import { rigOrReport } from '../shared/rig-ref';
 import { startSampling } from '../shared/sampling';
 import {
   configFrom,
+  deployedChannel,
   holdFor,
   pressCommandSchema,
   settingsProblems,
@@ -33,7 +34,15 @@ export default function register(RED: NodeAPI): void {
     if (!config) return;
     const rig = rigOrReport(RED, this, def.rig);
     if (!rig) return;
-    const hardware = rig.limits.press;
+    // The channel as deployed against the rig's installation: another zero, span, die, port or pins is
+    // refused here, before anything touches the press (and again below, in PressChannel).
+    const installed = rig.installation.channel(deployedChannel(config));
+    if (!installed.ok) {
+      this.error(`${what}: ${installed.reason}`);
+      this.status(status.error(short(installed.reason)));
+      return;
+    }
+    const hardware = installed.hardware.press;
     const problems = settingsProblems(config, hardware);
     if (problems.length) {
       const message = `${what}: ${describeProblems(problems)}`;
@@ -61,6 +70,8 @@ export default function register(RED: NodeAPI): void {
         channel = new PressChannel(hw, clock, {
           channel: config,
           hardware,
+          installed: installed.entry,
+          rigId: rig.rigId,
           hold,
           pins:
             config.pumpPin !== undefined && config.valvePin !== undefined

@@ -12,7 +12,7 @@ import { eventFields } from '../../src/control/events';
 import { ProfileProgrammer } from '../../src/control/profile';
 import { checkProfile } from '../../src/control/profile-check';
 import { errorMessage, short, status } from '../shared/node-support';
-import { rigOrReport } from '../shared/rig-ref';
+import { installedHardware, rigOrReport } from '../shared/rig-ref';
 import { startSampling } from '../shared/sampling';
 import {
   applyCommand,
@@ -86,12 +86,13 @@ export default function register(RED: NodeAPI): void {
     let lastReportMs = Number.NEGATIVE_INFINITY;
     let lastTempC: number | undefined;
     const stateFile = stateFileOf();
+    const { hardware, notInstalled } = installedHardware(rig);
     const programmerConfig = {
       controlPeriodS: config.controlPeriodMs / 1000,
       guard: { overTempCutoffC: config.overTempCutoffC },
       powerLossPolicy: config.powerLossPolicy,
       ...(config.maxOutageS ? { maxOutageS: config.maxOutageS } : {}),
-      oven: rig.limits.oven,
+      oven: hardware?.oven,
     };
     const programmer = new ProfileProgrammer(programmerConfig);
     // For the panel's profile editor: drafts checked exactly as a start on this node checks them.
@@ -99,8 +100,8 @@ export default function register(RED: NodeAPI): void {
       checkProfile: (draft: unknown) => checkProfile(draft, programmerConfig, lastTempC ?? 25),
       profileSource: def.profile || 'tfaa-drying',
     });
-    // The configured profile and cutoff against the oven's ratings now, not when a start arrives.
-    const refused = ovenSettingsProblem(config, programmer.config.soakBandC, rig.limits.oven);
+    // The configured profile and cutoff against the oven's ratings (installed ones only) now, not at a start.
+    const refused = notInstalled ?? ovenSettingsProblem(config, programmer.config.soakBandC, hardware!.oven);
     if (refused) {
       this.error(`${what}: ${refused}`);
       this.status(status.error(short(refused)));

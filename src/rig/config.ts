@@ -11,6 +11,7 @@ export const idSchema = z
   .regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, _ and - (it becomes an MQTT topic level)');
 
 export const ioBackendSchema = z.enum(['sim', 'firmata', 'linux']);
+export type IoBackend = z.infer<typeof ioBackendSchema>;
 
 export const rigConfigSchema = z.object({
   rigId: idSchema,

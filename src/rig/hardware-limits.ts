@@ -2,7 +2,8 @@
  * What the rig's hardware can do, and the checks that hold every setpoint and limit to it before anything
  * runs. The figures describe the reference rig (and the simulator, which models it): a 20 kN load cell on a
  * NAU7802 at gain 128, an electro-hydraulic press whose pump moves the ram 0.01 mm/s, an 800 W vacuum oven.
- * A rig built from other parts gives its own figures (rig config node, `hardware`).
+ * A rig built from other parts installs its own figures (`cellrig install hardware --file`), kept in its
+ * installation record (src/rig/installation.ts) with the record schema below.
  *
  * The checks answer in plain words that name the setting (as the caller calls it: a node field or a CLI
  * option), the value, why it is refused and the allowed range, never a schema dump.
@@ -65,6 +66,86 @@ export type RigHardwareLimits = z.infer<typeof rigHardwareSchema>;
 
 /** The reference rig, as the simulator models it. */
 export const REFERENCE_RIG: RigHardwareLimits = rigHardwareSchema.parse({});
+
+/** Full scale of the 24-bit bridge ADC, counts: a load cell's capacity must fit in it. */
+export const ADC_FULL_SCALE_COUNTS = 8_388_607;
+
+const range = (min: number, max: number, unit: string) =>
+  z
+    .number({ error: `must be a number (${unit})` })
+    .refine((v) => Number.isFinite(v) && v >= min && v <= max, `must be from ${min} to ${max} ${unit}`);
+const span = (min: number, max: number, unit: string) =>
+  z
+    .object({ min: range(min, max, unit), max: range(min, max, unit) })
+    .strict()
+    .refine((r) => r.min <= r.max, `min must not be above max (${unit})`);
+
+/**
+ * The press limits as an installation record holds them: every field present (a record never takes a
+ * default), each within bounds no real rig leaves, and the fields consistent with each other. A rig's own
+ * figures are checked with this when they are installed and every time the record is loaded.
+ */
+export const pressHardwareRecordSchema = z
+  .object({
+    loadCellCapacityN: range(50, 1_000_000, 'N'),
+    usableFraction: range(0.1, 1, '(a fraction of the capacity)'),
+    nominalCountsPerN: range(0.01, 100_000, 'counts/N'),
+    spanTolerance: range(0.001, 0.5, '(a fraction)'),
+    maxZeroOffsetCounts: range(1, ADC_FULL_SCALE_COUNTS, 'counts'),
+    nearZeroN: range(0.01, 20_000, 'N'),
+    minSpanForceN: range(1, 1_000_000, 'N'),
+    pumpSpeedMmPerS: range(0.00001, 10, 'mm/s'),
+    releaseSpeedMmPerS: range(0.00001, 10, 'mm/s'),
+    nominalStiffnessNPerMm: range(10, 100_000_000, 'N/mm'),
+    maxStiffnessNPerMm: range(10, 100_000_000, 'N/mm'),
+    guardMarginN: range(0, 100_000, 'N'),
+    overloadGapMPa: range(0, 100, 'MPa'),
+    toleranceMPa: span(0.001, 100, 'MPa'),
+    minRampMPaPerS: range(0.0001, 100, 'MPa/s'),
+    holdPeriodMs: span(50, 60_000, 'ms'),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const bad = (path: keyof typeof p, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    if (
+      p.loadCellCapacityN * p.nominalCountsPerN * (1 + p.spanTolerance) + p.maxZeroOffsetCounts >
+      ADC_FULL_SCALE_COUNTS
+    )
+      bad(
+        'nominalCountsPerN',
+        `the load cell's capacity at this sensitivity does not fit the 24-bit ADC (${ADC_FULL_SCALE_COUNTS} counts)`,
+      );
+    if (p.maxZeroOffsetCounts / p.nominalCountsPerN > 0.05 * p.loadCellCapacityN)
+      bad(
+        'maxZeroOffsetCounts',
+        'a zero window over 5 % of the capacity would let a zero taken under load pass',
+      );
+    if (p.nearZeroN > 0.02 * p.loadCellCapacityN)
+      bad('nearZeroN', 'a "no load" of over 2 % of the capacity is not a released press');
+    if (!(p.minSpanForceN > p.nearZeroN && p.minSpanForceN < p.loadCellCapacityN * p.usableFraction))
+      bad('minSpanForceN', "must be above nearZeroN and below the cell's usable range");
+    if (p.maxStiffnessNPerMm < p.nominalStiffnessNPerMm)
+      bad('maxStiffnessNPerMm', 'the stiffest stack assumed must be at least the nominal one');
+    if (p.guardMarginN > 0.1 * p.loadCellCapacityN)
+      bad('guardMarginN', 'a guard margin over 10 % of the capacity leaves no room to hold');
+  });
+
+export const ovenHardwareRecordSchema = z
+  .object({
+    maxTempC: range(30, 1000, 'C'),
+    maxRampCPerMin: range(0.001, 100, 'C/min'),
+    minRampCPerMin: range(0.001, 100, 'C/min'),
+  })
+  .strict()
+  .refine((o) => o.minRampCPerMin <= o.maxRampCPerMin, {
+    path: ['minRampCPerMin'],
+    message: 'must not be above maxRampCPerMin',
+  });
+
+export const rigHardwareRecordSchema = z
+  .object({ press: pressHardwareRecordSchema, oven: ovenHardwareRecordSchema })
+  .strict();
 
 /** One refused setting: which (as the caller names it) and why, in a sentence. */
 export type SettingProblem = { setting: string; message: string };

@@ -39,14 +39,23 @@ const channel = channelConfigSchema.parse({
   calibration: INSTALLED,
 });
 
+/** The channel's installation: the load cell behind port 0, installed with that calibration. */
+const installed = { muxPort: 0, dieDiameterMm: 10, calibration: INSTALLED };
+
 /** Runs the procedure while the virtual clock moves, so its sample-period waits pass. */
-async function run(r: TestRig, ask: (s: CalibrationStep) => Promise<string>, knownForceN?: number) {
+async function run(
+  r: TestRig,
+  ask: (s: CalibrationStep) => Promise<string>,
+  knownForceN?: number,
+  asInstalled: typeof installed | undefined = installed,
+) {
   let done = false;
   const p = calibrateLoadCell({
     hw: r.hw,
     clock: r.clock,
     channel,
     hardware: REFERENCE_RIG.press,
+    installed: asInstalled,
     knownForceN,
     ask,
   }).finally(() => {

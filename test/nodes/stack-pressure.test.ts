@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock';
+import { installForTest } from '../support/installation';
 import {
   errors,
   type FlowNode,
@@ -264,11 +265,11 @@ describe('stack-pressure node: the safety findings', () => {
 
 describe('stack-pressure node without hardware', () => {
   it('shows "not available" when the rig is a Firmata board that is not plugged in, and the flow keeps running', async () => {
-    await startFlow(mods, [
-      simRig({ backend: 'firmata' }),
-      stack({ control: 'hold' }),
-      { id: 'out', type: 'helper' },
-    ]);
+    await startFlow(
+      mods,
+      [simRig({ backend: 'firmata' }), stack({ control: 'hold' }), { id: 'out', type: 'helper' }],
+      { prepare: (dir) => installForTest(dir) },
+    );
     const node = helper.getNode('sp1');
     // johnny-five gives up on the missing serial port after its 5 s connect timeout (real time).
     await waitForStatus(node, /not available/);

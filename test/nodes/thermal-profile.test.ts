@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import thermalProfile from '../../nodes/thermal-profile/thermal-profile';
 import { VirtualClock } from '../../src/clock';
+import { installForTest } from '../support/installation';
 import {
   errors,
   type FlowNode,
@@ -382,7 +383,9 @@ describe('thermal-profile node wiring', () => {
 
 describe('thermal-profile node without hardware', () => {
   it('shows "not available" on a Firmata rig with no board plugged in, without an error', async () => {
-    await startFlow(mods, [simRig({ backend: 'firmata' }), node()]);
+    await startFlow(mods, [simRig({ backend: 'firmata' }), node()], {
+      prepare: (dir) => installForTest(dir, { channels: {} }),
+    });
     const n = helper.getNode('tp1');
     await waitForStatus(n, /not available/);
     expect(lastStatus(n)).toMatchObject({ fill: 'grey', text: expect.stringMatching(/not available/) });

@@ -27,10 +27,17 @@ export async function packageNodeModules(): Promise<unknown[]> {
 export async function startFlow(
   modules: unknown[],
   flow: FlowNode[],
-  opts: { clock?: Clock; credentials?: Record<string, unknown>; settings?: Record<string, unknown> } = {},
+  opts: {
+    clock?: Clock;
+    credentials?: Record<string, unknown>;
+    settings?: Record<string, unknown>;
+    /** Runs on the fresh user folder before the flow loads (e.g. to write an installation record). */
+    prepare?: (userDir: string) => void;
+  } = {},
 ): Promise<typeof helper> {
   // A user folder per flow, so journals of one test never leak into the next.
   userDir = mkdtempSync(join(tmpdir(), 'cellrig-nr-'));
+  opts.prepare?.(userDir);
   helper.settings({ cellrigClock: opts.clock, userDir, ...opts.settings });
   await new Promise<void>((resolve) => helper.startServer(() => resolve()));
   await helper.load(modules as never, flow as never, (opts.credentials ?? {}) as never);

@@ -2,7 +2,7 @@
 import { openRigHardware, type RigHardware } from '../../devices/board';
 import { PressChannel } from '../../devices/press-channel';
 import type { PressLoopSample } from '../../devices/press-loop';
-import { SIM_PINS } from '../../devices/sim/sim-rig';
+import { SIM_PINS, simChannelAsBuilt } from '../../devices/sim/sim-rig';
 import { VirtualClock } from '../../src/clock';
 import { PressureHold, type PressureHoldConfigInput } from '../../src/control/pressure-hold';
 import { channelConfigSchema, DEFAULT_LOAD_CELL } from '../../src/rig/config';
@@ -37,6 +37,7 @@ export async function openPressRig(seed: number, hold: PressureHoldConfigInput =
       channel: new PressChannel(hw, clock, {
         channel: config,
         hardware: HW,
+        installed: simChannelAsBuilt(0),
         hold: h,
         pins: SIM_PINS.press[0]!,
       }),

@@ -19,7 +19,7 @@ import { capacityMPa, maxMeasurableMPa, REFERENCE_RIG } from '../../../src/rig/h
 import { dieAreaMm2, forceFromCounts } from '../../../src/rig/load-cell';
 import { openRigHardware } from '../../board';
 import { CommandRefused, PressChannel, type PressCommand } from '../../press-channel';
-import { type PressSimFault, SIM_PINS } from '../sim-rig';
+import { type PressSimFault, SIM_PINS, simChannelAsBuilt } from '../sim-rig';
 
 export type SequenceAction =
   | PressCommand['command']
@@ -98,6 +98,7 @@ export async function runPressSequence(opts: { seed: number; hours: number }): P
     new PressChannel(hw, clock, {
       channel: channelConfig,
       hardware: HW,
+      installed: simChannelAsBuilt(0),
       hold: new PressureHold(holdConfig),
       pins: SIM_PINS.press[0]!,
     });
