@@ -9,6 +9,7 @@ import { InfluxWriter } from '../../services/influx-writer';
 import { RealClock } from '../../src/clock';
 import { seededRandom } from '../../src/random';
 import { writerConfigSchema } from '../../src/telemetry/writer-config';
+import { type Mosquitto, startMosquitto } from '../support/services';
 import { tempDir } from '../support/temp-dir';
 
 const N = 100_000;
@@ -55,9 +56,13 @@ function malformed(i: number): [string, Buffer | string] {
 }
 
 let writer: InfluxWriter;
+// A broker of its own: the writer listens to every rig, so other files' rigs on the shared broker
+// would land in its counts.
+let broker: Mosquitto;
 beforeAll(async () => {
+  broker = await startMosquitto();
   const config = writerConfigSchema.parse({
-    brokerUrl: inject('mqttUrl'),
+    brokerUrl: broker.url,
     influxUrl: inject('influxUrl'),
     database: db,
     rig: '',
@@ -69,14 +74,15 @@ beforeAll(async () => {
   await connected;
 });
 afterAll(async () => {
-  await writer.close();
+  await writer?.close();
+  await broker?.stop();
 });
 
 it('counts and dead-letters every one of 100,000 malformed payloads, with bounded memory', async () => {
   global.gc?.();
   const heap0 = process.memoryUsage().heapUsed;
   let peak = heap0;
-  const fuzzer = await mqtt.connectAsync(inject('mqttUrl'), { clientId: `fuzzer-${process.pid}` });
+  const fuzzer = await mqtt.connectAsync(broker.url, { clientId: `fuzzer-${process.pid}` });
   for (let i = 0; i < N; i += 1000) {
     await Promise.all(
       Array.from({ length: 1000 }, (_, k) => {
