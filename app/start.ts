@@ -195,6 +195,16 @@ function nodeRedSettings(env: Env, userDir: string, credentialSecret: string) {
     logging: { console: { level: 'info', metrics: false, audit: false } },
     editorTheme: { tours: false, projects: { enabled: false } },
     functionGlobalContext: {},
+    // A deploy must not reach the files beside the flows (the installation record the safety layer judges
+    // by, the credential key): no core node that runs commands or writes files, no module (fs, child_process)
+    // in a function node, no palette install.
+    nodesExcludes: ['90-exec.js', '10-file.js'],
+    functionExternalModules: false,
+    externalModules: {
+      autoInstall: false,
+      palette: { allowInstall: false, allowUpload: false },
+      modules: { allowInstall: false },
+    },
     // Read by the analysis pool (nodes/shared/analysis.ts); unset fields keep its defaults.
     cellrigAnalysis: {
       threads: env.CELLRIG_ANALYSIS_THREADS,
