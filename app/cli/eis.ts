@@ -5,6 +5,7 @@
  * subcommand's work lives in its own module, loaded only when it runs.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { MAX_FIT_STARTS } from '../../src/eis/limits';
 import { EXIT, numberIn, onRun, runProgram, subcommand, withConventions } from './grammar';
 
 /** Exit codes of the eis commands: the grammar's 0, 1 and 2, and three of their own. */
@@ -58,7 +59,7 @@ export type EisOption = {
 
 const repeat: EisOption = {
   flags: '--repeat <n>',
-  description: 'run the computation n times in one process and report the time per run',
+  description: 'run the computation n times (1 to 10000) in one process and report the time per run',
   parse: numberIn({ min: 1, max: 10_000, integer: true }),
   defaultValue: 1,
 };
@@ -97,8 +98,8 @@ export const EIS_OPTIONS = {
     dropInductive,
     {
       flags: '--starts <n>',
-      description: 'automatic starts without a guess (or for a retry after a runaway)',
-      parse: numberIn({ min: 1, max: 1000, integer: true }),
+      description: `automatic starts without a guess (or for a retry after a runaway), 1 to ${MAX_FIT_STARTS} (default 12)`,
+      parse: numberIn({ min: 1, max: MAX_FIT_STARTS, integer: true }),
     },
     { flags: '--seed <n>', description: 'seed of the random starts', parse: numberIn({ integer: true }) },
     { flags: '--plot <file.svg>', description: 'write Nyquist, Bode and residual plots of the fit as SVG' },
@@ -134,7 +135,7 @@ export const EIS_OPTIONS = {
     },
     {
       flags: '--max-m <n>',
-      description: 'most RC elements tried (never more than a third of the equations)',
+      description: 'most RC elements tried, 1 to 200 (never more than a third of the equations)',
       parse: numberIn({ min: 1, max: 200, integer: true }),
       defaultValue: 50,
     },
