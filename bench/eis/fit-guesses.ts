@@ -2,15 +2,18 @@
  * Fits from random guesses against scipy's bounded TRF from the same guesses: a seeded batch over every
  * shared spectrum with its case circuit (fit-cases.ts) and the issue's R0-p(R1,CPE1)-p(R2,CPE2) on
  * exampleData.csv. Each guess is the no-guess fit's values times 10^U(-2, 2) for positive parameters
- * and U(0.3, 1) for exponents. The reference is the TRF port (src/eis/trust-region-reflective.ts, which
- * follows scipy 1.17's iterates to 8 digits) with impedance.py's bounds (0 to infinity, exponents to 1)
- * on the same weighted residuals, written out here apart from fit.ts. Prints how many fits end above
- * TRF's sum of squares, how many leave a parameter beyond its bound or report an infinite residual as
- * converged, and the time per fit.
+ * and U(0.3, 1) for exponents, rounded to 6 digits. The reference is scipy itself: the guesses and the
+ * spectra are written out (--requests), test/support/scipy-trf/reference.py runs scipy's least_squares
+ * from each as curve_fit runs it with impedance.py's bounds and stores the costs in
+ * test/unit/eis/fixtures/scipy-trf-guesses.json; this bench fits from each stored guess and compares.
+ * It also runs our port of TRF (src/eis/trust-region-reflective.ts) from each, to show how closely the
+ * port follows scipy. Prints how many fits end above scipy's sum of squares, how many leave a parameter
+ * beyond its bound or report an infinite residual as converged, and the time per fit.
  *
- *   npm run build && node dist/bench/eis/fit-guesses.js [count] [seed]
+ *   npm run build && node dist/bench/eis/fit-guesses.js
+ *   node dist/bench/eis/fit-guesses.js --requests requests.json 1000 12   # then reference.py (its header)
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { angularFrequencies, CircuitEvaluator, parseCircuit } from '../../src/eis/circuit';
 import { dropInductive } from '../../src/eis/drop-inductive';
@@ -36,8 +39,8 @@ export const GUESS_CASES = [
 /** Half the weighted sum of squares, as both solvers minimise it. */
 type Reference = { cost: number; costOf(fit: FitResult): number };
 
-/** scipy's curve_fit with impedance.py's bounds: TRF from the guess on the weighted residuals. */
-export function scipyTrf(
+/** Our port of scipy's TRF, as curve_fit runs it with impedance.py's bounds, from the guess on the weighted residuals. */
+export function portTrf(
   circuitText: string,
   data: Spectrum,
   weighting: Weighting,
@@ -100,20 +103,112 @@ function load(file: string, drop: boolean): Spectrum {
   return drop ? dropInductive(s) : s;
 }
 
-export function runGuessBatch(count: number, seed: number): GuessOutcome[] {
+/** Six significant digits: a guess as it is written to the scipy requests and the reference file. */
+const sixDigits = (v: number) => Number(v.toPrecision(6));
+
+/** The seeded guesses, case by case in turn (case = index into GUESS_CASES). */
+export function guessBatch(count: number, seed: number): { case: number; guess: number[] }[] {
   const random = seededRandom(seed);
-  const prepared = GUESS_CASES.map((c) => {
-    const data = load(c.file, c.dropInductive);
+  const centres = GUESS_CASES.map((c) => {
     const circuit = parseCircuit(c.circuit);
-    return { c, data, circuit, centre: fitCircuit(circuit, data, { weighting: c.weighting }).values };
+    return {
+      circuit,
+      centre: fitCircuit(circuit, load(c.file, c.dropInductive), { weighting: c.weighting }).values,
+    };
   });
-  const out: GuessOutcome[] = [];
-  for (let t = 0; t < count; t++) {
-    const { c, data, circuit, centre } = prepared[t % prepared.length]!;
+  return Array.from({ length: count }, (_, t) => {
+    const { circuit, centre } = centres[t % centres.length]!;
     const guess = circuit.parameterKinds.map((kind, k) =>
-      kind === 'exponent' ? random.uniform(0.3, 1) : centre[k]! * 10 ** random.uniform(-2, 2),
+      sixDigits(kind === 'exponent' ? random.uniform(0.3, 1) : centre[k]! * 10 ** random.uniform(-2, 2)),
     );
-    const ref = scipyTrf(c.circuit, data, c.weighting, guess);
+    return { case: t % centres.length, guess };
+  });
+}
+
+/** What test/support/scipy-trf/reference.py wrote: scipy's own TRF from each guess. */
+export type ScipyReference = {
+  readonly scipy: string;
+  readonly cases: readonly { file: string; circuit: string; weighting: Weighting; dropInductive: boolean }[];
+  readonly runs: readonly {
+    case: number;
+    guess: number[];
+    cost: number | null;
+    status?: number;
+    nfev?: number;
+  }[];
+};
+
+export const SCIPY_REFERENCE_FILE = path.join(
+  __dirname,
+  ...(__dirname.includes(`${path.sep}dist${path.sep}`) ? ['..', '..', '..'] : ['..', '..']),
+  'test',
+  'unit',
+  'eis',
+  'fixtures',
+  'scipy-trf-guesses.json',
+);
+
+export function loadScipyReference(): ScipyReference {
+  return JSON.parse(readFileSync(SCIPY_REFERENCE_FILE, 'utf8')) as ScipyReference;
+}
+
+export type ScipyComparison = GuessOutcome & {
+  /** scipy's cost (half the weighted sum of squares) from the guess; null where scipy could not start. */
+  readonly scipyCost: number | null;
+  /** Our fit's cost / scipy's - 1 (negative: ours ends lower). */
+  readonly excessOverScipy: number;
+  /** Our TRF port's cost / scipy's - 1 from the same guess. */
+  readonly portExcessOverScipy: number;
+};
+
+/** Our fit and our TRF port from each stored guess, against scipy's stored cost. */
+export function compareWithScipy(
+  ref: ScipyReference,
+  which: (run: number) => boolean = () => true,
+): ScipyComparison[] {
+  const prepared = ref.cases.map((c) => ({
+    c,
+    data: load(c.file, c.dropInductive),
+    circuit: parseCircuit(c.circuit),
+  }));
+  const out: ScipyComparison[] = [];
+  ref.runs.forEach((run, r) => {
+    if (!which(r)) return;
+    const { c, data, circuit } = prepared[run.case]!;
+    const port = portTrf(c.circuit, data, c.weighting, run.guess);
+    const t0 = process.hrtime.bigint();
+    const fit = fitCircuit(circuit, data, { initialGuess: run.guess, weighting: c.weighting });
+    const fitMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const cost = port.costOf(fit);
+    const scipyCost = run.cost;
+    out.push({
+      file: c.file,
+      circuit: c.circuit,
+      guess: run.guess,
+      excess: cost / port.cost - 1,
+      beyondBound: fit.parameters.some((p) => !(p.value >= p.lower && p.value <= p.upper)),
+      convergedNotFinite: fit.converged && !(Number.isFinite(fit.rmse) && Number.isFinite(fit.rmsRelative)),
+      determined: fit.determined,
+      attempts: fit.attempts.length,
+      fitMs,
+      scipyCost,
+      excessOverScipy: scipyCost === null ? Number.NaN : cost / scipyCost - 1,
+      portExcessOverScipy: scipyCost === null ? Number.NaN : port.cost / scipyCost - 1,
+    });
+  });
+  return out;
+}
+
+export function runGuessBatch(count: number, seed: number): GuessOutcome[] {
+  const prepared = GUESS_CASES.map((c) => ({
+    c,
+    data: load(c.file, c.dropInductive),
+    circuit: parseCircuit(c.circuit),
+  }));
+  const out: GuessOutcome[] = [];
+  for (const { case: k, guess } of guessBatch(count, seed)) {
+    const { c, data, circuit } = prepared[k]!;
+    const ref = portTrf(c.circuit, data, c.weighting, guess);
     const t0 = process.hrtime.bigint();
     const fit = fitCircuit(circuit, data, { initialGuess: guess, weighting: c.weighting });
     const fitMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -132,23 +227,47 @@ export function runGuessBatch(count: number, seed: number): GuessOutcome[] {
   return out;
 }
 
+function writeRequests(file: string, count: number, seed: number): void {
+  const cases = GUESS_CASES.map((c) => {
+    const data = load(c.file, c.dropInductive);
+    return {
+      file: c.file,
+      circuit: c.circuit,
+      weighting: c.weighting,
+      dropInductive: c.dropInductive,
+      fHz: Array.from(data.fHz),
+      reOhm: Array.from(data.reOhm),
+      imOhm: Array.from(data.imOhm),
+    };
+  });
+  writeFileSync(file, JSON.stringify({ seed, cases, guesses: guessBatch(count, seed) }));
+  process.stdout.write(`${count} guesses over ${cases.length} cases written to ${file}\n`);
+}
+
 function main(): void {
-  const count = Number(process.argv[2]) || 1000;
-  const seed = Number(process.argv[3]) || 12;
+  const args = process.argv.slice(2);
+  if (args[0] === '--requests') {
+    writeRequests(args[1]!, Number(args[2]) || 1000, Number(args[3]) || 12);
+    return;
+  }
+  const ref = loadScipyReference();
   const t0 = Date.now();
-  const outcomes = runGuessBatch(count, seed);
-  const above = (tol: number) => outcomes.filter((o) => o.excess > tol);
+  const outcomes = compareWithScipy(ref);
+  const started = outcomes.filter((o) => o.scipyCost !== null);
+  const above = (tol: number) => started.filter((o) => o.excessOverScipy > tol);
   const lines = [
-    `fits from ${count} random guesses (seed ${seed}) over ${GUESS_CASES.length} spectrum/circuit cases, against scipy's bounded TRF from each guess (${((Date.now() - t0) / 1000).toFixed(0)} s in all)`,
-    `  ending above TRF's sum of squares: ${above(1e-9).length} by more than 1e-9 relative, ${above(1e-6).length} by more than 1e-6, ${above(1e-3).length} by more than 1e-3`,
-    `  ending below it by more than 1e-6: ${outcomes.filter((o) => o.excess < -1e-6).length}`,
+    `fits from the ${outcomes.length} stored guesses over ${ref.cases.length} spectrum/circuit cases, against scipy ${ref.scipy}'s bounded TRF from each guess (${SCIPY_REFERENCE_FILE}; ${((Date.now() - t0) / 1000).toFixed(0)} s in all)`,
+    `  scipy could not start from ${outcomes.length - started.length}`,
+    `  ending above scipy's sum of squares: ${above(1e-9).length} by more than 1e-9 relative, ${above(1e-6).length} by more than 1e-6, ${above(1e-3).length} by more than 1e-3`,
+    `  ending below it by more than 1e-6: ${started.filter((o) => o.excessOverScipy < -1e-6).length}`,
+    `  our TRF port against scipy: ${started.filter((o) => Math.abs(o.portExcessOverScipy) <= 1e-6).length} within 1e-6, ${started.filter((o) => o.portExcessOverScipy > 1e-6).length} above, ${started.filter((o) => o.portExcessOverScipy < -1e-6).length} below`,
     `  a parameter beyond its bound: ${outcomes.filter((o) => o.beyondBound).length}; "converged" with a residual that is not finite: ${outcomes.filter((o) => o.convergedNotFinite).length}`,
     `  every parameter determined: ${outcomes.filter((o) => o.determined).length}; retried (more than one run): ${outcomes.filter((o) => o.attempts > 1).length}`,
     `  time per fit: median ${median(outcomes.map((o) => o.fitMs)).toFixed(2)} ms, max ${Math.max(...outcomes.map((o) => o.fitMs)).toFixed(0)} ms`,
   ];
   for (const o of above(1e-9)) {
     lines.push(
-      `  above: ${o.file} ${o.circuit} by ${o.excess.toExponential(2)} from ${JSON.stringify(o.guess)}`,
+      `  above: ${o.file} ${o.circuit} by ${o.excessOverScipy.toExponential(2)} from ${JSON.stringify(o.guess)}`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
