@@ -56,6 +56,7 @@ describe('KK test on noise-free passive circuits (generator in test/unit/eis/kk-
       largest = Math.max(largest, worst(r));
     }
     // Measured: 0.56 % at most (a semi-infinite Warburg tail at 5 points per decade).
+    console.log(`300 generated passive spectra: all valid, largest residual ${largest.toFixed(3)} %`);
     expect(largest).toBeLessThan(0.8);
   });
 });
