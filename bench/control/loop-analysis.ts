@@ -6,7 +6,10 @@
  * review's 1,000-point spectrum (its DRT takes longer than 10 s, so the worker never rests); and, for
  * comparison, the same file analysed on the control thread itself.
  *
- *   npm run build && node dist/bench/control/loop-analysis.js [seconds per phase, default 60]
+ *   npm run build && node dist/bench/control/loop-analysis.js [seconds per phase, default 60] [phases]
+ *
+ * `phases`: a comma-separated subset of none,pool70,pool1000,inline70 (default: all, in that order), to
+ * measure the phase that matters in a quiet minute on a shared machine.
  */
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,7 +34,7 @@ function synthetic(n: number) {
   return { fHz, reOhm: Array.from(z.re, noisy), imOhm: Array.from(z.im, noisy) };
 }
 
-type Phase = { name: string; job?: EisJob; where?: 'pool' | 'inline' };
+type Phase = { key: string; name: string; job?: EisJob; where?: 'pool' | 'inline' };
 
 async function phase(p: Phase, seconds: number) {
   // A pool per phase, so a job still running at the end of one does not load the next.
@@ -93,13 +96,17 @@ async function main(): Promise<void> {
     `analysis pool: ${DEFAULT_ANALYSIS.threads} worker(s), queue ${DEFAULT_ANALYSIS.queue}, limit ${DEFAULT_ANALYSIS.timeoutMs / 1000} s;` +
       ` one analysis started every ${EVERY_MS / 1000} s; ${seconds} s per phase`,
   );
-  for (const p of [
-    { name: 'no analysis' },
-    { name: 'pool, MPT_example.mpt (70 points)', job: real, where: 'pool' },
-    { name: 'pool, 1,000-point spectrum', job: big, where: 'pool' },
-    { name: 'inline, MPT_example.mpt (70 points)', job: real, where: 'inline' },
-  ] satisfies Phase[])
-    await phase(p, seconds);
+  const phases: Phase[] = [
+    { key: 'none', name: 'no analysis' },
+    { key: 'pool70', name: 'pool, MPT_example.mpt (70 points)', job: real, where: 'pool' },
+    { key: 'pool1000', name: 'pool, 1,000-point spectrum', job: big, where: 'pool' },
+    { key: 'inline70', name: 'inline, MPT_example.mpt (70 points)', job: real, where: 'inline' },
+  ];
+  const only = process.argv[3]?.split(',');
+  const unknown = only?.filter((k) => !phases.some((p) => p.key === k)) ?? [];
+  if (unknown.length)
+    throw new Error(`unknown phase ${unknown.join(', ')}: pick from ${phases.map((p) => p.key)}`);
+  for (const p of phases.filter((x) => !only || only.includes(x.key))) await phase(p, seconds);
 }
 
 main().then(
