@@ -197,8 +197,10 @@ function nodeRedSettings(env: Env, userDir: string, credentialSecret: string) {
     functionGlobalContext: {},
     // A deploy must not reach the files beside the flows (the installation record the safety layer judges
     // by, the credential key): no core node that runs commands or writes files, no module (fs, child_process)
-    // in a function node, no palette install.
-    nodesExcludes: ['90-exec.js', '10-file.js'],
+    // in a function node, no palette install. Node-RED also loads every node module beside it in
+    // node_modules: node-red-contrib-influxdb is a dev dependency for bench/telemetry's comparison only,
+    // and would hold its InfluxDB client in the rig's memory.
+    nodesExcludes: ['90-exec.js', '10-file.js', 'node-red-contrib-influxdb'],
     functionExternalModules: false,
     externalModules: {
       autoInstall: false,
@@ -207,7 +209,9 @@ function nodeRedSettings(env: Env, userDir: string, credentialSecret: string) {
     },
     // Read by the analysis pool (nodes/shared/analysis.ts); unset fields keep its defaults.
     cellrigAnalysis: {
-      threads: env.CELLRIG_ANALYSIS_THREADS,
+      // One worker unless asked: each is a V8 isolate of about 18 MB, and a second takes the edge process
+      // with the panel open from about 148 to 168 MB RSS, over its 150 MB budget (bench/panel).
+      threads: env.CELLRIG_ANALYSIS_THREADS ?? 1,
       queue: env.CELLRIG_ANALYSIS_QUEUE,
       timeoutMs:
         env.CELLRIG_ANALYSIS_TIMEOUT_S === undefined ? undefined : env.CELLRIG_ANALYSIS_TIMEOUT_S * 1000,
