@@ -5,21 +5,28 @@
  * the first minute, the process's peak (VmHWM, start-up included), and CPU seconds per minute. The
  * goal is RSS <= 150 MB; `npm start` runs the launcher with the flags of the first line.
  *
- *   npm run build && node dist/bench/panel/panel.js [seconds per run, default 240]
+ *   npm run build && node dist/bench/panel/panel.js [seconds per run, default 240] [configurations, default all]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { LAUNCHER_NODE_FLAGS } from '../../app/node-flags';
+import { LAUNCHER_ENV, LAUNCHER_NODE_FLAGS } from '../../app/node-flags';
 import { freePort } from '../../test/support/services';
 
 const SECONDS = Number(process.argv[2] ?? 240);
+/** Only the first N configurations (default all): `1` measures what npm start runs. */
+const ONLY = Number(process.argv[3] ?? Number.POSITIVE_INFINITY);
 const SAMPLE_MS = 5000;
 const WARMUP_S = 60;
-const CONFIGS: { label: string; flags: string[] }[] = [
-  { label: `npm start (${LAUNCHER_NODE_FLAGS.join(' ')})`, flags: [...LAUNCHER_NODE_FLAGS] },
+const CONFIGS: { label: string; flags: string[]; env?: Record<string, string> }[] = [
+  {
+    label: `npm start (${LAUNCHER_NODE_FLAGS.join(' ')}, MALLOC_ARENA_MAX=${LAUNCHER_ENV.MALLOC_ARENA_MAX})`,
+    flags: [...LAUNCHER_NODE_FLAGS],
+    env: LAUNCHER_ENV,
+  },
+  { label: `${LAUNCHER_NODE_FLAGS.join(' ')} only`, flags: [...LAUNCHER_NODE_FLAGS] },
   { label: '--max-semi-space-size=2 only', flags: ['--max-semi-space-size=2'] },
   { label: 'node without flags', flags: [] },
 ];
@@ -45,7 +52,7 @@ async function until(what: string, ms: number, probe: () => Promise<boolean>): P
   throw new Error(`${what} not within ${ms} ms`);
 }
 
-async function run(flags: string[]) {
+async function run(flags: string[], extraEnv: Record<string, string> = {}) {
   const data = mkdtempSync(join(tmpdir(), 'cellrig-bench-panel-'));
   const profile = mkdtempSync(join(tmpdir(), 'cellrig-bench-chromium-'));
   const port = await freePort();
@@ -54,6 +61,7 @@ async function run(flags: string[]) {
     PORT: String(port),
     MQTT_PORT: String(await freePort()),
     CELLRIG_DATA: data,
+    ...extraEnv,
   };
   delete env.MQTT_URL;
   delete env.INFLUX_URL;
@@ -112,8 +120,8 @@ async function main() {
   console.log(
     `cellrig start with /panel/rig open in Chromium, ${SECONDS} s per run, RSS sampled every ${SAMPLE_MS / 1000} s after the first ${WARMUP_S} s`,
   );
-  for (const c of CONFIGS) {
-    const r = await run(c.flags);
+  for (const c of CONFIGS.slice(0, ONLY)) {
+    const r = await run(c.flags, c.env);
     console.log(
       `${c.label}: RSS median ${r.medianMB.toFixed(0)} MB, max ${r.maxMB.toFixed(0)} MB, peak since start ${r.hwmMB.toFixed(0)} MB (goal <= 150 MB); CPU ${r.cpuSPerMin.toFixed(1)} s per minute`,
     );

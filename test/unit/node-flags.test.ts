@@ -3,20 +3,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { LAUNCHER_NODE_FLAGS } from '../../app/node-flags';
+import { LAUNCHER_ENV, LAUNCHER_NODE_FLAGS } from '../../app/node-flags';
 
 const root = join(__dirname, '../..');
 const flags = LAUNCHER_NODE_FLAGS.join(' ');
+const envs = Object.entries(LAUNCHER_ENV).map(([k, v]) => `${k}=${v}`);
 
 describe("the launcher's V8 flags", () => {
   it('are the ones npm start, the rig containers and the systemd unit run cellrig start with', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       scripts: { start: string };
     };
-    expect(pkg.scripts.start).toContain(`node ${flags} dist/bin/cellrig.js start`);
+    expect(pkg.scripts.start).toContain(`${envs.join(' ')} exec node ${flags} dist/bin/cellrig.js start`);
     // The containers run `cellrig start` through the image's script, which adds the flags.
     const script = readFileSync(join(root, 'deploy/docker/cellrig'), 'utf8');
     expect(script).toMatch(new RegExp(`^  exec node ${flags} "\\$CLI" "\\$@"$`, 'm'));
+    for (const e of envs) expect(script).toContain(`\n  export ${e}\n  exec node ${flags}`);
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(
       /^COPY --from=build \/opt\/cellrig\/deploy\/docker\/cellrig \/usr\/local\/bin\/cellrig$/m,
@@ -31,6 +33,8 @@ describe("the launcher's V8 flags", () => {
     }
     const unit = readFileSync(join(root, 'deploy/systemd/cellrig.service'), 'utf8');
     expect(unit).toMatch(new RegExp(`^ExecStart=/usr/bin/node ${flags} \\S+/cellrig\\.js start$`, 'm'));
+    const unitEnv = /^Environment=(.*)$/m.exec(unit)?.[1]?.split(' ') ?? [];
+    for (const e of envs) expect(unitEnv).toContain(e);
   });
 
   it("are flags Node takes on its command line, and the image's script runs the launcher with them", () => {
