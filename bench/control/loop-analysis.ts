@@ -43,7 +43,8 @@ async function phase(p: Phase, seconds: number) {
     ...DEFAULT_ANALYSIS,
     niceIncrement: 10,
   });
-  const outcomes = { done: 0, refused: 0, timedOut: 0, failed: 0 };
+  const outcomes = { done: 0, refused: 0, timedOut: 0, failed: 0, cutAtEnd: 0 };
+  let closing = false;
   const jobMs: number[] = [];
   const start = () => {
     if (!p.job) return;
@@ -55,7 +56,8 @@ async function phase(p: Phase, seconds: number) {
         jobMs.push(performance.now() - t0);
       },
       (err: Error) => {
-        if (err.name === 'AnalysisRefused') outcomes.refused++;
+        if (closing) outcomes.cutAtEnd++; // still running when the phase closed its pool
+        else if (err.name === 'AnalysisRefused') outcomes.refused++;
         else if (err.name === 'AnalysisTimedOut') outcomes.timedOut++;
         else outcomes.failed++;
       },
@@ -67,6 +69,7 @@ async function phase(p: Phase, seconds: number) {
   const r = await runLoopBench({ seconds, hz: 10 });
   clearTimeout(first);
   clearInterval(timer);
+  closing = true;
   await pool.close();
   const j = r.jitterMs;
   const jobs = jobMs.length ? `, job wall p50 ${quantile(jobMs, 0.5).toFixed(0)} ms` : '';
