@@ -109,6 +109,26 @@ describe('cellrig eis fit', () => {
     // Frequency labels at the data points nearest each decade.
     for (const f of ['10 mHz', '1 Hz', '100 Hz']) expect(svg).toContain(`>${f}</text>`);
     expect(svg).not.toMatch(/NaN|Infinity/);
+    // Each panel's legend box lies inside that panel's plot frame.
+    const rects = (stroke: string) =>
+      [
+        ...svg.matchAll(
+          new RegExp(
+            `<rect x="([\\d.]+)" y="([\\d.]+)" width="([\\d.]+)" height="([\\d.]+)"[^>]*stroke="${stroke}"`,
+            'g',
+          ),
+        ),
+      ].map((m) => m.slice(1, 5).map(Number) as [number, number, number, number]);
+    const frames = rects('#444');
+    const legends = rects('#bbb');
+    expect(frames).toHaveLength(4);
+    expect(legends).toHaveLength(4);
+    for (const [x, y, w, h] of legends) {
+      const inside = frames.some(
+        ([fx, fy, fw, fh]) => x >= fx && y >= fy && x + w <= fx + fw && y + h <= fy + fh,
+      );
+      expect(inside, `legend at ${x},${y}`).toBe(true);
+    }
   });
 
   it('times repeated fits with --repeat', async () => {
