@@ -41,7 +41,7 @@ export type FitOptions = {
   /** Parameters held at a value, by name. */
   readonly fixed?: Readonly<Record<string, number>>;
   readonly weighting?: Weighting;
-  /** Starts scouted when there is no initial guess. */
+  /** Starts scouted when there is no initial guess (default 12), or after a guess that led nowhere determined (default 48). */
   readonly starts?: number;
   readonly seed?: number;
   /** The final run's method ('lm' by default); scouting without a guess is always LM. */
@@ -129,6 +129,12 @@ const SCOUT_FIRST_ITERATIONS = 8;
 const SCOUT_FINALISTS = 4;
 const SCOUT_ITERATIONS = 40;
 const DEFAULT_STARTS = 12;
+/**
+ * Automatic starts after a guess that led nowhere determined (LM, TRF and LM on from TRF): four times the
+ * default, as this path is dominated by TRF's finite differences anyway. With 12, three of 1,000 random
+ * guesses on MPT_example.mpt ended 2.6 % above scipy's TRF from the same guess (a minimum 12 starts miss).
+ */
+const RETRY_STARTS = 48;
 
 export class FitInputError extends Error {
   override name = 'FitInputError';
@@ -246,7 +252,7 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
         }
       }
     }
-    if (troubled()) attempt(run.automatic(circuit, spectrum, method));
+    if (troubled()) attempt(run.automatic(circuit, spectrum, method, RETRY_STARTS));
   } else {
     attempt(run.automatic(circuit, spectrum, method));
   }
@@ -392,12 +398,17 @@ class FitRuns {
   }
 
   /** Scouts the automatic starts by successive halving and polishes the best with the method asked for. */
-  automatic(circuit: Circuit, spectrum: Spectrum, method: FitMethod): Candidate | null {
+  automatic(
+    circuit: Circuit,
+    spectrum: Spectrum,
+    method: FitMethod,
+    count = DEFAULT_STARTS,
+  ): Candidate | null {
     const problem = this.problem;
     const starts = automaticStarts(
       circuit,
       spectrum,
-      this.options.starts ?? DEFAULT_STARTS,
+      this.options.starts ?? count,
       this.options.seed ?? 1,
     ).map((p) => {
       for (let k = 0; k < p.length; k++) if (!problem.free.includes(k)) p[k] = problem.fixedParams[k]!;

@@ -38,14 +38,18 @@ describe("fits from the documented guesses, against scipy's TRF", () => {
 });
 
 describe('fits from random guesses on the shared spectra', () => {
-  // Two stored guesses per case (the first 22 of the 1,000), against the scipy costs stored with them.
-  const outcomes = compareWithScipy(ref, (r) => r < 2 * GUESS_CASES.length);
+  // Two stored guesses per case (the first 22 of the 1,000), and the three on MPT_example.mpt from
+  // which scipy reaches a minimum that 12 automatic starts miss (the retry's 48 find it), against the
+  // scipy costs stored with them.
+  const mptMisses = [139, 172, 568];
+  const outcomes = compareWithScipy(ref, (r) => r < 2 * GUESS_CASES.length || mptMisses.includes(r));
 
   it('the reference is the seeded batch the bench draws (same cases, same guesses)', () => {
     expect(ref.cases.map((c) => `${c.file} ${c.circuit}`)).toEqual(
       GUESS_CASES.map((c) => `${c.file} ${c.circuit}`),
     );
     expect(ref.runs).toHaveLength(1000);
+    for (const r of mptMisses) expect(ref.cases[ref.runs[r]!.case]!.file).toBe('MPT_example.mpt');
   });
 
   it('never returns a parameter beyond its bound, nor an infinite residual as converged', () => {
