@@ -9,6 +9,7 @@
  */
 import { seededRandom } from '../random';
 import { angularFrequencies, type Circuit, CircuitEvaluator, type CircuitNode } from './circuit';
+import type { ParamKind } from './elements';
 import { describeFlag, type IdentifiabilityFlag, identifiability } from './identifiability';
 import { arcCount, arcVariants, guessParameters, perturbed } from './initial-guess';
 import { DEFAULT_LM_OPTIONS, LevenbergMarquardt, type StopReason } from './levenberg-marquardt';
@@ -48,6 +49,13 @@ export type FitOptions = {
   readonly method?: FitMethod;
   /** LM: iterations (default 400). TRF: scipy's max_nfev, trial points (default 100 per free parameter). */
   readonly maxIterations?: number;
+  /**
+   * When a fit from a guess is retried: 'not-determined' (default: any parameter not determined, or LM
+   * ended two decades from the guess; never worse than scipy's TRF from the guess but in rare cases) or
+   * 'runaway' only (a positive parameter at a bound, no standard error, or one 100 times its value): for
+   * a caller that warm-starts every spectrum of a series and has a fallback of its own.
+   */
+  readonly retry?: 'not-determined' | 'runaway';
 };
 
 export type FittedParameter = {
@@ -227,7 +235,9 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
   };
   const userLimited = (c: Candidate) =>
     options.maxIterations !== undefined && (c.reason === 'max-iterations' || c.reason === 'max-evaluations');
-  const troubled = () => results.every((r) => needsRetry(r.summary) && !userLimited(r.candidate));
+  const runawayOnly = options.retry === 'runaway';
+  const retryWanted = (r: FitResult) => (runawayOnly ? ranAway(r, kinds) : needsRetry(r));
+  const troubled = () => results.every((r) => retryWanted(r.summary) && !userLimited(r.candidate));
 
   if (guess) {
     if (method === 'trf') {
@@ -241,6 +251,7 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
       attempt(run.lm(guess, 'guess'));
       const first = results[0];
       const far =
+        !runawayOnly &&
         first !== undefined &&
         !userLimited(first.candidate) &&
         movedFar(problem, guess, first.candidate.values);
@@ -298,6 +309,22 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
  * random guess that ended worse than scipy's TRF from the same guess but one (bench/eis/fit-guesses.ts)
  * ended so flagged.
  */
+/** A standard error this many times the value marks a parameter drifting off, as a runaway does. */
+const RUNAWAY_RELATIVE_STDERR = 100;
+
+/** The narrower retry ('runaway'): a positive parameter at a bound, no standard error, or a huge one. */
+function ranAway(fit: FitResult, kinds: readonly ParamKind[]): boolean {
+  return fit.parameters.some((p, k) =>
+    p.flags.some(
+      (f) =>
+        // An exponent at 1 is a capacitor-like element, not a runaway.
+        (f.kind === 'at-bound' && kinds[k] === 'positive') ||
+        f.kind === 'no-standard-error' ||
+        (f.kind === 'relative-stderr' && !(f.relativeStderr <= RUNAWAY_RELATIVE_STDERR)),
+    ),
+  );
+}
+
 function needsRetry(fit: FitResult): boolean {
   return fit.parameters.some((p) => p.flags.some((f) => f.kind !== 'correlated'));
 }

@@ -162,7 +162,16 @@ function fitSpectrum(
   typical: number | null,
 ): FitResult {
   if (previous) {
-    const warm = fitCircuit(circuit, s, { initialGuess: previous.values, seed: cycle, weighting: WEIGHTING });
+    // Retried only after a runaway, with 12 starts: a cold search follows below when the warm start lands
+    // badly, so the fit's wider retry (TRF from the guess whenever a parameter is not determined, then 48
+    // starts) would double the cost of every cycle for nothing.
+    const warm = fitCircuit(circuit, s, {
+      initialGuess: previous.values,
+      seed: cycle,
+      weighting: WEIGHTING,
+      retry: 'runaway',
+      starts: 12,
+    });
     // A warm start that lands no worse than usual, in a sound corner, is the minimum a cold search finds.
     const usual = Math.max(previous.rmsRelative, typical ?? 0) * 1.3;
     if (warm.rmsRelative <= usual && !degenerate(warm, s)) return warm;
