@@ -3,7 +3,10 @@
  * against setpoint and band as chart points, and a readout merged from every stream about the channel
  * (pressure hold, relay state, the cycler's latest voltage and current, the last cycle's retention and
  * R_CAT). The readout goes out with each pressure sample and relay change, so a panel opened later
- * still gets all of it at once.
+ * still gets all of it at once. Setpoint and band are flat most of the time: their lines get a point
+ * when they change (the old level closed at that instant, so a change draws as a step) and every
+ * LEVEL_EVERY_MS to reach the present, not one with every sample, which would keep four times the
+ * points in the chart's ten-minute history (memory on a Pi).
  */
 import { type ChartPoint, finite } from './chart';
 
@@ -32,8 +35,14 @@ export type ChannelReadout = {
 
 type Msg = { channel?: unknown; stream?: unknown; payload?: unknown };
 
+/** How often an unchanged setpoint and band get a point, so their lines reach the present. */
+export const LEVEL_EVERY_MS = 30_000;
+
+type Level = { setpointMPa: number | undefined; toleranceMPa: number | undefined; ts: number };
+
 export class ChannelView {
   private readonly readout: ChannelReadout;
+  private level: Level | undefined;
 
   constructor(readonly channel: string) {
     this.readout = { channel };
@@ -81,13 +90,24 @@ export class ChannelView {
     r.excursion = typeof f.excursion === 'boolean' ? f.excursion : undefined;
     r.alarms = typeof f.alarms === 'string' ? f.alarms : undefined;
     const points: ChartPoint[] = [{ series: 'pressure', x: ts, y: pressureMPa }];
-    const sp = r.setpointMPa;
-    if (sp !== undefined) {
-      points.push({ series: 'setpoint', x: ts, y: sp });
-      const tol = r.toleranceMPa;
-      if (tol !== undefined)
-        points.push({ series: 'band high', x: ts, y: sp + tol }, { series: 'band low', x: ts, y: sp - tol });
+    const last = this.level;
+    const changed = !last || last.setpointMPa !== r.setpointMPa || last.toleranceMPa !== r.toleranceMPa;
+    if (changed) {
+      if (last) points.push(...levelPoints(last.setpointMPa, last.toleranceMPa, ts));
+      points.push(...levelPoints(r.setpointMPa, r.toleranceMPa, ts));
+      this.level = { setpointMPa: r.setpointMPa, toleranceMPa: r.toleranceMPa, ts };
+    } else if (ts - last.ts >= LEVEL_EVERY_MS) {
+      points.push(...levelPoints(r.setpointMPa, r.toleranceMPa, ts));
+      last.ts = ts;
     }
     return points;
   }
+}
+
+function levelPoints(sp: number | undefined, tol: number | undefined, ts: number): ChartPoint[] {
+  if (sp === undefined) return [];
+  const points: ChartPoint[] = [{ series: 'setpoint', x: ts, y: sp }];
+  if (tol !== undefined)
+    points.push({ series: 'band high', x: ts, y: sp + tol }, { series: 'band low', x: ts, y: sp - tol });
+  return points;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelView } from '../../../src/panel/channel-view';
+import { ChannelView, LEVEL_EVERY_MS } from '../../../src/panel/channel-view';
 
 const pressure = (ts: number, mpa: number, extra: Record<string, unknown> = {}) => ({
   channel: 'ch1',
@@ -17,13 +17,49 @@ const pressure = (ts: number, mpa: number, extra: Record<string, unknown> = {}) 
 });
 
 describe('channel view', () => {
-  it('draws pressure, setpoint and band every sample', () => {
+  it('draws pressure every sample, and setpoint and band when they change and every LEVEL_EVERY_MS', () => {
     const v = new ChannelView('ch1');
-    const series = (t: number) => v.accept(pressure(t, 150.2)).points!.map((p) => p.series);
-    expect(series(1_000_000)).toEqual(['pressure', 'setpoint', 'band high', 'band low']);
-    const band = v.accept(pressure(1_020_000, 149)).points!;
-    expect(band.find((p) => p.series === 'band high')!.y).toBe(151.5);
-    expect(band.find((p) => p.series === 'band low')!.y).toBe(148.5);
+    const series = (t: number, extra: Record<string, unknown> = {}) =>
+      v.accept(pressure(t, 150.2, extra)).points!.map((p) => `${p.series}@${p.x}=${p.y}`);
+    const t0 = 1_000_000;
+    expect(series(t0)).toEqual([
+      `pressure@${t0}=150.2`,
+      `setpoint@${t0}=150`,
+      `band high@${t0}=151.5`,
+      `band low@${t0}=148.5`,
+    ]);
+    // Unchanged: the pressure only, until the level's line needs to reach the present again.
+    for (let t = t0 + 1000; t < t0 + LEVEL_EVERY_MS; t += 1000)
+      expect(series(t)).toEqual([`pressure@${t}=150.2`]);
+    const t1 = t0 + LEVEL_EVERY_MS;
+    expect(series(t1)).toEqual([
+      `pressure@${t1}=150.2`,
+      `setpoint@${t1}=150`,
+      `band high@${t1}=151.5`,
+      `band low@${t1}=148.5`,
+    ]);
+    // A new setpoint: the old level closed at this instant, then the new one, so the line steps.
+    const t2 = t1 + 1000;
+    expect(series(t2, { setpointMPa: 100 })).toEqual([
+      `pressure@${t2}=150.2`,
+      `setpoint@${t2}=150`,
+      `band high@${t2}=151.5`,
+      `band low@${t2}=148.5`,
+      `setpoint@${t2}=100`,
+      `band high@${t2}=101.5`,
+      `band low@${t2}=98.5`,
+    ]);
+    // The hold ends: the level is closed, and nothing more is drawn for it.
+    const t3 = t2 + 1000;
+    expect(series(t3, { setpointMPa: undefined, toleranceMPa: undefined })).toEqual([
+      `pressure@${t3}=150.2`,
+      `setpoint@${t3}=100`,
+      `band high@${t3}=101.5`,
+      `band low@${t3}=98.5`,
+    ]);
+    expect(series(t3 + 2 * LEVEL_EVERY_MS, { setpointMPa: undefined, toleranceMPa: undefined })).toEqual([
+      `pressure@${t3 + 2 * LEVEL_EVERY_MS}=150.2`,
+    ]);
   });
 
   it('draws only the pressure of a channel that is not held', () => {
