@@ -7,7 +7,7 @@
 import type { DrtResult } from '../eis/drt';
 import type { KkResult } from '../eis/kk';
 import type { Spectrum } from '../eis/spectrum';
-import { type Annotation, frequencyLabel, heading, panel, svgDocument } from './svg';
+import { type Annotation, type Box, frequencyLabel, heading, panel, svgDocument } from './svg';
 
 const PANEL_W = 560;
 const PANEL_H = 400;
@@ -87,26 +87,7 @@ export function fitPlotSvg(
   });
   const parts = [
     heading(title, PANEL_W, 20),
-    ...panel(
-      [
-        { name: 'data', x: data.reOhm, y: Array.from(data.imOhm, (v) => -v), style: 'points' },
-        { name: modelName, x: model.re, y: Array.from(model.im, (v) => -v), style: 'line' },
-      ],
-      {
-        title: 'Nyquist',
-        xLabel: "Z' / Ohm",
-        yLabel: "-Z'' / Ohm",
-        equalAspect: true,
-        legend: 'top-left',
-        annotations: decadeAnnotations(
-          data,
-          (i) => data.reOhm[i]!,
-          (i) => -data.imOhm[i]!,
-        ),
-      },
-      box(0, 0),
-      'nyquist',
-    ),
+    ...nyquistPanel(data, modelName, model, box(0, 0), 'nyquist'),
     ...panel(
       [
         { name: 'data', x: data.fHz, y: dataMod, style: 'points' },
@@ -179,26 +160,7 @@ export function kkPlotSvg(data: Spectrum, kk: KkResult, title: string): string {
   const verdict = kk.valid ? 'VALID' : 'INVALID';
   const parts = [
     heading(`${title}: Kramers-Kronig ${verdict}, M = ${kk.M}`, PANEL_W, 20),
-    ...panel(
-      [
-        { name: 'data', x: data.reOhm, y: Array.from(data.imOhm, (v) => -v), style: 'points' },
-        { name: `RC chain, M = ${kk.M}`, x: chain.re, y: Array.from(chain.im, (v) => -v), style: 'line' },
-      ],
-      {
-        title: 'Nyquist',
-        xLabel: "Z' / Ohm",
-        yLabel: "-Z'' / Ohm",
-        equalAspect: true,
-        legend: 'top-left',
-        annotations: decadeAnnotations(
-          data,
-          (i) => data.reOhm[i]!,
-          (i) => -data.imOhm[i]!,
-        ),
-      },
-      box(0),
-      'kk-nyquist',
-    ),
+    ...nyquistPanel(data, `RC chain, M = ${kk.M}`, chain, box(0), 'kk-nyquist'),
     ...panel(
       [
         {
@@ -261,5 +223,35 @@ export function drtPlotSvg(drt: DrtResult, title: string): string {
       { x: 0, y: 0, width, height },
       'drt',
     ),
+  );
+}
+
+/** The measured points against a model's curve on equal axes, with the decades marked. */
+function nyquistPanel(
+  data: Spectrum,
+  curveName: string,
+  curve: { re: ArrayLike<number>; im: ArrayLike<number> },
+  at: Box,
+  id: string,
+): string[] {
+  return panel(
+    [
+      { name: 'data', x: data.reOhm, y: Array.from(data.imOhm, (v) => -v), style: 'points' },
+      { name: curveName, x: curve.re, y: Array.from(curve.im, (v) => -v), style: 'line' },
+    ],
+    {
+      title: 'Nyquist',
+      xLabel: "Z' / Ohm",
+      yLabel: "-Z'' / Ohm",
+      equalAspect: true,
+      legend: 'top-left',
+      annotations: decadeAnnotations(
+        data,
+        (i) => data.reOhm[i]!,
+        (i) => -data.imOhm[i]!,
+      ),
+    },
+    at,
+    id,
   );
 }
