@@ -56,7 +56,8 @@ async function phase(p: Phase, seconds: number) {
         jobMs.push(performance.now() - t0);
       },
       (err: Error) => {
-        if (closing) outcomes.cutAtEnd++; // still running when the phase closed its pool
+        // A job still running when the phase closed its pool.
+        if (closing) outcomes.cutAtEnd++;
         else if (err.name === 'AnalysisRefused') outcomes.refused++;
         else if (err.name === 'AnalysisTimedOut') outcomes.timedOut++;
         else outcomes.failed++;
