@@ -17,14 +17,22 @@ export function register(program: Command): void {
   )
     .option('--dir <folder>', 'where the pty links go (the host end is <folder>/ttyFIRMATA)', '.cellrig/pty')
     .option('--seed <n>', 'seed of the simulated rig', numberIn({ min: 0, integer: true }), 1)
+    .option(
+      '--install-into <data>',
+      "write this board's installation record (reference limits, ch1-ch3's load cells as built) into a data folder",
+    )
+    .option('--rig <id>', 'the rig id of that record', process.env.RIG_ID ?? 'rig01')
     .addHelpText(
       'after',
       '\nExample:\n' +
-        '  cellrig virtual-board --dir /tmp/rig &\n' +
-        '  RIG_BACKEND=firmata RIG_SERIAL_PORT=/tmp/rig/ttyFIRMATA cellrig start\n' +
+        '  cellrig virtual-board --dir /tmp/rig --install-into /tmp/rig-data &\n' +
+        '  RIG_BACKEND=firmata RIG_SERIAL_PORT=/tmp/rig/ttyFIRMATA CELLRIG_DATA=/tmp/rig-data cellrig start\n' +
+        'A real backend runs its presses only with an installation record; a real rig gets it from cellrig\n' +
+        'install hardware and cellrig calibrate, this board (whose presses start loaded) from --install-into.\n' +
         'Needs socat (apt-get install socat). Exit codes: 0 stopped by Ctrl-C, 1 no pty could be made.',
     );
-  onRun(cmd, async (opts: { dir: string; seed: number }) => {
+  onRun(cmd, async (opts: { dir: string; seed: number; installInto?: string; rig: string }) => {
+    if (opts.installInto !== undefined) await installVirtualBoard(resolve(opts.installInto), opts.rig);
     const dir = resolve(opts.dir);
     mkdirSync(dirname(dir), { recursive: true });
     mkdirSync(dir, { recursive: true });
@@ -46,4 +54,33 @@ export function register(program: Command): void {
     await pty.close();
     return EXIT.ok;
   });
+}
+
+/**
+ * The record a technician's install would leave on a rig built like this board: the reference rig's
+ * limits and ch1-ch3 (mux ports 0-2) with the simulated load cells' zero and span as built. The board's
+ * presses start under load, so `cellrig calibrate` (press released) cannot run against it.
+ */
+async function installVirtualBoard(dataDir: string, rigId: string): Promise<void> {
+  const { RigInstallation } = await import('../../devices/rig-installation.js');
+  const { simChannelAsBuilt } = await import('../../devices/sim/sim-rig.js');
+  const { REFERENCE_RIG } = await import('../../src/rig/hardware-limits.js');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const inst = RigInstallation.open({ dataDir, rigId, backend: 'firmata' });
+  inst.setHardware(REFERENCE_RIG, 'virtual-board: the reference rig (REFERENCE_RIG)');
+  for (const [channel, port] of [
+    ['ch1', 0],
+    ['ch2', 1],
+    ['ch3', 2],
+  ] as const) {
+    const built = simChannelAsBuilt(port);
+    if (!built) throw new Error(`the simulated rig has no load cell behind mux port ${port}`);
+    inst.installChannel(
+      channel,
+      built,
+      'sim-seed',
+      `virtual-board: the simulated load cell behind mux port ${port}, as built`,
+    );
+  }
+  process.stdout.write(`installation record for ${rigId} (virtual board) in ${inst.file}\n`);
 }

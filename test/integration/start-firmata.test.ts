@@ -35,15 +35,29 @@ async function waitFor(what: string, ms: number, probe: () => boolean): Promise<
 it('runs the default flow with backend firmata on the virtual board, and outlives the board', async () => {
   const data = mkdtempSync(join(tmpdir(), 'cellrig-start-fw-'));
   dirs.push(data);
-  const board = spawn(process.execPath, [cli, 'virtual-board', '--dir', join(data, 'pty'), '--seed', '3']);
+  const rig = `fw${process.pid}`;
+  // A real backend runs the presses only with the rig's installation record, which the docs have the
+  // virtual board write (its presses start loaded, so calibrate cannot).
+  const board = spawn(process.execPath, [
+    cli,
+    'virtual-board',
+    '--dir',
+    join(data, 'pty'),
+    '--seed',
+    '3',
+    '--install-into',
+    data,
+    '--rig',
+    rig,
+  ]);
   children.push(board);
   let boardOut = '';
   board.stdout.on('data', (b: Buffer) => (boardOut += b));
   board.stderr.on('data', (b: Buffer) => (boardOut += b));
   await waitFor('virtual board', 10_000, () => /on (\S+ttyFIRMATA)/.test(boardOut));
   const port = /on (\S+ttyFIRMATA)/.exec(boardOut)![1]!;
+  expect(boardOut).toContain(`installation record for ${rig} (virtual board)`);
 
-  const rig = `fw${process.pid}`;
   const httpPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
