@@ -19,8 +19,25 @@ const root = join(__dirname, '../..');
 const cli = join(root, 'dist/bin/cellrig.js');
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+afterAll(async () => {
+  // SIGINT first: the virtual board then stops its socat; killed outright, it would leave socat running.
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(
+    running.map(
+      (c) =>
+        new Promise<void>((done) => {
+          const t = setTimeout(() => {
+            c.kill('SIGKILL');
+            done();
+          }, 5000);
+          c.once('exit', () => {
+            clearTimeout(t);
+            done();
+          });
+          c.kill('SIGINT');
+        }),
+    ),
+  );
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
