@@ -9,6 +9,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { z } from 'zod';
 import { referenceCellFor, SimulatedCycler } from '../../devices/sim/models/cell-cycler';
 import type { CycleOutcome } from '../../src/health/cell-monitor';
+import { healthPayload, modelOf, statusLine } from '../../src/health/outcome-report';
 import { coatingSchema, idSchema } from '../../src/rig/config';
 import { isCancelled } from '../shared/analysis';
 import { clockFor, errorMessage, short, status, validateConfig } from '../shared/node-support';
@@ -115,35 +116,8 @@ export default function register(RED: NodeAPI): void {
 }
 
 function healthMsg(cfg: Config, o: CycleOutcome): NodeMessageInFlow {
-  const h = o.health;
-  const retention = h.retention.find((r) => r.cycle === o.cycle)?.retention ?? null;
-  return {
-    _msgid: '',
-    topic: `${cfg.channel}/health`,
-    channel: cfg.channel,
-    payload: {
-      channel: cfg.channel,
-      cell: cfg.cell,
-      coating: cfg.coating,
-      cycle: o.cycle,
-      retention,
-      rCatOhm: o.rCatOhm,
-      rCat: rcatOf(o),
-      resistance: h.resistance.verdict,
-      rcatGrowth: {
-        perCycle: h.resistance.evidence.growthPerCycle,
-        lower: h.resistance.evidence.growthLower,
-        upper: h.resistance.evidence.growthUpper,
-        thresholdPerCycle: h.resistance.evidence.growthThresholdPerCycle,
-        activationEv: h.resistance.activation.ev,
-        activation: h.resistance.activation.reason,
-      },
-      noise: h.softShort.latest?.noise ?? null,
-      ceTrend: ceTrendOf(o),
-      alerts: h.alerts,
-      warnings: o.warnings,
-    },
-  } as NodeMessageInFlow;
+  const payload = healthPayload(cfg, o);
+  return { _msgid: '', topic: `${cfg.channel}/health`, channel: cfg.channel, payload } as NodeMessageInFlow;
 }
 
 /**
@@ -153,8 +127,6 @@ function healthMsg(cfg: Config, o: CycleOutcome): NodeMessageInFlow {
 function spectrumMsg(cfg: Config, o: CycleOutcome, payload: unknown): NodeMessageInFlow | null {
   const sp = (payload as CycleData).spectrum;
   if (!sp || sp.fHz.length === 0) return null;
-  const fit = o.model?.result;
-  const drt = o.model?.drt;
   return {
     _msgid: '',
     topic: `${cfg.channel}/spectrum`,
@@ -162,61 +134,11 @@ function spectrumMsg(cfg: Config, o: CycleOutcome, payload: unknown): NodeMessag
     cell: cfg.cell,
     cycle: o.cycle,
     payload: { fHz: Array.from(sp.fHz), reOhm: Array.from(sp.reOhm), imOhm: Array.from(sp.imOhm) },
-    ...(fit
-      ? {
-          fit: {
-            circuit: fit.circuit,
-            parameters: fit.parameters.map(({ name, value, unit }) => ({ name, value, unit })),
-            rmseOhm: fit.rmse,
-            rmsRelative: fit.rmsRelative,
-          },
-        }
-      : {}),
-    ...(drt
-      ? {
-          drt: {
-            tauS: Array.from(drt.tauS),
-            gammaOhm: Array.from(drt.gammaOhm),
-            peaks: drt.peaks.map((p) => ({ tauS: p.tauS, fHz: p.fHz, rOhm: p.rOhm })),
-          },
-        }
-      : {}),
+    ...modelOf(o),
   } as NodeMessageInFlow;
 }
 
-/** This cycle's R_CAT as the payload shows it: a value with its standard error, or why there is none. */
-export function rcatOf(o: CycleOutcome) {
-  if (!o.fit) return null;
-  return o.fit.determined
-    ? { determined: true, ohm: o.fit.rCatOhm, stderrOhm: o.fit.rCatStderrOhm }
-    : { determined: false, reason: o.fit.reason };
-}
-
-/** The CE trend at this cycle: CE, its baseline, the CUSUM and its noise-scaled threshold. */
-export function ceTrendOf(o: CycleOutcome) {
-  const last = o.health.softShort.latest;
-  if (!last || last.cycle !== o.cycle) return null;
-  const c = last.ce;
-  return {
-    ce: c.ce,
-    baseline: c.baseline,
-    cusum: c.cusum,
-    threshold: c.threshold,
-    sigma: c.sigma,
-    alarm: c.alarm,
-  };
-}
-
 function statusOf(o: CycleOutcome) {
-  const h = o.health;
-  const active = h.alerts.filter((a) => a.active);
-  const ret = h.retention.find((r) => r.cycle === o.cycle)?.retention;
-  const parts = [`c${o.cycle}`];
-  if (ret !== undefined) parts.push(`${(ret * 100).toFixed(1)} %`);
-  if (o.fit?.determined) parts.push(`R_CAT ${o.fit.rCatOhm!.toFixed(0)} Ω ${h.resistance.verdict}`);
-  else if (o.fit) parts.push(`R_CAT n/d ${h.resistance.verdict}`);
-  if (active.length) parts.push(active.map((a) => a.kind).join(', '));
-  const text = short(parts.join(' · '));
-  if (active.some((a) => a.severity === 'critical')) return status.error(text);
-  return active.length ? status.warn(text) : status.ok(text);
+  const { text, level } = statusLine(o);
+  return status[level](short(text));
 }
