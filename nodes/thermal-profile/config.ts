@@ -14,6 +14,7 @@ import { parseProfile } from '../../src/control/profile-check';
 import { READY_PROFILES } from '../../src/control/ready-profiles';
 import { describeZodError, idSchema } from '../../src/rig/config';
 import { checkOvenSettings, describeProblems, type OvenHardware } from '../../src/rig/hardware-limits';
+import { errorMessage } from '../shared/node-support';
 
 const num = (schema: z.ZodNumber) =>
   z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().pipe(schema).optional());
@@ -70,6 +71,35 @@ export const thermalProfileConfigSchema = z.object({
 });
 export type ThermalProfileConfig = z.infer<typeof thermalProfileConfigSchema>;
 
+/** The node's fields as the editor saves them: strings, numbers and flags. */
+export type EditorFields = Record<string, string | number | boolean | undefined>;
+
+/** An empty editor field means "use the default". */
+const blank = (v: unknown) => (v === '' || v === null ? undefined : v);
+
+/** The editor's fields as the config schema takes them: empty ones left to their defaults, pins grouped. */
+export function configInput(def: EditorFields) {
+  return {
+    ...def,
+    profile: def.profile || undefined,
+    batch: def.batch || undefined,
+    stateFile: def.stateFile || undefined,
+    powerLossPolicy: def.powerLossPolicy || undefined,
+    channel: def.channel || undefined,
+    pins: {
+      ssr: blank(def.ssrPin),
+      contactor: blank(def.contactorPin),
+      vacuumPump: blank(def.vacuumPumpPin),
+      vacuumSwitch: blank(def.vacuumSwitchPin),
+    },
+  };
+}
+
+/** A run's id: the channel, the start time to the second (UTC) and the node's run count. */
+export function runIdAt(channel: string, ms: number, count: number): string {
+  return `${channel}-${new Date(ms).toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${count}`;
+}
+
 export const thermalCommandSchema = z.object({
   command: z.enum(['start', 'pause', 'resume', 'skip', 'abort', 'reset']),
   profile: profileRefSchema.optional(),
@@ -112,6 +142,13 @@ export function profileFieldProblem(err: z.ZodError, profile: unknown, what: str
 }
 
 /** The configured profile and cutoff against the oven's ratings, as one sentence; undefined when they may run. */
+/** Why a command msg was refused: its fields in plain words (a bad profile named), or the error's message. */
+export function commandProblem(err: unknown, payload: unknown, what: string): string {
+  if (typeof err === 'object' && err !== null && 'issues' in err)
+    return profileFieldProblem(err as z.ZodError, (payload as { profile?: unknown } | null)?.profile, what);
+  return errorMessage(err);
+}
+
 export function ovenSettingsProblem(
   config: ThermalProfileConfig,
   soakBandC: number,

@@ -9,17 +9,22 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { OvenLoop, type OvenLoopSample } from '../../devices/oven-loop';
 import { type Clock, SteppedClock } from '../../src/clock';
 import { eventFields } from '../../src/control/events';
+import { OvenReportCadence } from '../../src/control/oven-report-cadence';
 import { ProfileProgrammer } from '../../src/control/profile';
 import { checkProfile } from '../../src/control/profile-check';
-import { errorMessage, short, status } from '../shared/node-support';
+import { short, status } from '../shared/node-support';
 import { installedHardware, rigOrReport } from '../shared/rig-ref';
 import { startSampling } from '../shared/sampling';
 import {
   applyCommand,
+  commandProblem,
+  configInput,
   defaultStateFile,
+  type EditorFields,
   loadProgress,
   ovenSettingsProblem,
   profileFieldProblem,
+  runIdAt,
   savedUpdatedMs,
   saveProgress,
   thermalCommandSchema,
@@ -28,29 +33,13 @@ import {
 import { registerEditorApi } from './editor-api';
 import { ovenMessage, ovenStatus } from './messages';
 
-type Def = NodeDef & Record<string, string | number | boolean | undefined> & { rig: string };
-
-/** An empty editor field means "use the default". */
-const blank = (v: unknown) => (v === '' || v === null ? undefined : v);
+type Def = NodeDef & EditorFields & { rig: string };
 
 export default function register(RED: NodeAPI): void {
   function ThermalProfileNode(this: Node, def: Def) {
     RED.nodes.createNode(this, def);
     const what = `thermal-profile "${def.name || def.id}"`;
-    const raw = {
-      ...def,
-      profile: def.profile || undefined,
-      batch: def.batch || undefined,
-      stateFile: def.stateFile || undefined,
-      powerLossPolicy: def.powerLossPolicy || undefined,
-      channel: def.channel || undefined,
-      pins: {
-        ssr: blank(def.ssrPin),
-        contactor: blank(def.contactorPin),
-        vacuumPump: blank(def.vacuumPumpPin),
-        vacuumSwitch: blank(def.vacuumSwitchPin),
-      },
-    };
+    const raw = configInput(def);
     const parsed = thermalProfileConfigSchema.safeParse(raw);
     if (!parsed.success) {
       const why = profileFieldProblem(parsed.error, raw.profile, what);
@@ -83,7 +72,7 @@ export default function register(RED: NodeAPI): void {
             timeScale,
             Math.max(clock.now(), savedUpdatedMs(loadProgress(stateFileOf()))),
           );
-    let lastReportMs = Number.NEGATIVE_INFINITY;
+    const cadence = new OvenReportCadence(config.controlPeriodMs, timeScale);
     let lastTempC: number | undefined;
     const stateFile = stateFileOf();
     const { hardware, notInstalled } = installedHardware(rig);
@@ -109,7 +98,6 @@ export default function register(RED: NodeAPI): void {
     }
     let loop: OvenLoop | undefined;
     let runCount = 0;
-    let lastSaveMs = 0;
 
     const events = (ts: number, fields: Record<string, unknown>) => ({
       topic: `${rig.rigId}/${config.channel}/events`,
@@ -122,23 +110,15 @@ export default function register(RED: NodeAPI): void {
       const run = programmer.snapshot();
       lastTempC = s.reading.tempC ?? lastTempC;
       const wallMs = clock.now();
-      for (const e of s.out.events) this.send([null, events(wallMs, eventFields(e))]);
-      // A sped-up oven steps many times a second: its telemetry and status still go out once per
-      // period of the rig's clock.
-      if (timeScale === 1 || s.out.events.length || wallMs - lastReportMs >= config.controlPeriodMs) {
-        lastReportMs = wallMs;
+      const o = s.out;
+      for (const e of o.events) this.send([null, events(wallMs, eventFields(e))]);
+      if (cadence.report(wallMs, o.events.length)) {
         const m = ovenMessage(s, run, { rigId: rig.rigId, channel: config.channel, timeScale, wallMs });
         if (m) this.send([m, null]);
         this.status(ovenStatus(s, run, programmer.trippedBy, timeScale));
       }
-      // Every event, and every 10 s while a run is active: after a power loss at most 10 s of soak is
-      // done again (the safe side), and an SD card is not written every second for days.
-      const o = s.out;
       const active = o.status === 'running' || o.status === 'paused';
-      if (run && (o.events.length || (active && wallMs - lastSaveMs >= 10_000))) {
-        saveProgress(stateFile, run);
-        lastSaveMs = wallMs;
-      }
+      if (run && cadence.save(wallMs, o.events.length, active)) saveProgress(stateFile, run);
     };
 
     const step = async (isClosed: () => boolean): Promise<void> => {
@@ -156,11 +136,11 @@ export default function register(RED: NodeAPI): void {
 
     const command = (payload: unknown): void => {
       const c = thermalCommandSchema.parse(payload);
-      const runId = `${config.channel}-${new Date(clock.now()).toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
+      const runId = runIdAt(config.channel, clock.now(), ++runCount);
       applyCommand(
         programmer,
         c,
-        { profile: config.profile, batch: config.batch, runId: `${runId}-${++runCount}` },
+        { profile: config.profile, batch: config.batch, runId },
         ovenClock.now() / 1000,
       );
     };
@@ -201,14 +181,7 @@ export default function register(RED: NodeAPI): void {
         command(m.payload);
         if ((m.payload as { command?: unknown } | null)?.command === 'reset') monitor.reset();
       } catch (err) {
-        const why =
-          'issues' in (err as object)
-            ? profileFieldProblem(
-                err as never,
-                (m.payload as { profile?: unknown } | null)?.profile,
-                `${what} msg.payload`,
-              )
-            : errorMessage(err);
+        const why = commandProblem(err, m.payload, `${what} msg.payload`);
         this.status(status.error(short(why)));
         done(new Error(why));
         return;
