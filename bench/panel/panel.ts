@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { LAUNCHER_ENV, LAUNCHER_NODE_FLAGS } from '../../app/node-flags';
+import { CHROMIUM_LAUNCH } from '../../test/support/chromium';
 import { freePort } from '../../test/support/services';
 
 const SECONDS = Number(process.argv[2] ?? 240);
@@ -75,16 +76,7 @@ async function run(flags: string[], extraEnv: Record<string, string> = {}) {
   );
   const exited = new Promise((r) => app.once('exit', r));
   const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    ...CHROMIUM_LAUNCH,
   });
   try {
     const base = `http://127.0.0.1:${port}`;

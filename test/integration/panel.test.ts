@@ -12,20 +12,11 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, expect, inject, it } from 'vitest';
+import { CHROMIUM_LAUNCH } from '../support/chromium';
 import { freePort } from '../support/services';
 
 const root = join(__dirname, '../..');
 const artifacts = join(root, 'test-artifacts', 'panel');
-/** The flags the lead's brief asks for: no sandbox as root in CI, nothing phoning home. */
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
@@ -149,9 +140,7 @@ it('shows live charts, starts the oven on a confirmed click and clears an acknow
   const profile = mkdtempSync(join(tmpdir(), 'cellrig-chromium-'));
   cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
   const browser: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_FLAGS,
+    ...CHROMIUM_LAUNCH,
     viewport: { width: 1600, height: 1000 },
   });
   cleanups.push(() => browser.close());
