@@ -4,17 +4,12 @@
  * newest first.
  */
 import { z } from 'zod';
+import { alertStateSchema } from '../health/alert-state';
 
-const stateSchema = z.object({
-  channel: z.string().min(1),
-  kind: z.string().min(1),
-  state: z.enum(['normal', 'active', 'acknowledged', 'latched']),
-  severity: z.enum(['info', 'warning', 'critical']),
-  message: z.string(),
-  cycle: z.number().nullable(),
-  sinceMs: z.number(),
-  changedMs: z.number(),
-});
+/** What the alert node publishes of an alert's state (src/health/alert-state.ts), named by channel and kind. */
+const stateSchema = alertStateSchema
+  .pick({ state: true, severity: true, message: true, cycle: true, sinceMs: true, changedMs: true })
+  .extend({ channel: z.string().min(1), kind: z.string().min(1) });
 export type AlertRow = z.infer<typeof stateSchema> & { key: string; needsAck: boolean };
 
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 } as const;
