@@ -18,6 +18,7 @@ import { DataFolderInUse, lockDataFolder } from './data-lock';
 import { allowedHosts, guardServer } from './editor-guard';
 import { type Env, readEnv } from './env';
 import { Lifecycle, StartInterrupted } from './lifecycle';
+import { NODES_EXCLUDED } from './palette';
 import {
   listenError,
   listenOrExplain,
@@ -195,12 +196,12 @@ function nodeRedSettings(env: Env, userDir: string, credentialSecret: string) {
     logging: { console: { level: 'info', metrics: false, audit: false } },
     editorTheme: { tours: false, projects: { enabled: false } },
     functionGlobalContext: {},
-    // A deploy must not reach the files beside the flows (the installation record the safety layer judges
-    // by, the credential key): no core node that runs commands or writes files, no module (fs, child_process)
-    // in a function node, no palette install. Node-RED also loads every node module beside it in
-    // node_modules: node-red-contrib-influxdb is a dev dependency for bench/telemetry's comparison only,
-    // and would hold its InfluxDB client in the rig's memory.
-    nodesExcludes: ['90-exec.js', '10-file.js', 'node-red-contrib-influxdb'],
+    // Left out of the palette (app/palette.ts says why, node by node): core nodes that run commands or
+    // write files, core nodes for formats the rig does not speak (their parsers load at start), dev-only
+    // node modules. A deploy must not reach the files beside the flows (the installation record the
+    // safety layer judges by, the credential key): no such core node, no module (fs, child_process) in a
+    // function node, no palette install.
+    nodesExcludes: NODES_EXCLUDED,
     functionExternalModules: false,
     externalModules: {
       autoInstall: false,

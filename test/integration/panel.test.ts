@@ -128,14 +128,22 @@ it('shows live charts, starts the oven on a confirmed click and clears an acknow
     async () => (await fetch(`${base}/panel/rig`).catch(() => null))?.ok,
   );
 
-  // The palette: the dashboard's nodes, never the dev-only InfluxDB nodes beside it in node_modules.
+  // The palette: the dashboard's nodes, never the dev-only InfluxDB nodes beside it in node_modules, nor
+  // the core nodes the launcher leaves out (app/palette.ts), while the ones a researcher wires stay.
   const palette = (await (
     await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } })
   ).json()) as {
     module: string;
+    types: string[];
   }[];
+  const types = palette.flatMap((n) => n.types);
   expect(palette.some((n) => n.module === '@flowfuse/node-red-dashboard')).toBe(true);
   expect(palette.filter((n) => n.module === 'node-red-contrib-influxdb')).toEqual([]);
+  for (const leftOut of ['exec', 'file', 'file in', 'html', 'http request', 'xml'])
+    expect(types).not.toContain(leftOut);
+  const kept = ['function', 'change', 'switch', 'inject', 'debug', 'template', 'delay', 'trigger'];
+  for (const type of [...kept, 'json', 'csv', 'yaml', 'http in', 'mqtt in', 'mqtt out'])
+    expect(types).toContain(type);
 
   const profile = mkdtempSync(join(tmpdir(), 'cellrig-chromium-'));
   cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
