@@ -205,6 +205,8 @@ export type LoopBenchResult = {
   periods: number;
   loops: number;
   jitterMs: { p50: number; p99: number; max: number };
+  /** Periods that started over 2 ms off: when (performance.now()) and by how much, to match them to causes. */
+  offPeriods: { atMs: number; ms: number }[];
   loopWallMs: { p50: number; p99: number };
   cpuMsPerLoop: number;
   published: number;
@@ -302,10 +304,8 @@ export async function runLoopBench(opts: { seconds: number; hz: number }): Promi
   await broker.close();
   rmSync(journalDir, { recursive: true, force: true });
 
-  const jitter = starts
-    .slice(1)
-    .map((t, i) => Math.abs(t - starts[i]! - periodMs))
-    .sort((a, b) => a - b);
+  const offsets = starts.slice(1).map((t, i) => ({ atMs: t, ms: Math.abs(t - starts[i]! - periodMs) }));
+  const jitter = offsets.map((o) => o.ms).sort((a, b) => a - b);
   const wallSorted = [...walls].sort((a, b) => a - b);
   return {
     hz: opts.hz,
@@ -316,6 +316,7 @@ export async function runLoopBench(opts: { seconds: number; hz: number }): Promi
       p99: quantile(jitter, 0.99),
       max: jitter[jitter.length - 1] ?? Number.NaN,
     },
+    offPeriods: offsets.filter((o) => o.ms > 2),
     loopWallMs: { p50: quantile(wallSorted, 0.5), p99: quantile(wallSorted, 0.99) },
     // The whole process's CPU over the run (drivers, controllers, publisher, broker), per loop.
     cpuMsPerLoop: (cpu.user + cpu.system) / 1000 / Math.max(1, walls.length),

@@ -13,6 +13,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { runLoopBench } from '../../app/cli/sim-run';
 import { analyseSpectrum, type EisJob } from '../../nodes/eis-analyze/analyse';
 import { eisAnalyzeConfigSchema } from '../../nodes/eis-analyze/schema';
@@ -23,6 +24,8 @@ import { seededRandom } from '../../src/random';
 
 const root = resolve(__dirname, '..', '..', '..');
 const EVERY_MS = 10_000;
+/** CELLRIG_BENCH_EXPLAIN=1 lists each period over 2 ms off with the analysis event it followed. */
+const explain = process.env.CELLRIG_BENCH_EXPLAIN === '1';
 const CIRCUIT = 'R0-p(R1,CPE1)-p(R2,CPE2)-W1';
 
 /** The review's spectrum size: two arcs and a diffusion tail, 0.5 % noise, 10 mHz to 1 MHz. */
@@ -46,14 +49,18 @@ async function phase(p: Phase, seconds: number) {
   const outcomes = { done: 0, refused: 0, timedOut: 0, failed: 0, cutAtEnd: 0 };
   let closing = false;
   const jobMs: number[] = [];
+  const marks: { atMs: number; what: string }[] = [];
   const start = () => {
     if (!p.job) return;
     const t0 = performance.now();
+    marks.push({ atMs: t0, what: 'submitted' });
     const run = p.where === 'inline' ? analyseSpectrum(p.job) : pool.run('analyseSpectrum', p.job);
     run.then(
       () => {
         outcomes.done++;
-        jobMs.push(performance.now() - t0);
+        const t1 = performance.now();
+        marks.push({ atMs: t1, what: 'done' });
+        jobMs.push(t1 - t0);
       },
       (err: Error) => {
         // A job still running when the phase closed its pool.
@@ -64,12 +71,22 @@ async function phase(p: Phase, seconds: number) {
       },
     );
   };
+  // The control thread's own garbage collections, to tell them from the analysis as a cause.
+  const gcs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+      marks.push({ atMs: e.startTime, what: `gc kind ${kind} of ${e.duration.toFixed(1)} ms` });
+    }
+  });
+  if (explain) gcs.observe({ entryTypes: ['gc'] });
   const first = setTimeout(start, 1000);
   const timer = setInterval(start, EVERY_MS);
   const load0 = loadavg()[0]!;
   const r = await runLoopBench({ seconds, hz: 10 });
   clearTimeout(first);
   clearInterval(timer);
+  gcs.disconnect();
+  marks.sort((a, b) => a.atMs - b.atMs);
   closing = true;
   await pool.close();
   const j = r.jitterMs;
@@ -79,6 +96,14 @@ async function phase(p: Phase, seconds: number) {
       ` loop wall p99 ${r.loopWallMs.p99.toFixed(2)} ms; load ${load0.toFixed(1)}-${loadavg()[0]!.toFixed(1)};` +
       ` analyses ${JSON.stringify(outcomes)}${jobs}`,
   );
+  if (explain)
+    for (const o of r.offPeriods) console.log(`  ${o.ms.toFixed(2)} ms off, ${nearest(marks, o.atMs)}`);
+}
+
+/** Which analysis event a period that started off time followed, and by how long. */
+function nearest(marks: { atMs: number; what: string }[], atMs: number): string {
+  const before = marks.filter((m) => m.atMs <= atMs).at(-1);
+  return before ? `${(atMs - before.atMs).toFixed(0)} ms after ${before.what}` : 'before any analysis';
 }
 
 function quantile(xs: number[], q: number): number {
