@@ -90,6 +90,7 @@ export class RigPublisher extends EventEmitter {
     });
     this.journal.on('full', (bytes: number) => this.emit('alarm', `telemetry journal full (${bytes} bytes)`));
     this.journal.on('problem', (message: string) => this.emit('alarm', message));
+    this.journal.on('synced', () => this.pump());
     this.sendIndex = this.journal.cursor;
     this.highWater = this.journal.nextIndex;
     // What the journal holds counts as sent, so a stream that stays silent after a restart is still
@@ -218,7 +219,8 @@ export class RigPublisher extends EventEmitter {
     const window = this.options.window ?? 64;
     // Never more than UNSYNCED_MAX records beyond the last fsync: after a power cut the writer can hold
     // at most that many seqs this journal no longer knows, which bounds what an ack may claim (onAck).
-    if (this.journal.nextIndex > this.journal.syncedIndex + UNSYNCED_MAX) this.journal.sync();
+    // (On the thread pool: the control loops share this thread. Sending resumes when it is `synced`.)
+    if (this.journal.nextIndex > this.journal.syncedIndex + UNSYNCED_MAX) this.journal.syncInBackground();
     const end = () => Math.min(this.journal.nextIndex, this.journal.syncedIndex + UNSYNCED_MAX);
     while (this.client.connected && this.inflight.size < window && this.sendIndex < end()) {
       const groups = new Map<string, JournalRecord[]>();

@@ -18,6 +18,7 @@ export class FaultyDisk implements JournalFs {
 
   openSync = fs.openSync;
   fsyncSync = fs.fsyncSync;
+  fsync = fs.fsync;
   ftruncateSync = fs.ftruncateSync;
   fstatSync = fs.fstatSync;
   closeSync = fs.closeSync;

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,6 +200,118 @@ describe('telemetry journal after a power cut', () => {
     expect(j.peekSeq('ch1/pressure')).toBe(42);
     expect(j.raiseSeq('ch1/pressure', 10)).toBe(false);
     j.close();
+  });
+});
+
+/** node:fs with every call counted, and the background fsync able to fail or to be held back. */
+class CountingDisk extends FaultyDisk {
+  readonly calls = { fsyncSync: 0, fsync: 0 };
+  failNextFsync = false;
+  held: (() => void)[] = [];
+  hold = false;
+  override fsyncSync = ((fd: number) => {
+    this.calls.fsyncSync++;
+    fs.fsyncSync(fd);
+  }) as typeof fs.fsyncSync;
+  override fsync = ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+    this.calls.fsync++;
+    const run = () => {
+      if (this.failNextFsync) {
+        this.failNextFsync = false;
+        cb(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+      } else fs.fsync(fd, cb);
+    };
+    if (this.hold) this.held.push(run);
+    else run();
+  }) as typeof fs.fsync;
+}
+
+const synced = (j: TelemetryJournal) => new Promise<number>((resolve) => j.once('synced', resolve));
+const savedState = (dir: string) => JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+
+describe('telemetry journal, periodic fsync off the calling thread', () => {
+  it('fsyncs on the thread pool each period, and only then counts the records as synced', async () => {
+    const dir = newDir();
+    const clock = new VirtualClock();
+    const disk = new CountingDisk();
+    const j = new TelemetryJournal({ dir, clock, fs: disk, fsyncMs: 200 });
+    for (let period = 1; period <= 5; period++) {
+      fill(j, 'ch1/pressure', 7);
+      const done = synced(j);
+      clock.advance(200);
+      expect(j.syncedIndex).toBe(7 * (period - 1)); // not yet: the fsync is still out
+      expect(await done).toBe(7 * period);
+      expect(j.syncedIndex).toBe(7 * period);
+      expect(savedState(dir)).toMatchObject({
+        nextIndex: 7 * period,
+        nextSeq: { 'ch1/pressure': 7 * period },
+      });
+    }
+    // Segment and state file each period, none of it on this thread.
+    expect(disk.calls).toEqual({ fsyncSync: 0, fsync: 10 });
+    j.close();
+  });
+
+  it('reports a failed fsync, keeps the old synced index, and succeeds on the next period', async () => {
+    const dir = newDir();
+    const clock = new VirtualClock();
+    const disk = new CountingDisk();
+    const j = new TelemetryJournal({ dir, clock, fs: disk, fsyncMs: 200 });
+    const problems: string[] = [];
+    j.on('problem', (m: string) => problems.push(m));
+    fill(j, 'ch1/pressure', 5);
+    disk.failNextFsync = true;
+    clock.advance(200);
+    await new Promise((r) => setImmediate(r));
+    expect(problems).toEqual([expect.stringMatching(/telemetry journal: EIO/)]);
+    expect(j.syncedIndex).toBe(0);
+    const done = synced(j);
+    clock.advance(200);
+    expect(await done).toBe(5);
+    j.close();
+  });
+
+  it('never puts an older state in place of one a sync() wrote while the background one was out', async () => {
+    const dir = newDir();
+    const clock = new VirtualClock();
+    const disk = new CountingDisk();
+    const j = new TelemetryJournal({ dir, clock, fs: disk, fsyncMs: 200 });
+    fill(j, 'ch1/pressure', 3);
+    disk.hold = true;
+    clock.advance(200); // the background sync takes its snapshot at 3 records and waits on the disk
+    fill(j, 'ch1/pressure', 4);
+    disk.hold = false;
+    j.sync(); // here and now, at 7
+    expect(savedState(dir)).toMatchObject({ nextIndex: 7 });
+    for (const run of disk.held.splice(0)) run();
+    await new Promise((r) => setTimeout(r, 50));
+    for (const run of disk.held.splice(0)) run(); // the state file's own fsync, held too
+    await new Promise((r) => setTimeout(r, 50));
+    expect(savedState(dir)).toMatchObject({ nextIndex: 7, nextSeq: { 'ch1/pressure': 7 } });
+    expect(j.syncedIndex).toBe(7);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    j.close();
+  });
+
+  it('closes with everything synced while a background fsync is still out, and says nothing after', async () => {
+    const dir = newDir();
+    const clock = new VirtualClock();
+    const disk = new CountingDisk();
+    const j = new TelemetryJournal({ dir, clock, fs: disk, fsyncMs: 200 });
+    const problems: string[] = [];
+    j.on('problem', (m: string) => problems.push(m));
+    fill(j, 'ch1/pressure', 3);
+    disk.hold = true;
+    clock.advance(200);
+    fill(j, 'ch1/pressure', 2);
+    disk.hold = false;
+    j.close();
+    rmSync(dir, { recursive: true, force: true }); // the folder gone before the held fsync returns
+    disk.failNextFsync = true;
+    for (const run of disk.held.splice(0)) run();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(problems).toEqual([]);
+    expect(j.syncedIndex).toBe(5);
   });
 });
 
