@@ -10,7 +10,12 @@
  *
  * `phases`: a comma-separated subset of none,pool70,pool1000,inline70 (default: all, in that order), to
  * measure the phase that matters in a quiet minute on a shared machine.
+ *
+ * Each phase also prints the host's steal time and the jitter of a bare 10 Hz timer in a process of its
+ * own over the same seconds: the floor the machine itself sets, which on a shared VM decides the p99.
  */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -82,6 +87,8 @@ async function phase(p: Phase, seconds: number) {
   const first = setTimeout(start, 1000);
   const timer = setInterval(start, EVERY_MS);
   const load0 = loadavg()[0]!;
+  const cpu0 = cpuTicks();
+  const reference = bareTimer(seconds);
   const r = await runLoopBench({ seconds, hz: 10 });
   clearTimeout(first);
   clearInterval(timer);
@@ -90,12 +97,15 @@ async function phase(p: Phase, seconds: number) {
   closing = true;
   await pool.close();
   const j = r.jitterMs;
+  const steal = stealShare(cpu0, cpuTicks());
+  const floor = await reference;
   const jobs = jobMs.length ? `, job wall p50 ${quantile(jobMs, 0.5).toFixed(0)} ms` : '';
   console.log(
     `${p.name.padEnd(34)} jitter p50 ${j.p50.toFixed(2)} ms, p99 ${j.p99.toFixed(2)} ms, max ${j.max.toFixed(1)} ms;` +
-      ` loop wall p99 ${r.loopWallMs.p99.toFixed(2)} ms; load ${load0.toFixed(1)}-${loadavg()[0]!.toFixed(1)};` +
+      ` loop wall p99 ${r.loopWallMs.p99.toFixed(2)} ms; load ${load0.toFixed(1)}-${loadavg()[0]!.toFixed(1)};${steal}` +
       ` analyses ${JSON.stringify(outcomes)}${jobs}`,
   );
+  console.log(`${''.padEnd(34)} beside it, a bare 10 Hz timer in its own process: ${floor}`);
   if (explain)
     for (const o of r.offPeriods) console.log(`  ${o.ms.toFixed(2)} ms off, ${nearest(marks, o.atMs)}`);
 }
@@ -104,6 +114,41 @@ async function phase(p: Phase, seconds: number) {
 function nearest(marks: { atMs: number; what: string }[], atMs: number): string {
   const before = marks.filter((m) => m.atMs <= atMs).at(-1);
   return before ? `${(atMs - before.atMs).toFixed(0)} ms after ${before.what}` : 'before any analysis';
+}
+
+/**
+ * The machine's own floor: a Node process with nothing to do but a 10 Hz timer, run beside the phase.
+ * Its late periods come from the host (vCPU preemption, timer slack), not from anything cellrig does.
+ */
+function bareTimer(seconds: number): Promise<string> {
+  const code = `const s=[];const t=setInterval(()=>s.push(performance.now()),100);setTimeout(()=>{clearInterval(t);
+const j=s.slice(1).map((x,i)=>Math.abs(x-s[i]-100)).sort((a,b)=>a-b);const q=p=>j[Math.min(j.length-1,Math.floor(p*j.length))];
+console.log('jitter p50 '+q(.5).toFixed(2)+' ms, p99 '+q(.99).toFixed(2)+' ms, max '+j[j.length-1].toFixed(1)+' ms')},${seconds * 1000});`;
+  return new Promise((done) => {
+    execFile(process.execPath, ['-e', code], (err, stdout) =>
+      done(err ? `not measured (${err.message})` : stdout.trim()),
+    );
+  });
+}
+
+/** The machine's CPU time counters (Linux /proc/stat, in ticks): user nice system idle iowait irq softirq steal. */
+function cpuTicks(): number[] | undefined {
+  try {
+    return readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The share of CPU time the hypervisor took from this VM's vCPUs during the phase: time the control
+ * thread could not run however idle the machine looked, which shows up as late periods.
+ */
+function stealShare(a: number[] | undefined, b: number[] | undefined): string {
+  if (!a || !b) return '';
+  const d = b.map((v, i) => v - (a[i] ?? 0));
+  const total = d.reduce((x, y) => x + y, 0);
+  return total > 0 ? ` host steal ${((100 * (d[7] ?? 0)) / total).toFixed(1)} %;` : '';
 }
 
 function quantile(xs: number[], q: number): number {
