@@ -8,7 +8,13 @@
  * Because of that order, the parameters of any sub-circuit form one contiguous range, which lets the
  * evaluator apply the chain rule of a parallel block to its children's derivatives in place.
  */
-import { type ElementDef, elementBySymbol, MAX_ELEMENT_PARAMS, type ParamKind } from './elements';
+import {
+  type ElementDef,
+  elementBySymbol,
+  type FrequencyGrid,
+  frequencyGrid,
+  type ParamKind,
+} from './elements';
 
 export type CircuitNode =
   | { readonly kind: 'element'; readonly name: string; readonly def: ElementDef; readonly paramStart: number }
@@ -131,13 +137,13 @@ export function parseCircuit(text: string): Circuit {
 
 /**
  * Evaluates a circuit and, on request, its Jacobian, without allocating per call: the fitter's hot path.
- * Build one per circuit and reuse it. Work goes node by node over all frequencies at once (each element
- * fills its own Jacobian columns, a parallel block rescales its children's in place), which keeps the
- * inner loops short and free of per-point tree walking.
+ * Build one per circuit and reuse it, with a FrequencyGrid (elements.ts) made once per set of
+ * frequencies. Work goes node by node over all frequencies at once (each element fills its own Jacobian
+ * columns, a parallel block rescales its children's in place), which keeps the inner loops short and
+ * free of per-point tree walking.
  */
 export class CircuitEvaluator {
   readonly nParams: number;
-  private readonly elementOut = new Float64Array(2 + 2 * MAX_ELEMENT_PARAMS);
   /** Impedance of each inner node over the current grid, reused while the grid length stays the same. */
   private scratch = new Map<CircuitNode, { re: Float64Array; im: Float64Array }>();
   private scratchLength = -1;
@@ -151,11 +157,12 @@ export class CircuitEvaluator {
 
   /**
    * Writes Z(omega[n]) into re[n], im[n]. With `jac`, also writes dRe/dp_k into jac[k*2N + n] and
-   * dIm/dp_k into jac[k*2N + N + n] (column k of the stacked real-then-imaginary Jacobian).
+   * dIm/dp_k into jac[k*2N + N + n] (column k of the stacked real-then-imaginary Jacobian). Angular
+   * frequencies given as an array are made into a grid on every call; a hot loop passes the grid.
    */
   evaluate(
     params: ArrayLike<number>,
-    omega: Float64Array,
+    omega: Float64Array | FrequencyGrid,
     re: Float64Array,
     im: Float64Array,
     jac?: Float64Array,
@@ -170,18 +177,20 @@ export class CircuitEvaluator {
   evaluateNode(
     node: CircuitNode,
     params: ArrayLike<number>,
-    omega: Float64Array,
+    omega: Float64Array | FrequencyGrid,
     re: Float64Array,
     im: Float64Array,
     jac?: Float64Array,
   ): void {
-    if (omega.length !== this.scratchLength) {
+    const grid = omega instanceof Float64Array ? frequencyGrid(omega) : omega;
+    const n = grid.omega.length;
+    if (n !== this.scratchLength) {
       this.scratch.clear();
-      this.scratchLength = omega.length;
-      this.factorRe = new Float64Array(omega.length);
-      this.factorIm = new Float64Array(omega.length);
+      this.scratchLength = n;
+      this.factorRe = new Float64Array(n);
+      this.factorIm = new Float64Array(n);
     }
-    this.node(node, params, omega, re, im, jac);
+    this.node(node, params, grid, re, im, jac);
   }
 
   private buffers(node: CircuitNode): { re: Float64Array; im: Float64Array } {
@@ -196,61 +205,43 @@ export class CircuitEvaluator {
   private node(
     node: CircuitNode,
     p: ArrayLike<number>,
-    omega: Float64Array,
+    grid: FrequencyGrid,
     re: Float64Array,
     im: Float64Array,
     jac: Float64Array | undefined,
   ): void {
-    const n = omega.length;
     if (node.kind === 'element') {
-      const out = this.elementOut;
-      const def = node.def;
-      const at = node.paramStart;
-      if (!jac) {
-        for (let i = 0; i < n; i++) {
-          def.evaluate(p, at, omega[i]!, out);
-          re[i] = out[0]!;
-          im[i] = out[1]!;
-        }
-        return;
-      }
-      const m = def.params.length;
-      const stride = 2 * n;
-      for (let i = 0; i < n; i++) {
-        def.evaluate(p, at, omega[i]!, out);
-        re[i] = out[0]!;
-        im[i] = out[1]!;
-        for (let k = 0; k < m; k++) {
-          const col = (at + k) * stride;
-          jac[col + i] = out[2 + 2 * k]!;
-          jac[col + n + i] = out[3 + 2 * k]!;
-        }
-      }
+      node.def.evaluate(p, node.paramStart, grid, re, im, jac);
       return;
     }
+    const n = grid.omega.length;
     const children = node.children;
     if (node.kind === 'series') {
-      this.node(children[0]!, p, omega, re, im, jac);
+      this.node(children[0]!, p, grid, re, im, jac);
       for (let c = 1; c < children.length; c++) {
         const b = this.buffers(children[c]!);
-        this.node(children[c]!, p, omega, b.re, b.im, jac);
+        this.node(children[c]!, p, grid, b.re, b.im, jac);
+        const br = b.re;
+        const bi = b.im;
         for (let i = 0; i < n; i++) {
-          re[i]! += b.re[i]!;
-          im[i]! += b.im[i]!;
+          re[i]! += br[i]!;
+          im[i]! += bi[i]!;
         }
       }
       return;
     }
     // Parallel: Y = sum 1/Z_c, Z = 1/Y, and dZ/dp = (Z / Z_c)^2 dZ_c/dp for p in child c.
-    re.fill(0);
-    im.fill(0);
+    re.fill(0, 0, n);
+    im.fill(0, 0, n);
     for (const child of children) {
       const b = this.buffers(child);
-      this.node(child, p, omega, b.re, b.im, jac);
+      this.node(child, p, grid, b.re, b.im, jac);
+      const br = b.re;
+      const bi = b.im;
       for (let i = 0; i < n; i++) {
-        const d = b.re[i]! * b.re[i]! + b.im[i]! * b.im[i]!;
-        re[i]! += b.re[i]! / d;
-        im[i]! -= b.im[i]! / d;
+        const d = br[i]! * br[i]! + bi[i]! * bi[i]!;
+        re[i]! += br[i]! / d;
+        im[i]! -= bi[i]! / d;
       }
     }
     for (let i = 0; i < n; i++) {
@@ -261,19 +252,22 @@ export class CircuitEvaluator {
     if (!jac) return;
     const fr = this.factorRe;
     const fi = this.factorIm;
+    const stride = 2 * n;
     for (const child of children) {
       const b = this.buffers(child);
+      const br = b.re;
+      const bi = b.im;
       for (let i = 0; i < n; i++) {
         // (Z / Z_c)^2
-        const d = b.re[i]! * b.re[i]! + b.im[i]! * b.im[i]!;
-        const qr = (re[i]! * b.re[i]! + im[i]! * b.im[i]!) / d;
-        const qi = (im[i]! * b.re[i]! - re[i]! * b.im[i]!) / d;
+        const d = br[i]! * br[i]! + bi[i]! * bi[i]!;
+        const qr = (re[i]! * br[i]! + im[i]! * bi[i]!) / d;
+        const qi = (im[i]! * br[i]! - re[i]! * bi[i]!) / d;
         fr[i] = qr * qr - qi * qi;
         fi[i] = 2 * qr * qi;
       }
       const [start, end] = paramRange(child);
       for (let k = start; k < end; k++) {
-        const col = k * 2 * n;
+        const col = k * stride;
         for (let i = 0; i < n; i++) {
           const dr = jac[col + i]!;
           const di = jac[col + n + i]!;

@@ -9,7 +9,7 @@
  */
 import { seededRandom } from '../random';
 import { angularFrequencies, type Circuit, CircuitEvaluator, type CircuitNode } from './circuit';
-import type { ParamKind } from './elements';
+import { type FrequencyGrid, frequencyGrid, type ParamKind } from './elements';
 import { describeFlag, type IdentifiabilityFlag, identifiability } from './identifiability';
 import { arcCount, arcVariants, guessParameters, perturbed } from './initial-guess';
 import { DEFAULT_LM_OPTIONS, LevenbergMarquardt, type StopReason } from './levenberg-marquardt';
@@ -524,13 +524,17 @@ class CircuitProblem {
   /** Full parameter vector; free entries are overwritten from u on every evaluation. */
   readonly fixedParams: Float64Array;
   readonly evaluator: CircuitEvaluator;
-  readonly omega: Float64Array;
+  readonly grid: FrequencyGrid;
   readonly re: Float64Array;
   readonly im: Float64Array;
-  readonly wRe: Float64Array;
-  readonly wIm: Float64Array;
+  /** Weights of the stacked residuals: w_re for the first N, w_im for the last N. */
+  readonly weights: Float64Array;
+  /** The data stacked alike: Re Z, then Im Z. */
+  private readonly data: Float64Array;
   private readonly jacP: Float64Array;
   private readonly p: Float64Array;
+  /** dp/du per free parameter, for the chain rule into internal variables. */
+  private readonly slopes: Float64Array;
 
   constructor(
     readonly circuit: Circuit,
@@ -546,26 +550,29 @@ class CircuitProblem {
     this.nResiduals = 2 * n;
     this.fixedParams = new Float64Array(m);
     this.p = new Float64Array(m);
+    this.slopes = new Float64Array(free.length);
     this.evaluator = new CircuitEvaluator(circuit);
-    this.omega = angularFrequencies(spectrum.fHz);
+    this.grid = frequencyGrid(angularFrequencies(spectrum.fHz));
     this.re = new Float64Array(n);
     this.im = new Float64Array(n);
     this.jacP = new Float64Array(2 * n * m);
-    this.wRe = new Float64Array(n);
-    this.wIm = new Float64Array(n);
+    this.weights = new Float64Array(2 * n);
+    this.data = new Float64Array(2 * n);
     for (let i = 0; i < n; i++) {
       const zr = spectrum.reOhm[i]!;
       const zi = spectrum.imOhm[i]!;
+      this.data[i] = zr;
+      this.data[n + i] = zi;
       const mod = Math.hypot(zr, zi);
       if (weighting === 'unit') {
-        this.wRe[i] = 1;
-        this.wIm[i] = 1;
+        this.weights[i] = 1;
+        this.weights[n + i] = 1;
       } else if (weighting === 'modulus') {
-        this.wRe[i] = 1 / mod;
-        this.wIm[i] = 1 / mod;
+        this.weights[i] = 1 / mod;
+        this.weights[n + i] = 1 / mod;
       } else {
-        this.wRe[i] = 1 / Math.max(Math.abs(zr), 0.01 * mod);
-        this.wIm[i] = 1 / Math.max(Math.abs(zi), 0.01 * mod);
+        this.weights[i] = 1 / Math.max(Math.abs(zr), 0.01 * mod);
+        this.weights[n + i] = 1 / Math.max(Math.abs(zi), 0.01 * mod);
       }
     }
   }
@@ -618,24 +625,16 @@ class CircuitProblem {
 
   /** Weighted residuals at free parameters x in parameter space (the trust-region solver's view). */
   residuals(x: Float64Array, r: Float64Array): void {
-    const p = this.p;
-    p.set(this.fixedParams);
-    for (let j = 0; j < this.free.length; j++) p[this.free[j]!] = x[j]!;
-    this.evaluator.evaluate(p, this.omega, this.re, this.im);
+    this.evaluator.evaluate(this.withFreeInPlace(x), this.grid, this.re, this.im);
     this.weightedResiduals(r);
   }
 
-  /** Free columns of jacP, weighted, into jac (column-major). */
-  private weightedColumns(jac: Float64Array): void {
-    const n = this.re.length;
-    for (let j = 0; j < this.free.length; j++) {
-      const src = this.free[j]! * 2 * n;
-      const dst = j * 2 * n;
-      for (let i = 0; i < n; i++) {
-        jac[dst + i] = this.jacP[src + i]! * this.wRe[i]!;
-        jac[dst + n + i] = this.jacP[src + n + i]! * this.wIm[i]!;
-      }
-    }
+  /** As residuals, with the weighted Jacobian in parameter space (free columns, column-major). */
+  residualsAndJacobian(x: Float64Array, r: Float64Array, jac: Float64Array): void {
+    this.evaluator.evaluate(this.withFreeInPlace(x), this.grid, this.re, this.im, this.jacP);
+    this.weightedResiduals(r);
+    this.slopes.fill(1);
+    this.weightedColumns(jac);
   }
 
   /**
@@ -643,38 +642,54 @@ class CircuitProblem {
    * Z(p) in re and im.
    */
   parameterJacobian(p: Float64Array): Float64Array {
-    this.evaluator.evaluate(p, this.omega, this.re, this.im, this.jacP);
+    this.evaluator.evaluate(p, this.grid, this.re, this.im, this.jacP);
     const jac = new Float64Array(this.nResiduals * this.nVars);
+    this.slopes.fill(1);
     this.weightedColumns(jac);
     return jac;
   }
 
-  private weightedResiduals(r: Float64Array): void {
-    const n = this.re.length;
-    for (let i = 0; i < n; i++) {
-      r[i] = this.wRe[i]! * (this.re[i]! - this.spectrum.reOhm[i]!);
-      r[n + i] = this.wIm[i]! * (this.im[i]! - this.spectrum.imOhm[i]!);
-    }
-  }
-
+  /** Weighted residuals and Jacobian in the internal variables u (Levenberg-Marquardt's view). */
   evaluate(u: Float64Array, r: Float64Array, jac: Float64Array): void {
     const p = this.p;
     const bounds = this.bounds;
     const free = this.free;
     p.set(this.fixedParams);
-    for (let j = 0; j < free.length; j++) p[free[j]!] = toParameter(bounds[free[j]!]!, u[j]!);
-    this.evaluator.evaluate(p, this.omega, this.re, this.im, this.jacP);
-    const n = this.re.length;
-    this.weightedResiduals(r);
     for (let j = 0; j < free.length; j++) {
       const k = free[j]!;
-      const slope = parameterSlope(bounds[k]!, p[k]!);
-      const src = k * 2 * n;
-      const dst = j * 2 * n;
-      for (let i = 0; i < n; i++) {
-        jac[dst + i] = this.jacP[src + i]! * this.wRe[i]! * slope;
-        jac[dst + n + i] = this.jacP[src + n + i]! * this.wIm[i]! * slope;
-      }
+      p[k] = toParameter(bounds[k]!, u[j]!);
+      this.slopes[j] = parameterSlope(bounds[k]!, p[k]!);
+    }
+    this.evaluator.evaluate(p, this.grid, this.re, this.im, this.jacP);
+    this.weightedResiduals(r);
+    this.weightedColumns(jac);
+  }
+
+  private withFreeInPlace(x: ArrayLike<number>): Float64Array {
+    const p = this.p;
+    p.set(this.fixedParams);
+    for (let j = 0; j < this.free.length; j++) p[this.free[j]!] = x[j]!;
+    return p;
+  }
+
+  private weightedResiduals(r: Float64Array): void {
+    const n = this.re.length;
+    const { re, im, weights: w, data } = this;
+    for (let i = 0; i < n; i++) {
+      r[i] = w[i]! * (re[i]! - data[i]!);
+      r[n + i] = w[n + i]! * (im[i]! - data[n + i]!);
+    }
+  }
+
+  /** Free columns of jacP, weighted and times their slopes, into jac (column-major). */
+  private weightedColumns(jac: Float64Array): void {
+    const rows = this.nResiduals;
+    const { jacP, weights: w, free, slopes } = this;
+    for (let j = 0; j < free.length; j++) {
+      const src = free[j]! * rows;
+      const dst = j * rows;
+      const slope = slopes[j]!;
+      for (let i = 0; i < rows; i++) jac[dst + i] = jacP[src + i]! * w[i]! * slope;
     }
   }
 }
@@ -792,16 +807,16 @@ export function orderArcsByFrequency(
   }
   const out = Float64Array.from(params);
   const evaluator = new CircuitEvaluator(circuit);
-  const grid = logGrid(spectrum, 240);
-  const re = new Float64Array(grid.length);
-  const im = new Float64Array(grid.length);
+  const grid = frequencyGrid(logGrid(spectrum, 240));
+  const re = new Float64Array(grid.omega.length);
+  const im = new Float64Array(grid.omega.length);
   for (const blocks of groups.values()) {
     if (blocks.length < 2) continue;
     const apex = blocks.map((b) => {
       evaluator.evaluateNode(b, params, grid, re, im);
       let best = 0;
-      for (let i = 1; i < grid.length; i++) if (-im[i]! > -im[best]!) best = i;
-      return grid[best]!;
+      for (let i = 1; i < re.length; i++) if (-im[i]! > -im[best]!) best = i;
+      return grid.omega[best]!;
     });
     const order = blocks.map((_, i) => i).sort((x, y) => apex[y]! - apex[x]!);
     blocks.forEach((b, slot) => {

@@ -8,6 +8,7 @@
  * solver, which is reused across starts: an iteration allocates nothing.
  */
 import { choleskyInPlace, choleskySolveInPlace } from '../linalg/cholesky';
+import { gramInPlace } from '../linalg/gram';
 
 export type LeastSquaresProblem = {
   readonly nVars: number;
@@ -132,46 +133,16 @@ export class LevenbergMarquardt {
     return { cost, iterations, evaluations, converged: false, reason: 'max-iterations' };
   }
 
-  /** J^T J (upper triangle mirrored), g = J^T r and Marquardt's scaling diag(J^T J) with a floor. */
+  /** J^T J, g = J^T r and Marquardt's scaling diag(J^T J) with a floor. */
   private normalEquations(): void {
     const { nVars: m, nResiduals: n } = this.problem;
-    const jac = this.jac;
-    const r = this.r;
+    const jtj = this.jtj;
+    gramInPlace(this.jac, n, m, this.r, jtj, this.g);
     let maxDiag = 0;
-    for (let a = 0; a < m; a++) {
-      const oa = a * n;
-      let ga = 0;
-      for (let i = 0; i < n; i++) ga += jac[oa + i]! * r[i]!;
-      this.g[a] = ga;
-      // Two columns per pass over column a: half the loads of it.
-      let b = a;
-      for (; b + 1 < m; b += 2) {
-        const ob = b * n;
-        const oc = ob + n;
-        let s0 = 0;
-        let s1 = 0;
-        for (let i = 0; i < n; i++) {
-          const x = jac[oa + i]!;
-          s0 += x * jac[ob + i]!;
-          s1 += x * jac[oc + i]!;
-        }
-        this.jtj[a * m + b] = s0;
-        this.jtj[b * m + a] = s0;
-        this.jtj[a * m + b + 1] = s1;
-        this.jtj[(b + 1) * m + a] = s1;
-      }
-      if (b < m) {
-        const ob = b * n;
-        let s = 0;
-        for (let i = 0; i < n; i++) s += jac[oa + i]! * jac[ob + i]!;
-        this.jtj[a * m + b] = s;
-        this.jtj[b * m + a] = s;
-      }
-      maxDiag = Math.max(maxDiag, this.jtj[a * m + a]!);
-    }
+    for (let a = 0; a < m; a++) maxDiag = Math.max(maxDiag, jtj[a * m + a]!);
     // A variable the data cannot see still gets damping, so the system stays positive definite.
     const floor = Math.max(maxDiag * 1e-12, 1e-300);
-    for (let a = 0; a < m; a++) this.diag[a] = Math.max(this.jtj[a * m + a]!, floor);
+    for (let a = 0; a < m; a++) this.diag[a] = Math.max(jtj[a * m + a]!, floor);
   }
 
   /** max_k |g_k| / sqrt(D_k (2 cost)): the gradient relative to the residual's size, scale-free. */

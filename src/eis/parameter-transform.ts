@@ -20,10 +20,20 @@ export function boundPosition(b: ParameterBound, p: number): number {
   return (scaled(b, p) - lo) / (hi - lo);
 }
 
-function logMargins(b: ParameterBound) {
-  const a = Math.log(b.innerLower);
-  const c = Math.log(b.innerUpper);
-  return { a, c, below: a - Math.log(b.lower), above: Math.log(b.upper) - c };
+type LogMargins = { a: number; c: number; below: number; above: number };
+
+/** Per bound, computed once: the fitter maps every parameter on every model evaluation. */
+const marginsOf = new WeakMap<ParameterBound, LogMargins>();
+
+function logMargins(b: ParameterBound): LogMargins {
+  let m = marginsOf.get(b);
+  if (!m) {
+    const a = Math.log(b.innerLower);
+    const c = Math.log(b.innerUpper);
+    m = { a, c, below: a - Math.log(b.lower), above: Math.log(b.upper) - c };
+    marginsOf.set(b, m);
+  }
+  return m;
 }
 
 export function toInternal(b: ParameterBound, p: number): number {
