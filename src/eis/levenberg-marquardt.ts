@@ -1,7 +1,9 @@
 /**
  * Levenberg-Marquardt for small dense least-squares problems (a handful of variables, a few hundred
  * residuals), as in Madsen, Nielsen & Tingleff, "Methods for non-linear least squares problems" (2004):
- * Marquardt's diagonal scaling, Nielsen's damping update, Cholesky on the normal equations.
+ * Marquardt's diagonal scaling, Nielsen's damping update, Cholesky on the normal equations, and one
+ * addition: where the steps shrink by a steady share along one direction (creepingTail), one trial at
+ * the sum of the steps still to come.
  *
  * The residual and its Jacobian come from one call at each trial point (an analytic Jacobian costs
  * little more than the residual), so an iteration is one model evaluation. All buffers live in the
@@ -40,6 +42,11 @@ export type LmRun = {
   readonly reason: StopReason;
 };
 
+/** Creeping (see creepingTail): successive steps this close in direction, each this share of the last. */
+const CREEP_COSINE = 0.99;
+const CREEP_SHARE_MIN = 0.5;
+const CREEP_SHARE_MAX = 0.95;
+
 export class LevenbergMarquardt {
   /** The current (best) point; read after run(). */
   readonly x: Float64Array;
@@ -55,6 +62,7 @@ export class LevenbergMarquardt {
   private readonly diag: Float64Array;
   private readonly a: Float64Array;
   private readonly step: Float64Array;
+  private readonly previousStep: Float64Array;
 
   constructor(private readonly problem: LeastSquaresProblem) {
     const m = problem.nVars;
@@ -70,6 +78,7 @@ export class LevenbergMarquardt {
     this.diag = new Float64Array(m);
     this.a = new Float64Array(m * m);
     this.step = new Float64Array(m);
+    this.previousStep = new Float64Array(m);
   }
 
   run(x0: ArrayLike<number>, options: LmOptions = DEFAULT_LM_OPTIONS): LmRun {
@@ -82,6 +91,7 @@ export class LevenbergMarquardt {
       return { cost, iterations: 0, evaluations, converged: false, reason: 'not-finite' };
     if (m === 0) return { cost, iterations: 0, evaluations, converged: true, reason: 'gradient' };
     this.normalEquations();
+    this.previousStep.fill(0);
     let mu = 1e-3;
     let nu = 2;
     let iterations = 0;
@@ -115,12 +125,28 @@ export class LevenbergMarquardt {
         this.x.set(this.xTrial);
         [this.r, this.rTrial] = [this.rTrial, this.r];
         [this.jac, this.jacTrial] = [this.jacTrial, this.jac];
-        const reduction = cost - trialCost;
+        let reduction = cost - trialCost;
         cost = trialCost;
-        this.normalEquations();
         const t = 2 * rho - 1;
         mu *= Math.max(1 / 3, 1 - t * t * t);
         nu = 2;
+        const tail = this.creepingTail();
+        if (tail > 0) {
+          // The rest of the geometric series of steps in one trial, kept only if it lowers the cost.
+          for (let k = 0; k < m; k++) this.xTrial[k] = this.x[k]! + tail * this.step[k]!;
+          this.problem.evaluate(this.xTrial, this.rTrial, this.jacTrial);
+          evaluations++;
+          const jumpCost = halfSquaredNorm(this.rTrial);
+          if (jumpCost < cost) {
+            this.x.set(this.xTrial);
+            [this.r, this.rTrial] = [this.rTrial, this.r];
+            [this.jac, this.jacTrial] = [this.jacTrial, this.jac];
+            reduction += cost - jumpCost;
+            cost = jumpCost;
+            this.previousStep.fill(0);
+          }
+        }
+        this.normalEquations();
         if (reduction <= options.ftol * cost) {
           return { cost, iterations, evaluations, converged: true, reason: 'cost' };
         }
@@ -143,6 +169,31 @@ export class LevenbergMarquardt {
     // A variable the data cannot see still gets damping, so the system stays positive definite.
     const floor = Math.max(maxDiag * 1e-12, 1e-300);
     for (let a = 0; a < m; a++) this.diag[a] = Math.max(jtj[a * m + a]!, floor);
+  }
+
+  /**
+   * After an accepted step: where it points along the step before (cosine above CREEP_COSINE) and is
+   * shorter by a steady share q, Gauss-Newton is creeping along a valley whose curvature the residuals'
+   * own second derivatives set (a fit with a misfit of a few percent, along a flat direction), converging
+   * linearly; the steps still to come then sum to q / (1 - q) of this one. Returns that multiple (0 when
+   * not creeping) and keeps the step for the next call.
+   */
+  private creepingTail(): number {
+    const m = this.problem.nVars;
+    let ss = 0;
+    let sp = 0;
+    let pp = 0;
+    for (let k = 0; k < m; k++) {
+      const sk = this.step[k]!;
+      const pk = this.previousStep[k]!;
+      ss += sk * sk;
+      sp += sk * pk;
+      pp += pk * pk;
+    }
+    this.previousStep.set(this.step);
+    if (!(pp > 0) || sp < CREEP_COSINE * Math.sqrt(ss * pp)) return 0;
+    const q = Math.sqrt(ss / pp);
+    return q >= CREEP_SHARE_MIN && q <= CREEP_SHARE_MAX ? q / (1 - q) : 0;
   }
 
   /** max_k |g_k| / sqrt(D_k (2 cost)): the gradient relative to the residual's size, scale-free. */
