@@ -4,41 +4,42 @@
  * steps to the bounds and to the trust-region edge, and keeping a point strictly inside the bounds.
  */
 
+import { choleskyInPlace, choleskySolveInPlace, forwardSubstitute } from './cholesky';
+
 const EPS = 2 ** -52;
 
 /**
- * More's step for min |J p + f| with |p| <= delta, from the thin SVD J = U S V^T of the n-column Jacobian
- * of m residuals: the Gauss-Newton step if it fits, else p(alpha) = -(J^T J + alpha I)^-1 J^T f with
- * |p| = delta to 1 %, alpha found by his safeguarded Newton iteration from `initialAlpha`.
- * `suf` is S U^T f, `s` the singular values (descending), `v` V column-major.
+ * What More's iteration needs of the trust-region system min |J p + f|: whether J has full rank, |J^T f|,
+ * the Gauss-Newton step, and for p(alpha) = -(J^T J + alpha I)^-1 J^T f its norm with
+ * p^T (J^T J + alpha I)^-1 p (the norm's slope in alpha is minus that over the norm), and the step itself.
  */
-export function trustRegionStep(
-  n: number,
-  m: number,
-  suf: Float64Array,
-  s: Float64Array,
-  v: Float64Array,
+type StepSystem = {
+  readonly fullRank: boolean;
+  readonly jtfNorm: number;
+  gaussNewton(): Float64Array;
+  normAndCurvature(alpha: number): { pNorm: number; curvature: number };
+  step(alpha: number): Float64Array;
+};
+
+/**
+ * More's step for min |J p + f| with |p| <= delta: the Gauss-Newton step if it fits, else p(alpha) with
+ * |p| = delta to 1 %, alpha found by his safeguarded Newton iteration from `initialAlpha`.
+ */
+function moreStep(
+  system: StepSystem,
   delta: number,
   initialAlpha: number,
 ): { p: Float64Array; alpha: number } {
-  const combine = (w: Float64Array) => {
-    const p = new Float64Array(n);
-    for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) p[j] = p[j]! - v[k * n + j]! * w[k]!;
-    return p;
-  };
   const phiAndSlope = (alpha: number) => {
-    const w = suf.map((x, k) => x / (s[k]! ** 2 + alpha));
-    const pNorm = norm(w);
-    let sum = 0;
-    for (let k = 0; k < n; k++) sum += suf[k]! ** 2 / (s[k]! ** 2 + alpha) ** 3;
-    return { phi: pNorm - delta, slope: -sum / pNorm };
+    const { pNorm, curvature } = system.normAndCurvature(alpha);
+    return { phi: pNorm - delta, slope: -curvature / pNorm };
   };
-  const fullRank = m >= n && s[n - 1]! > EPS * m * s[0]!;
+  const fullRank = system.fullRank;
   if (fullRank) {
-    const p = combine(suf.map((x, k) => x / s[k]! / s[k]!));
+    const p = system.gaussNewton();
     if (norm(p) <= delta) return { p, alpha: 0 };
   }
-  let upper = norm(suf) / delta;
+  let upper = system.jtfNorm / delta;
   let lower = 0;
   if (fullRank) {
     const at0 = phiAndSlope(0);
@@ -55,38 +56,154 @@ export function trustRegionStep(
     alpha -= ((phi + delta) * ratio) / delta;
     if (Math.abs(phi) < 0.01 * delta) break;
   }
-  const p = combine(suf.map((x, k) => x / (s[k]! ** 2 + alpha)));
+  const p = system.step(alpha);
   // Exactly on the boundary, so rounding cannot put it outside (the reflection needs it inside).
   const scale = delta / norm(p);
   return { p: p.map((x) => x * scale), alpha };
 }
 
+/**
+ * More's step from the thin SVD J = U S V^T of the n-column Jacobian of m residuals, as scipy computes
+ * it. `suf` is S U^T f, `s` the singular values (descending), `v` V column-major.
+ */
+export function trustRegionStep(
+  n: number,
+  m: number,
+  suf: Float64Array,
+  s: Float64Array,
+  v: Float64Array,
+  delta: number,
+  initialAlpha: number,
+): { p: Float64Array; alpha: number } {
+  const combine = (w: Float64Array) => {
+    const p = new Float64Array(n);
+    for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) p[j] = p[j]! - v[k * n + j]! * w[k]!;
+    return p;
+  };
+  return moreStep(
+    {
+      fullRank: m >= n && s[n - 1]! > EPS * m * s[0]!,
+      jtfNorm: norm(suf),
+      gaussNewton: () => combine(suf.map((x, k) => x / s[k]! / s[k]!)),
+      normAndCurvature: (alpha) => {
+        const w = suf.map((x, k) => x / (s[k]! ** 2 + alpha));
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += suf[k]! ** 2 / (s[k]! ** 2 + alpha) ** 3;
+        return { pNorm: norm(w), curvature: sum };
+      },
+      step: (alpha) => combine(suf.map((x, k) => x / (s[k]! ** 2 + alpha))),
+    },
+    delta,
+    initialAlpha,
+  );
+}
+
+/**
+ * More's step from the normal equations: h = J^T J (row-major n x n) and jtf = J^T f, a Cholesky solve
+ * per alpha instead of an SVD. Full rank is judged from the Cholesky pivots, not the singular values.
+ */
+export function trustRegionStepFromNormal(
+  n: number,
+  m: number,
+  h: Float64Array,
+  jtf: Float64Array,
+  delta: number,
+  initialAlpha: number,
+): { p: Float64Array; alpha: number } {
+  let largest = 0;
+  for (let k = 0; k < n; k++) largest = Math.max(largest, h[k * n + k]!);
+  const factor = new Float64Array(n * n);
+  /** p(alpha) into a fresh array and L^-1 p into work; false when h + alpha I is not positive definite. */
+  const solve = (alpha: number, pivotFloor: number, work: Float64Array | null) => {
+    factor.set(h);
+    for (let k = 0; k < n; k++) factor[k * n + k] = factor[k * n + k]! + alpha;
+    if (!choleskyInPlace(factor, n, pivotFloor)) return null;
+    const p = Float64Array.from(jtf, (x) => -x);
+    choleskySolveInPlace(factor, n, p);
+    if (work) {
+      // |L^-1 p|^2 = p^T (h + alpha I)^-1 p.
+      work.set(p);
+      forwardSubstitute(factor, n, work);
+    }
+    return p;
+  };
+  // As the SVD's test s_min > eps m s_max, on the pivots: lambda_min > (eps m)^2 lambda_max.
+  const gaussNewton = m >= n ? solve(0, (EPS * m) ** 2 * largest, null) : null;
+  const work = new Float64Array(n);
+  return moreStep(
+    {
+      fullRank: gaussNewton !== null,
+      jtfNorm: norm(jtf),
+      gaussNewton: () => gaussNewton!,
+      normAndCurvature: (alpha) => {
+        const p = solve(alpha, 0, work);
+        return p
+          ? { pNorm: norm(p), curvature: dot(work, work) }
+          : { pNorm: Number.NaN, curvature: Number.NaN };
+      },
+      step: (alpha) => solve(alpha, 0, null) ?? new Float64Array(n).fill(Number.NaN),
+    },
+    delta,
+    initialAlpha,
+  );
+}
+
+/**
+ * (J s) . (J t) for the model's Jacobian J: from J itself (jacobianProducts) or from J^T J
+ * (gramProducts), which costs n^2 instead of m n per product.
+ */
+export type JacobianProducts = (s: Float64Array, t: Float64Array) => number;
+
+/** Products through a column-major J with m rows; J s is formed once when s and t are the same. */
+export function jacobianProducts(jac: Float64Array): JacobianProducts {
+  return (s, t) => {
+    const js = times(jac, s);
+    return s === t ? dot(js, js) : dot(js, times(jac, t));
+  };
+}
+
+/** Products through J^T J (row-major n x n) of J D for D = diag(d): (J D s) . (J D t). */
+export function gramProducts(jtj: Float64Array, d: Float64Array): JacobianProducts {
+  const n = d.length;
+  return (s, t) => {
+    let sum = 0;
+    for (let a = 0; a < n; a++) {
+      let row = 0;
+      for (let b = 0; b < n; b++) row += jtj[a * n + b]! * d[b]! * t[b]!;
+      sum += d[a]! * s[a]! * row;
+    }
+    return sum;
+  };
+}
+
 /** 0.5 |J s|^2 + 0.5 s^T diag s + g^T s: the model's change for step s. */
-export function quadratic(jac: Float64Array, g: Float64Array, s: Float64Array, diag: Float64Array): number {
-  const js = times(jac, s);
+export function quadratic(
+  jac: JacobianProducts,
+  g: Float64Array,
+  s: Float64Array,
+  diag: Float64Array,
+): number {
   const sDiag = s.map((sk, k) => sk * diag[k]!);
-  return 0.5 * (dot(js, js) + dot(sDiag, s)) + dot(s, g);
+  return 0.5 * (jac(s, s) + dot(sDiag, s)) + dot(s, g);
 }
 
 /** The same model along s0 + t s, as a t^2 + b t + c. */
 export function lineQuadratic(
-  jac: Float64Array,
+  jac: JacobianProducts,
   g: Float64Array,
   s: Float64Array,
   diag: Float64Array,
   s0?: Float64Array,
 ) {
-  const js = times(jac, s);
   const sDiag = s.map((sk, k) => sk * diag[k]!);
-  let a = dot(js, js);
+  let a = jac(s, s);
   a += dot(sDiag, s);
   a *= 0.5;
   let b = dot(g, s);
   let c = 0;
   if (s0) {
-    const u = times(jac, s0);
-    b += dot(u, js);
-    c = 0.5 * dot(u, u) + dot(g, s0);
+    b += jac(s0, s);
+    c = 0.5 * jac(s0, s0) + dot(g, s0);
     const s0Diag = s0.map((sk, k) => sk * diag[k]!);
     b += dot(s0Diag, s);
     c += 0.5 * dot(s0Diag, s0);

@@ -1,7 +1,12 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../app/cli/eis';
-import { circuitImpedance, parseCircuit } from '../../../src/eis/circuit';
+import {
+  angularFrequencies,
+  CircuitEvaluator,
+  circuitImpedance,
+  parseCircuit,
+} from '../../../src/eis/circuit';
 import { dropInductive } from '../../../src/eis/drop-inductive';
 import { FitInputError, type FitResult, fitCircuit } from '../../../src/eis/fit';
 import { spectrum } from '../../../src/eis/spectrum';
@@ -98,6 +103,61 @@ describe('trust region reflective on synthetic problems', () => {
     expect(run.x[0]).toBeLessThan(1e-6);
     expect(run.x[1]).toBeLessThanOrEqual(1);
     expect(run.x[1]).toBeGreaterThan(1 - 1e-6);
+  });
+
+  it('keeps them within bounds with the exact Jacobian and its normal-equation steps too', () => {
+    const run = trustRegionReflective(
+      {
+        nVars: 2,
+        nResiduals: 2,
+        residuals: (x, r) => {
+          r[0] = x[0]! + 1;
+          r[1] = x[1]! - 2;
+        },
+        residualsAndJacobian: (x, r, jac) => {
+          r[0] = x[0]! + 1;
+          r[1] = x[1]! - 2;
+          jac.set([1, 0, 0, 1]);
+        },
+      },
+      [0.5, 0.5],
+      { lower: [0, 0], upper: [Number.POSITIVE_INFINITY, 1], jacobian: 'analytic' },
+    );
+    expect(run.converged).toBe(true);
+    expect(run.jacobians).toBe(0);
+    expect(run.x[0]).toBeGreaterThanOrEqual(0);
+    expect(run.x[0]).toBeLessThan(1e-6);
+    expect(run.x[1]).toBeLessThanOrEqual(1);
+    expect(run.x[1]).toBeGreaterThan(1 - 1e-6);
+  });
+
+  it("with the exact Jacobian, takes scipy's path on the getting-started example to its stop", () => {
+    // The same run as scipy's (16 iterations, SSR 1.943017e-5), but no finite differences: 18 model
+    // evaluations in all instead of 18 + 17 * 7.
+    const circuit = parseCircuit(GETTING_STARTED.circuit);
+    const data = dropInductive(readShared(GETTING_STARTED.file));
+    const evaluator = new CircuitEvaluator(circuit);
+    const omega = angularFrequencies(data.fHz);
+    const n = omega.length;
+    const re = new Float64Array(n);
+    const im = new Float64Array(n);
+    const residuals = (x: Float64Array, r: Float64Array, jac?: Float64Array) => {
+      evaluator.evaluate(x, omega, re, im, jac);
+      for (let i = 0; i < n; i++) {
+        r[i] = re[i]! - data.reOhm[i]!;
+        r[n + i] = im[i]! - data.imOhm[i]!;
+      }
+    };
+    const upper = circuit.parameterKinds.map((k) => (k === 'exponent' ? 1 : Number.POSITIVE_INFINITY));
+    const run = trustRegionReflective(
+      { nVars: 7, nResiduals: 2 * n, residuals, residualsAndJacobian: residuals },
+      GETTING_STARTED.guess,
+      { lower: new Array(7).fill(0), upper, jacobian: 'analytic' },
+    );
+    expect(run.reason).toBe('gradient');
+    expect(run.iterations).toBe(16);
+    expect(run.evaluations).toBe(18);
+    expect(Math.abs((2 * run.cost) / 1.943017e-5 - 1)).toBeLessThan(1e-6);
   });
 
   it('holds a circuit parameter at its lower bound when the data call for a negative one', () => {
