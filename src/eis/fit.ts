@@ -50,10 +50,10 @@ export type FitOptions = {
   /** LM: iterations (default 400). TRF: scipy's max_nfev, trial points (default 100 per free parameter). */
   readonly maxIterations?: number;
   /**
-   * When a fit from a guess is retried: 'not-determined' (default: any parameter not determined, or LM
-   * ended two decades from the guess; never worse than scipy's TRF from the guess but in rare cases) or
-   * 'runaway' only (a positive parameter at a bound, no standard error, or one 100 times its value): for
-   * a caller that warm-starts every spectrum of a series and has a fallback of its own.
+   * When a fit from a guess goes on to the automatic starts, after LM and TRF from the guess:
+   * 'not-determined' (default: no run from the guess left every parameter determined) or 'runaway' only
+   * (a positive parameter at a bound, no standard error, or one 100 times its value): for a caller that
+   * warm-starts every spectrum of a series and has a fallback of its own.
    */
   readonly retry?: 'not-determined' | 'runaway';
 };
@@ -159,13 +159,13 @@ type Candidate = {
 };
 
 /**
- * Fits the circuit. With an initial guess, the chosen method runs from it; if it ends with a parameter
- * the data do not determine (at a bound, standard error above its value, none at all), or LM ends more
- * than two decades from the guess in some parameter, the other method runs from the same guess (TRF as
- * scipy's curve_fit runs it, then LM on from where it stops), and if that too ends undetermined, the
- * automatic starts; the lowest sum of squares wins. A run that ends at a user-set iteration limit is
- * reported as it is. Without a guess the automatic starts are scouted and the best polished by the
- * chosen method.
+ * Fits the circuit. With an initial guess and method 'lm', LM and TRF (with the exact Jacobian) both run
+ * from it, and LM on from TRF's end where that ended lower or LM's end leaves a parameter the data do
+ * not determine (at a bound, standard error above its value, none at all); with method 'trf', TRF as
+ * scipy's curve_fit runs it, then LM from its end and from the guess if it ends undetermined. If every
+ * run from the guess ends undetermined, the automatic starts; the lowest sum of squares wins. A run
+ * that ends at a user-set iteration limit is reported as it is. Without a guess the automatic starts are
+ * scouted and the best polished by the chosen method.
  */
 export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOptions = {}): FitResult {
   const names = circuit.parameterNames;
@@ -248,19 +248,18 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
         attempt(run.lm(guess, 'guess'));
       }
     } else {
-      attempt(run.lm(guess, 'guess'));
-      const first = results[0];
-      const far =
-        !runawayOnly &&
-        first !== undefined &&
-        !userLimited(first.candidate) &&
-        movedFar(problem, guess, first.candidate.values);
-      if (troubled() || far) {
-        const trf = run.trf(guess, 'guess');
-        if (trf) {
-          if (problem.insideBounds(trf.values)) attempt(trf);
-          attempt(run.lm(problem.clamped(trf.values), 'trf-result'));
-        }
+      const lm = run.lm(guess, 'guess');
+      attempt(lm);
+      // TRF from the same guess too, whatever LM found: stepping in the parameters themselves, it can end
+      // in another basin than LM in its log-scaled variables (three of the 1,000 stored guesses on
+      // exampleData.csv's R0-p(R1,C1)-p(R2-Wo1,C2) ended 35-39 % above scipy's cost with every parameter
+      // determined). With the exact Jacobian it costs about what LM does. LM goes on from its end where
+      // it ended lower than LM, or LM's end is in doubt; elsewhere LM's end already beats TRF's. A run
+      // cut at a user-set iteration limit is reported as it is.
+      const trf = userLimited(lm) ? null : run.trf(guess, 'guess', 'analytic');
+      if (trf) {
+        if (problem.insideBounds(trf.values)) attempt(trf);
+        if (troubled() || !(lm.cost <= trf.cost)) attempt(run.lm(problem.clamped(trf.values), 'trf-result'));
       }
     }
     if (troubled()) attempt(run.automatic(circuit, spectrum, method, RETRY_STARTS));
@@ -305,9 +304,7 @@ export function fitCircuit(circuit: Circuit, spectrum: Spectrum, options: FitOpt
 /**
  * A result worth retrying: a parameter at a bound (a runaway, or a CPE exponent driven to 1 by a basin
  * the data do not want), without a standard error, or with one above its value. A strong correlation
- * alone is not retried: another start finds the same valley. On the shared spectra, every LM run from a
- * random guess that ended worse than scipy's TRF from the same guess but one (bench/eis/fit-guesses.ts)
- * ended so flagged.
+ * alone is not retried: another start finds the same valley.
  */
 /** A standard error this many times the value marks a parameter drifting off, as a runaway does. */
 const RUNAWAY_RELATIVE_STDERR = 100;
@@ -327,18 +324,6 @@ function ranAway(fit: FitResult, kinds: readonly ParamKind[]): boolean {
 
 function needsRetry(fit: FitResult): boolean {
   return fit.parameters.some((p) => p.flags.some((f) => f.kind !== 'correlated'));
-}
-
-/**
- * LM ended more than this many decades from the guess in a positive parameter: it may have crossed into
- * another basin than scipy's TRF, which steps in the parameters themselves, would end in from that guess.
- */
-const FAR_DECADES = 2;
-
-function movedFar(problem: CircuitProblem, guess: Float64Array, values: Float64Array): boolean {
-  return problem.free.some(
-    (k) => problem.bounds[k]!.logScale && Math.abs(Math.log10(values[k]! / guess[k]!)) > FAR_DECADES,
-  );
 }
 
 /** The checks a spectrum must pass before any fit: sizes, the float range, and something to fit. */
@@ -403,13 +388,20 @@ class FitRuns {
     };
   }
 
-  /** scipy's bounded TRF in parameter space with impedance.py's bounds, from full parameter vector p. */
-  trf(p: Float64Array, start: Candidate['start']): Candidate | null {
+  /**
+   * scipy's bounded TRF in parameter space with impedance.py's bounds, from full parameter vector p: with
+   * scipy's forward differences to reproduce its fits, or with the exact Jacobian.
+   */
+  trf(
+    p: Float64Array,
+    start: Candidate['start'],
+    jacobian: 'forward-differences' | 'analytic' = 'forward-differences',
+  ): Candidate | null {
     const free = this.problem.free;
     const r = trustRegionReflective(
       this.problem,
       free.map((k) => p[k]!),
-      { ...this.problem.referenceBounds(), maxEvaluations: this.options.maxIterations },
+      { ...this.problem.referenceBounds(), maxEvaluations: this.options.maxIterations, jacobian },
     );
     this.iterations += r.iterations;
     this.evaluations += r.evaluations + r.jacobians * free.length;

@@ -38,11 +38,17 @@ describe("fits from the documented guesses, against scipy's TRF", () => {
 });
 
 describe('fits from random guesses on the shared spectra', () => {
-  // Two stored guesses per case (the first 22 of the 1,000), and the three on MPT_example.mpt from
-  // which scipy reaches a minimum that 12 automatic starts miss (the retry's 48 find it), against the
-  // scipy costs stored with them.
+  // Two stored guesses per case (the first 22 of the 1,000); the three on MPT_example.mpt from which
+  // scipy reaches a minimum that 12 automatic starts miss (the retry's 48 find it); and the three on
+  // exampleData.csv's getting-started circuit from which LM alone ends at impedance.py's documented
+  // minimum, every parameter determined, 35-39 % above the cost scipy reaches (the TRF run from every
+  // guess finds it). Against the scipy costs stored with them.
   const mptMisses = [139, 172, 568];
-  const outcomes = compareWithScipy(ref, (r) => r < 2 * GUESS_CASES.length || mptMisses.includes(r));
+  const gettingStartedMisses = [121, 132, 286];
+  const outcomes = compareWithScipy(
+    ref,
+    (r) => r < 2 * GUESS_CASES.length || mptMisses.includes(r) || gettingStartedMisses.includes(r),
+  );
 
   it('the reference is the seeded batch the bench draws (same cases, same guesses)', () => {
     expect(ref.cases.map((c) => `${c.file} ${c.circuit}`)).toEqual(
@@ -50,6 +56,9 @@ describe('fits from random guesses on the shared spectra', () => {
     );
     expect(ref.runs).toHaveLength(1000);
     for (const r of mptMisses) expect(ref.cases[ref.runs[r]!.case]!.file).toBe('MPT_example.mpt');
+    for (const r of gettingStartedMisses) {
+      expect(ref.cases[ref.runs[r]!.case]!.circuit).toBe('R0-p(R1,C1)-p(R2-Wo1,C2)');
+    }
   });
 
   it('never returns a parameter beyond its bound, nor an infinite residual as converged', () => {
@@ -57,6 +66,10 @@ describe('fits from random guesses on the shared spectra', () => {
       expect(o.beyondBound, `${o.file} from ${o.guess}`).toBe(false);
       expect(o.convergedNotFinite, `${o.file} from ${o.guess}`).toBe(false);
     }
+  });
+
+  it('has the six guesses named above among those it checks', () => {
+    expect(outcomes).toHaveLength(2 * GUESS_CASES.length + 6);
   });
 
   it("ends no higher than scipy's bounded TRF from the same guess", () => {
