@@ -126,7 +126,10 @@ export type FitResult = {
   readonly determined: boolean;
   /** Names of the free parameters not determined. */
   readonly notDetermined: readonly string[];
-  /** The runs made, in order: a runaway or undetermined first run is retried (see fitCircuit). */
+  /**
+   * The runs made, in order: from a guess LM and TRF, then as needed LM on from TRF's end and the
+   * automatic starts (see fitCircuit).
+   */
   readonly attempts: readonly FitAttempt[];
   /** Index in attempts of the run reported. */
   readonly chosenAttempt: number;
