@@ -150,6 +150,39 @@ describe('telemetry journal', () => {
     j.close();
   });
 
+  it('holds only the unacknowledged records of the open segment, and reads sent ones back from the file', () => {
+    const dir = newDir();
+    const j = new TelemetryJournal({ dir, clock: new VirtualClock() });
+    fill(j, 'ch1/pressure', 5000);
+    expect(j.heldRecords).toBe(5000); // nothing acknowledged yet
+    j.cursor = 4500;
+    expect(j.heldRecords).toBe(500);
+    // A replay from an older seq (the writer missed it) reads the file; the records after it still come
+    // from memory, and appends go on.
+    expect([0, 1, 2499, 4499, 4500, 4999].map((i) => j.read(i)?.seq)).toEqual([0, 1, 2499, 4499, 4500, 4999]);
+    fill(j, 'ch1/pressure', 10);
+    expect(j.read(4499)).toMatchObject({ seq: 4499, topic: 'cellrig/v1/r/ch1/pressure' });
+    expect(j.read(5009)).toMatchObject({ seq: 5009 });
+    j.cursor = 4800; // fewer than a batch more acknowledged: held until a batch is
+    expect(j.heldRecords).toBe(510);
+    j.close();
+    const again = new TelemetryJournal({ dir, clock: new VirtualClock() });
+    expect(again.cursor).toBe(4800);
+    expect([0, 4499, 5009].map((i) => again.read(i)?.seq)).toEqual([0, 4499, 5009]);
+    again.close();
+  });
+
+  it('reads a segment closed after part of it was read back complete', () => {
+    const j = new TelemetryJournal({ dir: newDir(), clock: new VirtualClock(), segmentRecords: 3000 });
+    fill(j, 'ch1/pressure', 2000);
+    j.cursor = 2000;
+    expect(j.read(10)?.seq).toBe(10); // the open segment's file, as it was then
+    fill(j, 'ch1/pressure', 1500); // the segment fills up with 1000 more, the next one opens
+    j.cursor = 1500;
+    expect([2500, 2999, 3000, 3499].map((i) => j.read(i)?.seq)).toEqual([2500, 2999, 3000, 3499]);
+    j.close();
+  });
+
   it('refuses a seq out of order', () => {
     const j = new TelemetryJournal({ dir: newDir(), clock: new VirtualClock() });
     expect(() => j.append('k', 3, 't', '{}')).toThrow(/expects seq 0/);
