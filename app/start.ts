@@ -18,6 +18,7 @@ import { DataFolderInUse, lockDataFolder } from './data-lock';
 import { allowedHosts, guardServer } from './editor-guard';
 import { type Env, readEnv } from './env';
 import { Lifecycle, StartInterrupted } from './lifecycle';
+import { dropMqttPacketNumberCache } from './mqtt-packet-memory';
 import { NODES_EXCLUDED } from './palette';
 import {
   listenError,
@@ -62,6 +63,8 @@ export async function main(): Promise<number> {
 async function startRig(env: Env, life: Lifecycle): Promise<void> {
   const userDir = resolve(env.CELLRIG_DATA);
   prepareDataFolder(userDir, env.RIG_ID);
+  // Before the broker or any client writes a packet (app/mqtt-packet-memory.ts: 6.5 MB of heap).
+  dropMqttPacketNumberCache();
   const lock = lockDataFolder(userDir);
   life.onStop('data folder lock', () => lock.release());
   const flowFile = join(userDir, 'flows.json');
