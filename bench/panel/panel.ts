@@ -23,7 +23,9 @@ const SAMPLE_MS = 5000;
 const WARMUP_S = 60;
 const CONFIGS: { label: string; flags: string[]; env?: Record<string, string> }[] = [
   {
-    label: `npm start (${LAUNCHER_NODE_FLAGS.join(' ')}, MALLOC_ARENA_MAX=${LAUNCHER_ENV.MALLOC_ARENA_MAX})`,
+    label: `npm start (${LAUNCHER_NODE_FLAGS.join(' ')}, ${Object.entries(LAUNCHER_ENV)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')})`,
     flags: [...LAUNCHER_NODE_FLAGS],
     env: LAUNCHER_ENV,
   },

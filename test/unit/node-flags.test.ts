@@ -18,7 +18,7 @@ describe("the launcher's V8 flags", () => {
     // The containers run `cellrig start` through the image's script, which adds the flags.
     const script = readFileSync(join(root, 'deploy/docker/cellrig'), 'utf8');
     expect(script).toMatch(new RegExp(`^  exec node ${flags} "\\$CLI" "\\$@"$`, 'm'));
-    for (const e of envs) expect(script).toContain(`\n  export ${e}\n  exec node ${flags}`);
+    expect(script).toContain(`\n  export ${envs.join(' ')}\n  exec node ${flags}`);
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(
       /^COPY --from=build \/opt\/cellrig\/deploy\/docker\/cellrig \/usr\/local\/bin\/cellrig$/m,
