@@ -262,12 +262,20 @@ class CountingDisk extends FaultyDisk {
 const synced = (j: TelemetryJournal) => new Promise<number>((resolve) => j.once('synced', resolve));
 const savedState = (dir: string) => JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
 
+/** A journal syncing every 200 ms on a CountingDisk, with the problems it reports. */
+function onCountingDisk() {
+  const dir = newDir();
+  const clock = new VirtualClock();
+  const disk = new CountingDisk();
+  const j = new TelemetryJournal({ dir, clock, fs: disk, fsyncMs: 200 });
+  const problems: string[] = [];
+  j.on('problem', (m: string) => problems.push(m));
+  return { dir, clock, disk, j, problems };
+}
+
 describe('telemetry journal, periodic fsync off the calling thread', () => {
   it('fsyncs on the thread pool each period, and only then counts the records as synced', async () => {
-    const dir = newDir();
-    const clock = new VirtualClock();
-    const disk = new CountingDisk();
-    const j = new TelemetryJournal({ dir, clock, fs: disk, fsyncMs: 200 });
+    const { dir, clock, disk, j } = onCountingDisk();
     for (let period = 1; period <= 5; period++) {
       fill(j, 'ch1/pressure', 7);
       const done = synced(j);
@@ -286,12 +294,7 @@ describe('telemetry journal, periodic fsync off the calling thread', () => {
   });
 
   it('reports a failed fsync, keeps the old synced index, and succeeds on the next period', async () => {
-    const dir = newDir();
-    const clock = new VirtualClock();
-    const disk = new CountingDisk();
-    const j = new TelemetryJournal({ dir, clock, fs: disk, fsyncMs: 200 });
-    const problems: string[] = [];
-    j.on('problem', (m: string) => problems.push(m));
+    const { clock, disk, j, problems } = onCountingDisk();
     fill(j, 'ch1/pressure', 5);
     disk.failNextFsync = true;
     clock.advance(200);
@@ -305,10 +308,7 @@ describe('telemetry journal, periodic fsync off the calling thread', () => {
   });
 
   it('never puts an older state in place of one a sync() wrote while the background one was out', async () => {
-    const dir = newDir();
-    const clock = new VirtualClock();
-    const disk = new CountingDisk();
-    const j = new TelemetryJournal({ dir, clock, fs: disk, fsyncMs: 200 });
+    const { dir, clock, disk, j } = onCountingDisk();
     fill(j, 'ch1/pressure', 3);
     disk.hold = true;
     clock.advance(200); // the background sync takes its snapshot at 3 records and waits on the disk
@@ -327,12 +327,7 @@ describe('telemetry journal, periodic fsync off the calling thread', () => {
   });
 
   it('closes with everything synced while a background fsync is still out, and says nothing after', async () => {
-    const dir = newDir();
-    const clock = new VirtualClock();
-    const disk = new CountingDisk();
-    const j = new TelemetryJournal({ dir, clock, fs: disk, fsyncMs: 200 });
-    const problems: string[] = [];
-    j.on('problem', (m: string) => problems.push(m));
+    const { dir, clock, disk, j, problems } = onCountingDisk();
     fill(j, 'ch1/pressure', 3);
     disk.hold = true;
     clock.advance(200);
