@@ -84,25 +84,23 @@ describe('trust region reflective on synthetic problems', () => {
     });
   });
 
+  // r = (x0 + 1, x1 - 2): the optimum (-1, 2) is outside 0 <= x0, x1 <= 1; the bounded one is (0, 1).
+  const shifted = (x: ArrayLike<number>, r: Float64Array) => {
+    r[0] = x[0]! + 1;
+    r[1] = x[1]! - 2;
+  };
+  const bounds = { lower: [0, 0], upper: [Number.POSITIVE_INFINITY, 1] };
+  const expectBoundedOptimum = (x: ArrayLike<number>) => {
+    expect(x[0]).toBeGreaterThanOrEqual(0);
+    expect(x[0]).toBeLessThan(1e-6);
+    expect(x[1]).toBeLessThanOrEqual(1);
+    expect(x[1]).toBeGreaterThan(1 - 1e-6);
+  };
+
   it('keeps every variable within its bounds when the unconstrained optimum lies outside', () => {
-    // r = (x0 + 1, x1 - 2): the optimum (-1, 2) is outside 0 <= x0, x1 <= 1; the bounded one is (0, 1).
-    const run = trustRegionReflective(
-      {
-        nVars: 2,
-        nResiduals: 2,
-        residuals: (x, r) => {
-          r[0] = x[0]! + 1;
-          r[1] = x[1]! - 2;
-        },
-      },
-      [0.5, 0.5],
-      { lower: [0, 0], upper: [Number.POSITIVE_INFINITY, 1] },
-    );
+    const run = trustRegionReflective({ nVars: 2, nResiduals: 2, residuals: shifted }, [0.5, 0.5], bounds);
     expect(run.converged).toBe(true);
-    expect(run.x[0]).toBeGreaterThanOrEqual(0);
-    expect(run.x[0]).toBeLessThan(1e-6);
-    expect(run.x[1]).toBeLessThanOrEqual(1);
-    expect(run.x[1]).toBeGreaterThan(1 - 1e-6);
+    expectBoundedOptimum(run.x);
   });
 
   it('keeps them within bounds with the exact Jacobian and its normal-equation steps too', () => {
@@ -110,25 +108,18 @@ describe('trust region reflective on synthetic problems', () => {
       {
         nVars: 2,
         nResiduals: 2,
-        residuals: (x, r) => {
-          r[0] = x[0]! + 1;
-          r[1] = x[1]! - 2;
-        },
+        residuals: shifted,
         residualsAndJacobian: (x, r, jac) => {
-          r[0] = x[0]! + 1;
-          r[1] = x[1]! - 2;
+          shifted(x, r);
           jac.set([1, 0, 0, 1]);
         },
       },
       [0.5, 0.5],
-      { lower: [0, 0], upper: [Number.POSITIVE_INFINITY, 1], jacobian: 'analytic' },
+      { ...bounds, jacobian: 'analytic' },
     );
     expect(run.converged).toBe(true);
     expect(run.jacobians).toBe(0);
-    expect(run.x[0]).toBeGreaterThanOrEqual(0);
-    expect(run.x[0]).toBeLessThan(1e-6);
-    expect(run.x[1]).toBeLessThanOrEqual(1);
-    expect(run.x[1]).toBeGreaterThan(1 - 1e-6);
+    expectBoundedOptimum(run.x);
   });
 
   it("with the exact Jacobian, takes scipy's path on the getting-started example to its stop", () => {
