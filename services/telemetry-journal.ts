@@ -230,11 +230,11 @@ export class TelemetryJournal extends EventEmitter {
   }
 
   /** No more appends to the open segment (its tail may hold torn bytes, which recovery skips). */
-  private seal(): void {
+  private seal(fsynced = false): void {
     if (this.fd === undefined) return;
     try {
       // The intact records before a failed write still count as synced once a background sync ends.
-      this.fs.fsyncSync(this.fd);
+      if (!fsynced) this.fs.fsyncSync(this.fd);
     } catch {
       // already failing: the segment is given up either way
     }
@@ -351,8 +351,8 @@ export class TelemetryJournal extends EventEmitter {
 
   private roll(): Segment {
     if (this.fd !== undefined) {
-      this.fs.fsyncSync(this.fd);
-      this.seal();
+      this.fs.fsyncSync(this.fd); // a failure here refuses the sample that would open the next segment
+      this.seal(true);
     }
     const first = this.nextIndexValue;
     const file = join(this.opts.dir, `seg-${String(first).padStart(12, '0')}.crj`);
