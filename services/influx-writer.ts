@@ -8,7 +8,8 @@
  * backoff; 401/403 raise an alarm and hold. Settled seqs (written or safely dead-lettered) advance the
  * per-series watermark (src/telemetry/watermark.ts), which is saved to disk and then published, retained,
  * on cellrig/v1/<rig>/ack: publishers keep their journal until it covers them and replay what it shows
- * missing. A hole that stays open while the writer is healthy is passed as a gap after `gapAfterMs`.
+ * missing. A hole that stays open while the writer is healthy is passed as a gap after `gapAfterMs`,
+ * unless the writer holds one of its seqs itself (waiting for InfluxDB or being written): slow, not lost.
  * On start the watermarks come from the saved file and from InfluxDB itself, whichever is further.
  */
 import { EventEmitter } from 'node:events';
@@ -35,7 +36,7 @@ export type WriterStats = {
   deadLettered: number;
   /** Letters that could not be kept (store full or disk failing): their seqs are not settled. */
   deadLetterFailures: number;
-  /** Holes passed as lost. */
+  /** Holes passed as lost: each range of seqs that never arrived, once. */
   gaps: number;
   pending: number;
   retries: number;
@@ -57,7 +58,10 @@ export type WriterStorage = {
   /** The writer's folder: its saved watermarks and its dead-letter store (`deadletters/`). */
   dir: string;
   deadLetterMaxBytes?: number;
-  /** How long a hole may stay open while the writer is healthy before it is passed as lost. */
+  /**
+   * How long a hole may stay open while the writer is healthy before it is passed as lost (a hole with a
+   * seq the writer still holds waits on).
+   */
   gapAfterMs?: number;
   /** Series tracked at most, over all rigs (each rig at most MAX_STREAMS_PER_RIG). */
   maxStreams?: number;
@@ -108,6 +112,8 @@ export class InfluxWriter extends EventEmitter {
   private flushTimer: TimerHandle | undefined;
   private ackTimer: TimerHandle | undefined;
   private readonly writes = new Set<Promise<void>>();
+  /** The batches of those writes: their seqs are the writer's until InfluxDB answers. */
+  private readonly inFlight = new Set<PointRun[]>();
   private held: (() => void)[] = [];
   private backoffMs = 0;
   /** While InfluxDB is failing: no write before this time. */
@@ -417,6 +423,7 @@ export class InfluxWriter extends EventEmitter {
       this.pendingPoints -= n;
       const write: Promise<void> = this.writeBatch(batch, n).finally(() => {
         this.writes.delete(write);
+        this.inFlight.delete(batch);
         this.stats.pending = this.pendingPoints;
         if (this.pendingPoints < LOW_WATER) this.release();
         if (this.closed || this.pending.length === 0 || this.flushTimer) return;
@@ -424,6 +431,7 @@ export class InfluxWriter extends EventEmitter {
         else this.flushTimer = this.clock.setTimeout(() => this.kick(), this.config.flushMs);
       });
       this.writes.add(write);
+      this.inFlight.add(batch);
     }
   }
 
@@ -590,6 +598,7 @@ export class InfluxWriter extends EventEmitter {
       this.stalls.clear();
       return;
     }
+    let held: Set<ContiguousWatermark> | undefined;
     for (const [rig, byKey] of this.marks) {
       for (const wm of byKey.values()) {
         if (wm.holes === 0) {
@@ -599,6 +608,10 @@ export class InfluxWriter extends EventEmitter {
         const s = this.stalls.get(wm);
         if (!s || s.mark !== wm.mark) this.stalls.set(wm, { mark: wm.mark, since: now });
         else if (now - s.since >= this.storage.gapAfterMs) {
+          // Writes finish out of order: a later batch settled first leaves a hole the writer is still
+          // filling. Passing it would report seqs InfluxDB is about to get as lost, once per such hole.
+          held ??= this.heldHoles();
+          if (held.has(wm)) continue;
           wm.passHole();
           this.stalls.set(wm, { mark: wm.mark, since: now });
           this.reportGaps(rig, wm, 1, `waited ${Math.round(this.storage.gapAfterMs / 1000)} s`);
@@ -607,6 +620,18 @@ export class InfluxWriter extends EventEmitter {
         }
       }
     }
+  }
+
+  /** The watermarks whose lowest hole has a seq the writer holds: waiting for a write, or in one. */
+  private heldHoles(): Set<ContiguousWatermark> {
+    const held = new Set<ContiguousWatermark>();
+    for (const runs of [this.pending, ...this.inFlight]) {
+      for (const r of runs) {
+        const hole = held.has(r.wm) ? undefined : r.wm.firstHole;
+        if (hole && r.seqs.some((seq) => seq >= hole[0] && seq <= hole[1])) held.add(r.wm);
+      }
+    }
+    return held;
   }
 
   /**

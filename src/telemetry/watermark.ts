@@ -49,6 +49,12 @@ export class ContiguousWatermark {
     return this.above.length;
   }
 
+  /** The lowest hole: the seqs between the mark and the first one waiting above it. */
+  get firstHole(): SeqRange | undefined {
+    const first = this.above[0];
+    return first ? [this.current + 1, first[0] - 1] : undefined;
+  }
+
   /** Recently passed gaps (seqs the series never delivered), oldest first. */
   get gaps(): readonly SeqRange[] {
     return this.gapList;
