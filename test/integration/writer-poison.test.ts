@@ -256,9 +256,13 @@ describe('watermark', () => {
     for (let seq = 0; seq <= 20; seq++)
       if (seq !== 5)
         await send(`cellrig/v1/${rig}/ch1/pressure`, { ts: TS + seq, seq, pressureMPa: 1, forceN: 1 });
-    await until('mark 20', () => w.acks.get(rig)?.streams['ch1/pressure'] === 20, 10_000);
+    // However long the sends and writes take (a loaded machine takes longer than gapAfterMs), the one
+    // missing seq is one gap: holes left by writes that finish out of order are not passed.
+    await until('mark 20', () => w.acks.get(rig)?.streams['ch1/pressure'] === 20);
     expect(w.acks.get(rig)?.gaps).toEqual({ 'ch1/pressure': [[5, 5]] });
-    expect(w.alarms.some((a) => /seq 5 never arrived/.test(a))).toBe(true);
+    expect(w.alarms.filter((a) => /never arrived/.test(a))).toEqual([
+      expect.stringMatching(/ seq 5 never arrived /),
+    ]);
     expect(w.writer.stats.gaps).toBe(1);
     await send(`cellrig/v1/${rig}/ch1/pressure`, { ts: TS + 5, seq: 5, pressureMPa: 1, forceN: 1 });
     await until('seq 5 written', async () => (await seqsIn(db, 'pressure', rig)).length === 21);
