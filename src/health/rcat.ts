@@ -163,8 +163,8 @@ function fitSpectrum(
 ): FitResult {
   if (previous) {
     // Retried only after a runaway, with 12 starts: a cold search follows below when the warm start lands
-    // badly, so the fit's wider retry (TRF from the guess whenever a parameter is not determined, then 48
-    // starts) would double the cost of every cycle for nothing.
+    // badly, so the fit's wider retry (48 starts whenever a parameter is not determined) would double the
+    // cost of every cycle for nothing.
     const warm = fitCircuit(circuit, s, {
       initialGuess: previous.values,
       seed: cycle,

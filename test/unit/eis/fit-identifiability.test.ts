@@ -22,11 +22,28 @@ describe('a fit from a guess that runs away', () => {
     expect(r2.stderr).toBeGreaterThan(0);
   });
 
-  it('says the first run ran away to the bound and which retry it reports', () => {
-    expect(fit.attempts[0]).toMatchObject({ method: 'lm', start: 'guess', notDetermined: ['R2'] });
-    expect(fit.attempts[0]!.rmse).toBeGreaterThan(3.39e-4);
-    expect(fit.chosenAttempt).toBeGreaterThan(0);
+  it('runs TRF from the guess, as scipy does, and LM on from its end; LM from the guess, which ran away, is not needed', () => {
+    expect(fit.attempts.map((a) => `${a.method} ${a.start}`)).toEqual(['trf guess', 'lm trf-result']);
+    expect(fit.attempts.every((a) => a.notDetermined.length === 0)).toBe(true);
     expect(fit.attempts[fit.chosenAttempt]!.rmse).toBe(fit.rmse);
+  });
+
+  it('says which runs from a guess ended undetermined and reports the automatic starts instead', () => {
+    // One of the 1,000 stored guesses (fit-guesses.ts): TRF, LM on from it and LM from the guess all
+    // end with parameters at a bound or without a standard error.
+    const far = fitCircuit(circuit, exampleData(), {
+      initialGuess: [1.426, 1.58499, 14.416, 0.720254, 2.30595, 90.8279, 0.527451],
+    });
+    expect(far.attempts.map((a) => `${a.method} ${a.start}`)).toEqual([
+      'trf guess',
+      'lm trf-result',
+      'lm guess',
+      'lm automatic',
+    ]);
+    for (const a of far.attempts.slice(0, 3)) expect(a.notDetermined.length).toBeGreaterThan(0);
+    expect(far.chosenAttempt).toBe(3);
+    expect(far.determined).toBe(true);
+    expect(far.rmse).toBeLessThanOrEqual(3.29e-4);
   });
 
   it('keeps every parameter within bounds tied to the data, the first run included', () => {
