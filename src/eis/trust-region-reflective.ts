@@ -26,6 +26,7 @@ import {
   trustRegionStep,
   trustRegionStepFromNormal,
 } from '../linalg/trust-region';
+import { negated, product, scaled, scaledSum, sum } from '../linalg/vectors';
 
 export type ResidualProblem = {
   readonly nVars: number;
@@ -143,8 +144,8 @@ export function trustRegionReflective(
 
     // "Hat" space: x = D x_h with D = diag(v^0.5); J_h = J D, and diag_h = g dv from the derivative of v.
     for (let k = 0; k < n; k++) d[k] = Math.sqrt(v[k]!);
-    const diagH = g.map((gk, k) => gk * cl.dv[k]!);
-    const gH = g.map((gk, k) => d[k]! * gk);
+    const diagH = product(g, cl.dv);
+    const gH = product(g, d);
     // The trust-region step in hat space, for min |[J_h; diag(diag_h)^0.5] p + [f; 0]|: scipy's SVD of
     // the augmented matrix, or, with J^T J at hand, Cholesky solves of its normal equations.
     let products: JacobianProducts;
@@ -181,14 +182,9 @@ export function trustRegionReflective(
     while (actualReduction <= 0 && nfev < maxNfev) {
       const tr = trStep(delta, alpha);
       alpha = tr.alpha;
-      const p = tr.p.map((ph, k) => d[k]! * ph);
+      const p = product(tr.p, d);
       const chosen = selectStep(x, products, diagH, gH, p, tr.p, d, delta, lb, ub, theta);
-      xNew = strictlyFeasible(
-        x.map((xk, k) => xk + chosen.step[k]!),
-        lb,
-        ub,
-        0,
-      );
+      xNew = strictlyFeasible(sum(x, chosen.step), lb, ub, 0);
       if (exact) exact(xNew, fNew, jacNew);
       else problem.residuals(xNew, fNew);
       nfev++;
@@ -302,17 +298,20 @@ function selectStep(
   theta: number,
 ): Step {
   const n = x.length;
-  const xp = x.map((xk, k) => xk + p[k]!);
-  if (xp.every((xk, k) => xk >= lb[k]! && xk <= ub[k]!)) {
+  const xp = sum(x, p);
+  let inside = true;
+  for (let k = 0; k < n; k++) if (!(xp[k]! >= lb[k]! && xp[k]! <= ub[k]!)) inside = false;
+  if (inside) {
     return { step: p, stepH: pH, predicted: -quadratic(jacH, gH, pH, diagH) };
   }
   const toFirst = stepToBound(x, p, lb, ub);
-  let rH = pH.map((ph, k) => (toFirst.hits[k] !== 0 ? -ph : ph));
-  let r = rH.map((rh, k) => d[k]! * rh);
+  let rH: Float64Array = Float64Array.from(pH);
+  for (let k = 0; k < n; k++) if (toFirst.hits[k] !== 0) rH[k] = -rH[k]!;
+  let r = product(rH, d);
   const pStride = toFirst.step;
-  const pc = p.map((pk) => pk * pStride);
-  const pHc = pH.map((pk) => pk * pStride);
-  const onBound = x.map((xk, k) => xk + pc[k]!);
+  const pc = scaled(p, pStride);
+  const pHc = scaled(pH, pStride);
+  const onBound = sum(x, pc);
 
   // The reflected direction leaves either the feasible region or the trust region first.
   const toTr = intersectTrustRegion(pHc, rH, delta);
@@ -328,18 +327,18 @@ function selectStep(
   if (rLower <= rUpper) {
     const q = lineQuadratic(jacH, gH, rH, diagH, pHc);
     const best = minimizeOnInterval(q.a, q.b, rLower, rUpper, q.c);
-    rH = rH.map((rh, k) => rh * best.t + pHc[k]!);
-    r = rH.map((rh, k) => rh * d[k]!);
+    rH = scaledSum(rH, best.t, pHc);
+    r = product(rH, d);
     rValue = best.y;
   }
 
   // The trust-region step, pulled back from the bound so the iterate stays strictly inside.
-  const pt = pc.map((pk) => pk * theta);
-  const pHt = pHc.map((pk) => pk * theta);
+  const pt = scaled(pc, theta);
+  const pHt = scaled(pHc, theta);
   const pValue = quadratic(jacH, gH, pHt, diagH);
 
-  const agH = gH.map((gk) => -gk);
-  const ag = agH.map((a, k) => d[k]! * a);
+  const agH = negated(gH);
+  const ag = product(agH, d);
   const agToTr = delta / norm(agH);
   const agToBound = stepToBound(x, ag, lb, ub).step;
   const agLimit = agToBound < agToTr ? theta * agToBound : agToTr;
@@ -349,8 +348,7 @@ function selectStep(
 
   if (pValue < rValue && pValue < agValue) return { step: pt, stepH: pHt, predicted: -pValue };
   if (rValue < pValue && rValue < agValue) return { step: r, stepH: rH, predicted: -rValue };
-  const scaled = (w: Float64Array) => Float64Array.from({ length: n }, (_, k) => w[k]! * agBest.t);
-  return { step: scaled(ag), stepH: scaled(agH), predicted: -agValue };
+  return { step: scaled(ag, agBest.t), stepH: scaled(agH, agBest.t), predicted: -agValue };
 }
 
 /** Trust-region radius: a quarter of the step after a poor one, doubled after a good one that reached the edge. */

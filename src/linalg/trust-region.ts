@@ -5,6 +5,7 @@
  */
 
 import { choleskyInPlace, choleskySolveInPlace, forwardSubstitute } from './cholesky';
+import { negated, product, scaled } from './vectors';
 
 const EPS = 2 ** -52;
 
@@ -59,7 +60,7 @@ function moreStep(
   const p = system.step(alpha);
   // Exactly on the boundary, so rounding cannot put it outside (the reflection needs it inside).
   const scale = delta / norm(p);
-  return { p: p.map((x) => x * scale), alpha };
+  return { p: scaled(p, scale), alpha };
 }
 
 /**
@@ -118,7 +119,7 @@ export function trustRegionStepFromNormal(
     factor.set(h);
     for (let k = 0; k < n; k++) factor[k * n + k] = factor[k * n + k]! + alpha;
     if (!choleskyInPlace(factor, n, pivotFloor)) return null;
-    const p = Float64Array.from(jtf, (x) => -x);
+    const p = negated(jtf);
     choleskySolveInPlace(factor, n, p);
     if (work) {
       // |L^-1 p|^2 = p^T (h + alpha I)^-1 p.
@@ -183,7 +184,7 @@ export function quadratic(
   s: Float64Array,
   diag: Float64Array,
 ): number {
-  const sDiag = s.map((sk, k) => sk * diag[k]!);
+  const sDiag = product(s, diag);
   return 0.5 * (jac(s, s) + dot(sDiag, s)) + dot(s, g);
 }
 
@@ -195,7 +196,7 @@ export function lineQuadratic(
   diag: Float64Array,
   s0?: Float64Array,
 ) {
-  const sDiag = s.map((sk, k) => sk * diag[k]!);
+  const sDiag = product(s, diag);
   let a = jac(s, s);
   a += dot(sDiag, s);
   a *= 0.5;
@@ -204,7 +205,7 @@ export function lineQuadratic(
   if (s0) {
     b += jac(s0, s);
     c = 0.5 * jac(s0, s0) + dot(g, s0);
-    const s0Diag = s0.map((sk, k) => sk * diag[k]!);
+    const s0Diag = product(s0, diag);
     b += dot(s0Diag, s);
     c += 0.5 * dot(s0Diag, s0);
   }
@@ -228,12 +229,17 @@ export function minimizeOnInterval(a: number, b: number, lo: number, hi: number,
 
 /** The largest t with x + t s within bounds, and which variables reach theirs there (sign of s). */
 export function stepToBound(x: Float64Array, s: Float64Array, lb: Float64Array, ub: Float64Array) {
-  const steps = Float64Array.from(x, (xk, k) => {
+  const n = x.length;
+  const steps = new Float64Array(n);
+  let step = Number.POSITIVE_INFINITY;
+  for (let k = 0; k < n; k++) {
+    const xk = x[k]!;
     const sk = s[k]!;
-    return sk === 0 ? Number.POSITIVE_INFINITY : Math.max((lb[k]! - xk) / sk, (ub[k]! - xk) / sk);
-  });
-  const step = Math.min(...steps);
-  const hits = Int8Array.from(steps, (t, k) => (t === step ? Math.sign(s[k]!) : 0));
+    steps[k] = sk === 0 ? Number.POSITIVE_INFINITY : Math.max((lb[k]! - xk) / sk, (ub[k]! - xk) / sk);
+    step = Math.min(step, steps[k]!);
+  }
+  const hits = new Int8Array(n);
+  for (let k = 0; k < n; k++) hits[k] = steps[k] === step ? Math.sign(s[k]!) : 0;
   return { step, hits };
 }
 
