@@ -529,6 +529,8 @@ class CircuitProblem {
   readonly im: Float64Array;
   /** Weights of the stacked residuals: w_re for the first N, w_im for the last N. */
   readonly weights: Float64Array;
+  /** Every weight 1 (unit weighting): a column with slope 1 is then copied, not multiplied. */
+  private readonly unitWeights: boolean;
   /** The data stacked alike: Re Z, then Im Z. */
   private readonly data: Float64Array;
   private readonly jacP: Float64Array;
@@ -558,6 +560,7 @@ class CircuitProblem {
     this.jacP = new Float64Array(2 * n * m);
     this.weights = new Float64Array(2 * n);
     this.data = new Float64Array(2 * n);
+    this.unitWeights = weighting === 'unit';
     for (let i = 0; i < n; i++) {
       const zr = spectrum.reOhm[i]!;
       const zi = spectrum.imOhm[i]!;
@@ -689,7 +692,8 @@ class CircuitProblem {
       const src = free[j]! * rows;
       const dst = j * rows;
       const slope = slopes[j]!;
-      for (let i = 0; i < rows; i++) jac[dst + i] = jacP[src + i]! * w[i]! * slope;
+      if (this.unitWeights && slope === 1) jac.set(jacP.subarray(src, src + rows), dst);
+      else for (let i = 0; i < rows; i++) jac[dst + i] = jacP[src + i]! * w[i]! * slope;
     }
   }
 }
