@@ -13,6 +13,7 @@
  * so the others keep their standard errors. J^T J is scaled to a unit diagonal and inverted through its
  * eigen-decomposition, leaving out directions the data do not see.
  */
+import { gramInPlace } from '../linalg/gram';
 import { symmetricEigen } from '../linalg/symmetric-eigen';
 import type { ParameterBound } from './parameter-bounds';
 import { boundPosition } from './parameter-transform';
@@ -75,17 +76,12 @@ export function identifiability(input: IdentifiabilityInput): Identifiability {
   const s2 = nRes > m ? (2 * cost) / (nRes - m) : Number.NaN;
   if (a > 0 && Number.isFinite(s2)) {
     // J^T J of the parameters off their bounds, scaled to a unit diagonal.
+    const full = new Float64Array(m * m);
+    gramInPlace(jac, nRes, m, new Float64Array(nRes), full, new Float64Array(m));
     const scale = new Float64Array(a);
     const jtj = new Float64Array(a * a);
     for (let x = 0; x < a; x++) {
-      for (let y = x; y < a; y++) {
-        let s = 0;
-        const ox = active[x]! * nRes;
-        const oy = active[y]! * nRes;
-        for (let i = 0; i < nRes; i++) s += jac[ox + i]! * jac[oy + i]!;
-        jtj[x * a + y] = s;
-        jtj[y * a + x] = s;
-      }
+      for (let y = 0; y < a; y++) jtj[x * a + y] = full[active[x]! * m + active[y]!]!;
       scale[x] = Math.sqrt(jtj[x * a + x]!);
     }
     const seen = Array.from(scale, (d) => d > 0 && Number.isFinite(d));
