@@ -6,6 +6,11 @@
  * answers a device that does not acknowledge), reads answer empty until the board is back, and the link
  * reconnects on the rig clock. On reconnect it replays I2C_CONFIG and the pin modes (an output comes back
  * low, as StandardFirmata sets it), never the last output values: the controllers drive them again.
+ *
+ * An unplugged port reaches serialport two ways, and which comes first is up to the OS and the moment: the
+ * pending read fails (serialport then closes the port, 'close' with the read's error) or the next write
+ * fails ('error', EIO on Linux, then the same close). Either is the port going away, and the first one
+ * names the reason: "the serial port went away (unplugged?): " and the OS's words.
  */
 import { EventEmitter } from 'node:events';
 import { Board } from 'johnny-five';
@@ -51,7 +56,14 @@ export type FirmataLinkOptions = {
   timeoutMs?: number;
   /** Between reconnection attempts, rig-clock ms. */
   retryMs?: number;
+  /** The serial port class (serialport's SerialPort unless a test scripts the line). */
+  serialPort?: SerialPortCtor;
 };
+
+/** The lost reason when an open port fails or closes under the link: the OS's words when it gave any. */
+export function portGone(osReason: string | undefined): string {
+  return `the serial port went away (unplugged?): ${osReason || 'it closed'}`;
+}
 
 export class FirmataLink extends EventEmitter {
   readonly MODES = { INPUT: 0, OUTPUT: 1 } as const;
@@ -78,6 +90,7 @@ export class FirmataLink extends EventEmitter {
   private readonly wiring: FirmataWiring;
   private readonly timeoutMs: number;
   private readonly retryMs: number;
+  private readonly serialPort: SerialPortCtor | undefined;
 
   constructor(
     readonly port: string,
@@ -88,6 +101,7 @@ export class FirmataLink extends EventEmitter {
     this.wiring = options.wiring ?? MEGA_2560_WIRING;
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.retryMs = options.retryMs ?? 2000;
+    this.serialPort = options.serialPort;
   }
 
   /** The first connection; rejects with the port named. */
@@ -175,7 +189,7 @@ export class FirmataLink extends EventEmitter {
       };
       const timer = setTimeout(() => fail(`not ready within ${this.timeoutMs} ms`), this.timeoutMs);
       try {
-        const SerialPort = loadSerialPort();
+        const SerialPort = this.serialPort ?? loadSerialPort();
         const transport = new SerialPort({ path: this.port, baudRate: 57600 });
         this.transport = transport;
         mine = transport;
@@ -188,7 +202,14 @@ export class FirmataLink extends EventEmitter {
           this.bytesIn += b.length;
           this.emit('traffic');
         });
-        transport.on('close', () => fail('the serial port closed (unplugged?)'));
+        // Before 'open' an error is the port not opening ("cannot open"); after it, the port went away.
+        // Listened to before firmata.js re-emits it, so the port's own words name the loss.
+        let opened = false;
+        transport.once('open', () => {
+          opened = true;
+        });
+        transport.on('error', (err: Error) => fail(opened ? portGone(err.message) : err.message));
+        transport.on('close', (err?: Error | null) => fail(portGone(err?.message)));
         // A board that is already running answers a query at once; a reset one announces itself when it boots.
         const io = new (loadFirmata())(transport, { reportVersionTimeout: 500 });
         io.on('error', (err: Error) => fail(err.message));

@@ -19,7 +19,10 @@ export type FirmataBench = {
   readonly board: VirtualFirmataBoard;
   /** Tells the quiet-line wait which host link to watch (the rig's, once it is open). */
   watch(link: () => FirmataLink | undefined): void;
-  /** USB unplugged: the board loses power and the port vanishes. */
+  /**
+   * USB unplugged: the board loses power and the port vanishes. The host hears of it from a failed read or
+   * a failed write, whichever the OS brings first (real I/O: the order varies from run to run).
+   */
   unplug(): Promise<void>;
   /** Plugged back in: a new pty at the same path, the board powered on again. */
   replug(): Promise<void>;
