@@ -50,7 +50,7 @@ export type FitOptions = {
   /** LM: iterations (default 400). TRF: scipy's max_nfev, trial points (default 100 per free parameter). */
   readonly maxIterations?: number;
   /**
-   * When a fit from a guess goes on to the automatic starts, after LM and TRF from the guess:
+   * When a fit from a guess goes on to the automatic starts, after the runs from the guess:
    * 'not-determined' (default: no run from the guess left every parameter determined) or 'runaway' only
    * (a positive parameter at a bound, no standard error, or one 100 times its value): for a caller that
    * warm-starts every spectrum of a series and has a fallback of its own.
@@ -127,8 +127,8 @@ export type FitResult = {
   /** Names of the free parameters not determined. */
   readonly notDetermined: readonly string[];
   /**
-   * The runs made, in order: from a guess LM and TRF, then as needed LM on from TRF's end and the
-   * automatic starts (see fitCircuit).
+   * The runs made, in order: from a guess TRF and LM on from its end, then as needed LM from the guess
+   * and the automatic starts (see fitCircuit).
    */
   readonly attempts: readonly FitAttempt[];
   /** Index in attempts of the run reported. */
@@ -535,7 +535,7 @@ class CircuitProblem {
   private readonly data: Float64Array;
   private readonly jacP: Float64Array;
   private readonly p: Float64Array;
-  /** dp/du per free parameter, for the chain rule into internal variables. */
+  /** dp/du per free parameter, for the chain rule into internal variables (LM's view). */
   private readonly slopes: Float64Array;
 
   constructor(
@@ -636,7 +636,6 @@ class CircuitProblem {
   residualsAndJacobian(x: Float64Array, r: Float64Array, jac: Float64Array): void {
     this.evaluator.evaluate(this.withFreeInPlace(x), this.grid, this.re, this.im, this.jacP);
     this.weightedResiduals(r);
-    this.slopes.fill(1);
     this.weightedColumns(jac);
   }
 
@@ -647,7 +646,6 @@ class CircuitProblem {
   parameterJacobian(p: Float64Array): Float64Array {
     this.evaluator.evaluate(p, this.grid, this.re, this.im, this.jacP);
     const jac = new Float64Array(this.nResiduals * this.nVars);
-    this.slopes.fill(1);
     this.weightedColumns(jac);
     return jac;
   }
@@ -665,7 +663,7 @@ class CircuitProblem {
     }
     this.evaluator.evaluate(p, this.grid, this.re, this.im, this.jacP);
     this.weightedResiduals(r);
-    this.weightedColumns(jac);
+    this.weightedColumns(jac, this.slopes);
   }
 
   private withFreeInPlace(x: ArrayLike<number>): Float64Array {
@@ -684,14 +682,17 @@ class CircuitProblem {
     }
   }
 
-  /** Free columns of jacP, weighted and times their slopes, into jac (column-major). */
-  private weightedColumns(jac: Float64Array): void {
+  /**
+   * Free columns of jacP, weighted and times their slopes (none: parameter space), into jac
+   * (column-major).
+   */
+  private weightedColumns(jac: Float64Array, slopes?: Float64Array): void {
     const rows = this.nResiduals;
-    const { jacP, weights: w, free, slopes } = this;
+    const { jacP, weights: w, free } = this;
     for (let j = 0; j < free.length; j++) {
       const src = free[j]! * rows;
       const dst = j * rows;
-      const slope = slopes[j]!;
+      const slope = slopes ? slopes[j]! : 1;
       if (this.unitWeights && slope === 1) jac.set(jacP.subarray(src, src + rows), dst);
       else for (let i = 0; i < rows; i++) jac[dst + i] = jacP[src + i]! * w[i]! * slope;
     }
