@@ -122,9 +122,7 @@ export class LevenbergMarquardt {
       predicted *= 0.5;
       const rho = Number.isFinite(trialCost) && predicted > 0 ? (cost - trialCost) / predicted : -1;
       if (rho > 0) {
-        this.x.set(this.xTrial);
-        [this.r, this.rTrial] = [this.rTrial, this.r];
-        [this.jac, this.jacTrial] = [this.jacTrial, this.jac];
+        this.acceptTrial();
         let reduction = cost - trialCost;
         cost = trialCost;
         const t = 2 * rho - 1;
@@ -138,9 +136,7 @@ export class LevenbergMarquardt {
           evaluations++;
           const jumpCost = halfSquaredNorm(this.rTrial);
           if (jumpCost < cost) {
-            this.x.set(this.xTrial);
-            [this.r, this.rTrial] = [this.rTrial, this.r];
-            [this.jac, this.jacTrial] = [this.jacTrial, this.jac];
+            this.acceptTrial();
             reduction += cost - jumpCost;
             cost = jumpCost;
             this.previousStep.fill(0);
@@ -157,6 +153,13 @@ export class LevenbergMarquardt {
       }
     }
     return { cost, iterations, evaluations, converged: false, reason: 'max-iterations' };
+  }
+
+  /** The trial point becomes the current one, with its residuals and Jacobian (swapped, not copied). */
+  private acceptTrial(): void {
+    this.x.set(this.xTrial);
+    [this.r, this.rTrial] = [this.rTrial, this.r];
+    [this.jac, this.jacTrial] = [this.jacTrial, this.jac];
   }
 
   /** J^T J, g = J^T r and Marquardt's scaling diag(J^T J) with a floor. */
