@@ -355,98 +355,62 @@ function expMinus2x(s: number, e: Float64Array): void {
 
 const scratch = new Float64Array(2);
 
-/** Finite-length Warburg, open (reflective) boundary: Z = R coth(x) / x. */
-const Wo: ElementDef = {
-  symbol: 'Wo',
-  title: 'finite-length Warburg, open',
-  formula: 'Z = R coth(sqrt(j omega tau)) / sqrt(j omega tau)',
-  params: [
-    { label: 'R', unit: 'Ohm', kind: 'positive', dims: OHM },
-    { label: 'tau', unit: 's', kind: 'positive', dims: SECOND },
-  ],
-  evaluate(p, at, grid, re, im, jac) {
-    const r = p[at]!;
-    const tau = p[at + 1]!;
-    const omega = grid.omega;
-    const n = grid.omega.length;
-    const col = at * 2 * n;
-    for (let i = 0; i < n; i++) {
-      const s = Math.sqrt((omega[i]! * tau) / 2);
-      expMinus2x(s, scratch);
-      const er = scratch[0]!;
-      const ei = scratch[1]!;
-      // coth x = (1 + e) / (1 - e)
-      const nr = 1 - er;
-      const ni = -ei;
-      const nd = nr * nr + ni * ni;
-      const cr = ((1 + er) * nr + ei * ni) / nd;
-      const ci = (ei * nr - (1 + er) * ni) / nd;
-      // 1/x = (1 - j) / (2 s)
-      const ir = 1 / (2 * s);
-      const gr = cr * ir + ci * ir;
-      const gi = ci * ir - cr * ir;
-      const zr = r * gr;
-      const zi = r * gi;
-      re[i] = zr;
-      im[i] = zi;
-      if (jac) {
-        // dZ/dtau = -(R csch^2 x + Z) / (2 tau), csch^2 = coth^2 - 1
-        const c2r = cr * cr - ci * ci - 1;
-        const c2i = 2 * cr * ci;
-        jac[col + i] = gr;
-        jac[col + n + i] = gi;
-        jac[col + 2 * n + i] = -(r * c2r + zr) / (2 * tau);
-        jac[col + 3 * n + i] = -(r * c2i + zi) / (2 * tau);
+/**
+ * A finite-length Warburg: Z = R f(x) / x with x = sqrt(j omega tau) and f = coth (open, reflective
+ * boundary; sign 1) or tanh (short, transmissive; sign -1). With e = exp(-2x), f = (1 + sign e) /
+ * (1 - sign e), and for both dZ/dtau = -(R (f^2 - 1) + Z) / (2 tau) (f^2 - 1 is csch^2 for coth and
+ * -sech^2 for tanh).
+ */
+function finiteWarburg(symbol: string, boundary: 'open' | 'short', fn: 'coth' | 'tanh'): ElementDef {
+  const sign = fn === 'coth' ? 1 : -1;
+  return {
+    symbol,
+    title: `finite-length Warburg, ${boundary}`,
+    formula: `Z = R ${fn}(sqrt(j omega tau)) / sqrt(j omega tau)`,
+    params: [
+      { label: 'R', unit: 'Ohm', kind: 'positive', dims: OHM },
+      { label: 'tau', unit: 's', kind: 'positive', dims: SECOND },
+    ],
+    evaluate(p, at, grid, re, im, jac) {
+      const r = p[at]!;
+      const tau = p[at + 1]!;
+      const omega = grid.omega;
+      const n = grid.omega.length;
+      const col = at * 2 * n;
+      for (let i = 0; i < n; i++) {
+        const s = Math.sqrt((omega[i]! * tau) / 2);
+        expMinus2x(s, scratch);
+        const er = sign * scratch[0]!;
+        const ei = sign * scratch[1]!;
+        // f = (1 + e') / (1 - e') with e' = sign e
+        const nr = 1 - er;
+        const ni = -ei;
+        const nd = nr * nr + ni * ni;
+        const fr = ((1 + er) * nr + ei * ni) / nd;
+        const fi = (ei * nr - (1 + er) * ni) / nd;
+        // 1/x = (1 - j) / (2 s)
+        const ir = 1 / (2 * s);
+        const gr = fr * ir + fi * ir;
+        const gi = fi * ir - fr * ir;
+        const zr = r * gr;
+        const zi = r * gi;
+        re[i] = zr;
+        im[i] = zi;
+        if (jac) {
+          const f2r = fr * fr - fi * fi - 1;
+          const f2i = 2 * fr * fi;
+          jac[col + i] = gr;
+          jac[col + n + i] = gi;
+          jac[col + 2 * n + i] = -(r * f2r + zr) / (2 * tau);
+          jac[col + 3 * n + i] = -(r * f2i + zi) / (2 * tau);
+        }
       }
-    }
-  },
-};
+    },
+  };
+}
 
-/** Finite-length Warburg, short (transmissive) boundary: Z = R tanh(x) / x. */
-const Ws: ElementDef = {
-  symbol: 'Ws',
-  title: 'finite-length Warburg, short',
-  formula: 'Z = R tanh(sqrt(j omega tau)) / sqrt(j omega tau)',
-  params: [
-    { label: 'R', unit: 'Ohm', kind: 'positive', dims: OHM },
-    { label: 'tau', unit: 's', kind: 'positive', dims: SECOND },
-  ],
-  evaluate(p, at, grid, re, im, jac) {
-    const r = p[at]!;
-    const tau = p[at + 1]!;
-    const omega = grid.omega;
-    const n = grid.omega.length;
-    const col = at * 2 * n;
-    for (let i = 0; i < n; i++) {
-      const s = Math.sqrt((omega[i]! * tau) / 2);
-      expMinus2x(s, scratch);
-      const er = scratch[0]!;
-      const ei = scratch[1]!;
-      // tanh x = (1 - e) / (1 + e)
-      const nr = 1 + er;
-      const ni = ei;
-      const nd = nr * nr + ni * ni;
-      const tr = ((1 - er) * nr - ei * ni) / nd;
-      const ti = (-ei * nr - (1 - er) * ni) / nd;
-      const ir = 1 / (2 * s);
-      const gr = tr * ir + ti * ir;
-      const gi = ti * ir - tr * ir;
-      const zr = r * gr;
-      const zi = r * gi;
-      re[i] = zr;
-      im[i] = zi;
-      if (jac) {
-        // dZ/dtau = (R sech^2 x - Z) / (2 tau), sech^2 = 1 - tanh^2
-        const s2r = 1 - (tr * tr - ti * ti);
-        const s2i = -2 * tr * ti;
-        jac[col + i] = gr;
-        jac[col + n + i] = gi;
-        jac[col + 2 * n + i] = (r * s2r - zr) / (2 * tau);
-        jac[col + 3 * n + i] = (r * s2i - zi) / (2 * tau);
-      }
-    }
-  },
-};
+const Wo = finiteWarburg('Wo', 'open', 'coth');
+const Ws = finiteWarburg('Ws', 'short', 'tanh');
 
 export const ELEMENTS: readonly ElementDef[] = [R, C, L, W, CPE, La, K, Zarc, G, Wo, Ws];
 
